@@ -1,0 +1,88 @@
+// Starts a simulated world: the model, one CSTA XML listener per PBX, and
+// (unless disabled) the control API. Used by `switch-sim serve`, by ctid's
+// embedded default, and in-process by tests.
+
+import { ScaledClock, type Clock } from '../common/clock.js';
+import type { SimulatorControl } from './control.js';
+import { startControlServer } from './control-server.js';
+import { CstaServer } from './csta-server.js';
+import { Phones } from './phones.js';
+import { RequestLog } from './request-log.js';
+import { World } from './world.js';
+import type { WorldConfig } from './world-file.js';
+
+export interface SimulatorOptions {
+  world: WorldConfig;
+  /** Runs the world's clock this many times faster than real time. Default 1. */
+  timeScale?: number;
+  /** A clock of the caller's (tests); overrides timeScale. */
+  clock?: Clock;
+  /** Control API address; default 127.0.0.1:50100; null for none. */
+  controlListen?: string | null;
+  /** Where the simulator logs (stderr by default). */
+  logger?: (msg: string, fields?: Record<string, unknown>) => void;
+}
+
+export interface RunningSimulator {
+  control: SimulatorControl;
+  world: World;
+  offices: { id: string; csta: string }[];
+  controlAddress?: string;
+  close(): Promise<void>;
+}
+
+export const DEFAULT_CONTROL = '127.0.0.1:50100';
+
+export async function startSimulator(options: SimulatorOptions): Promise<RunningSimulator> {
+  const clock = options.clock ?? new ScaledClock(options.timeScale ?? 1);
+  const logger = options.logger ?? ((msg, fields) => process.stderr.write(`switch-sim: ${msg}${fields ? ` ${JSON.stringify(fields)}` : ''}\n`));
+  const world = new World(options.world, clock);
+  const log = new RequestLog();
+  const servers = new Map<string, CstaServer>();
+  const credentials = new Map<string, { user: string; password: string }>();
+  let crossRef = 0;
+  const stops: (() => Promise<void>)[] = [];
+  const close = async () => {
+    for (const stop of stops.splice(0).reverse()) await stop();
+  };
+  try {
+    for (const office of options.world.offices) {
+      const server = new CstaServer(
+        {
+          exchange: world.exchange(office.id)!,
+          voiceBoard: world.voiceBoard,
+          log,
+          clock,
+          credentials: { user: office.csta.user, password: office.csta.password },
+          heartbeatMs: options.world.heartbeatMs,
+          systemStatus: options.world.systemStatus,
+          maxSessionDurationS: options.world.maxSessionDurationS,
+          nextCrossRef: () => String(++crossRef),
+        },
+        logger,
+      );
+      await server.listen(office.csta.listen);
+      stops.push(() => server.close());
+      servers.set(office.id, server);
+      credentials.set(office.id, { user: office.csta.user, password: office.csta.password });
+    }
+    const control = new Phones(world, servers, log, credentials);
+    let controlAddress: string | undefined;
+    const controlListen = options.controlListen === undefined ? DEFAULT_CONTROL : options.controlListen;
+    if (controlListen !== null) {
+      const server = await startControlServer(control, controlListen);
+      stops.push(() => server.close());
+      controlAddress = server.address;
+    }
+    return {
+      control,
+      world,
+      offices: [...servers].map(([id, s]) => ({ id, csta: s.address })),
+      ...(controlAddress ? { controlAddress } : {}),
+      close,
+    };
+  } catch (err) {
+    await close();
+    throw err;
+  }
+}
