@@ -1,0 +1,113 @@
+// ctid's configuration: the JSON file of interfaces.md plus flags, validated
+// once (style.md section 10) into a resolved config with nothing optional.
+// Unknown keys are errors that name them; every key has a default. With no
+// file, ctid serves office `a` of the default world on an embedded simulator.
+
+import { readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import type { CountryCode } from 'libphonenumber-js';
+import { z } from 'zod';
+import { parseDuration } from '../common/duration.js';
+import { CtiError } from './core/errors.js';
+
+const hostPort = z.string().regex(/^[^\s]+:\d{1,5}$/, 'HOST:PORT');
+const extension = z.string().regex(/^\d{1,8}$/, 'an extension is 1-8 digits');
+const duration = z.string().transform((text, ctx) => {
+  const parsed = parseDuration(text);
+  if ('error' in parsed) {
+    ctx.addIssue({ code: 'custom', message: parsed.error });
+    return z.NEVER;
+  }
+  return parsed.ms;
+});
+
+const userSchema = z.strictObject({
+  name: z.string().regex(/^[a-zA-Z0-9._-]{1,64}$/, 'letters, digits, dot, dash, underscore'),
+  token: z.string().min(16, 'tokens must be at least 16 characters'),
+  extensions: z.array(extension).default([]),
+  admin: z.boolean().default(false),
+});
+
+const configSchema = z.strictObject({
+  office: z.string().regex(/^[a-z0-9][a-z0-9-]{0,31}$/, 'lower-case letters, digits and dashes').default('a'),
+  country: z.string().regex(/^[A-Z]{2}$/, 'an ISO 3166 country code like JP').default('JP'),
+  listen: hostPort.default('127.0.0.1:50051'),
+  data: z.string().min(1).optional(),
+  switch: z
+    .strictObject({
+      url: z.string().regex(/^(embedded|csta:\/\/[^\s/]+:\d{1,5})$/, '"embedded" or csta://HOST:PORT').default('embedded'),
+      user: z.string().min(1).optional(),
+      password: z.string().min(1).optional(),
+      /** The embedded simulator's control API. */
+      control: hostPort.default('127.0.0.1:50100'),
+      /** The switch's SystemStatus period (csta-link.md: 30 s). */
+      heartbeat: duration.default(30_000),
+    })
+    .default({ url: 'embedded', control: '127.0.0.1:50100', heartbeat: 30_000 }),
+  numbering: z.array(z.strictObject({ extension: z.string().regex(/^[\dx]{1,8}$/), external: z.string().min(1) })).optional(),
+  voiceBoardPorts: z.array(extension).default([]),
+  users: z.array(userSchema).default([]),
+  limits: z
+    .strictObject({
+      defaultWindow: duration.default(30 * 60_000),
+      maxWindow: duration.default(8 * 3600_000),
+      retryEvery: duration.default(30_000),
+      perRequester: z.number().int().min(1).default(20),
+      perDestination: z.number().int().min(1).default(20),
+      total: z.number().int().min(1).default(100_000),
+      retention: duration.default(24 * 3600_000),
+    })
+    .default({ defaultWindow: 1_800_000, maxWindow: 28_800_000, retryEvery: 30_000, perRequester: 20, perDestination: 20, total: 100_000, retention: 86_400_000 }),
+  /** Runs the embedded simulator's clock faster (demos, tests). */
+  timeScale: z.number().positive().max(1000).default(1),
+});
+
+export type ConfigInput = z.input<typeof configSchema>;
+
+export interface ResolvedConfig extends Omit<z.output<typeof configSchema>, 'data' | 'country'> {
+  data: string;
+  country: CountryCode;
+}
+
+export interface ConfigFlags {
+  config?: string;
+  data?: string;
+  listen?: string;
+}
+
+/** Reads and validates the config file (if any) and applies flags; throws CtiError naming the bad field. */
+export function loadConfig(flags: ConfigFlags, env: NodeJS.ProcessEnv = process.env): ResolvedConfig {
+  let input: unknown = {};
+  if (flags.config) {
+    let text: string;
+    try {
+      text = readFileSync(flags.config, 'utf8');
+    } catch (err) {
+      throw new CtiError('invalid-argument', `cannot read config file ${flags.config}: ${(err as Error).message}`);
+    }
+    try {
+      input = JSON.parse(text);
+    } catch (err) {
+      throw new CtiError('invalid-argument', `config file ${flags.config} is not valid JSON: ${(err as Error).message}`);
+    }
+  }
+  const parsed = configSchema.safeParse(input);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const where = issue.path.join('.') || '(top level)';
+    const what = issue.code === 'unrecognized_keys' ? `unknown key(s) ${issue.keys.join(', ')}` : issue.message;
+    throw new CtiError('invalid-argument', `config${flags.config ? ` ${flags.config}` : ''}: ${where}: ${what}`);
+  }
+  const config = parsed.data;
+  if (config.switch.url !== 'embedded' && (!config.switch.user || !config.switch.password)) {
+    throw new CtiError('invalid-argument', 'config: switch: a csta:// switch needs user and password');
+  }
+  const dataHome = env.XDG_DATA_HOME || join(homedir(), '.local', 'share');
+  return {
+    ...config,
+    country: config.country as CountryCode,
+    listen: flags.listen ?? config.listen,
+    data: flags.data ?? config.data ?? join(dataHome, 'ctid'),
+  };
+}

@@ -1,0 +1,70 @@
+// What the core offers its edges (the gRPC adapter, tests): the client API
+// in the core's own terms. Every method throws CtiError; who may do what is
+// decided here, never in an adapter.
+
+import type { LineState, LinkState } from './ports.js';
+import type { NetworkType, RequestKind, RequestRecord, Strategy } from './request.js';
+
+/** An authenticated user (config `users`). Admins own every extension of their office. */
+export interface Principal {
+  name: string;
+  admin: boolean;
+  extensions: string[];
+}
+
+export interface SubmitInput {
+  kind: RequestKind;
+  destination: string;
+  /** The requester's extension; default the user's first. */
+  source?: string;
+  campOn?: boolean;
+  /** Window length; default the daemon's (config `limits.defaultWindow`). */
+  windowMs?: number;
+  strategy?: Strategy;
+  retryEveryMs?: number;
+  recallFirst?: boolean;
+  network?: NetworkType;
+  idempotencyKey?: string;
+}
+
+export interface CoreStatus {
+  office: string;
+  version: string;
+  switchLink: LinkState;
+  switchUrl: string;
+  pendingRequests: number;
+}
+
+export interface LineUpdate {
+  device: string;
+  state: LineState;
+  /** Epoch ms. */
+  at: number;
+}
+
+/** Ends a subscription; idempotent. */
+export type Unsubscribe = () => void;
+
+export interface CoreApi {
+  /** The user a token belongs to (compared in constant time), or undefined. */
+  authenticate(token: string): Principal | undefined;
+  status(principal: Principal): CoreStatus;
+  /** Stores the request durably, starts it, and returns it. */
+  submit(principal: Principal, input: SubmitInput): Promise<RequestRecord>;
+  get(principal: Principal, id: string): RequestRecord;
+  /** Newest first. `all`: every user's (admins only). */
+  list(principal: Principal, options: { all?: boolean }): RequestRecord[];
+  cancel(principal: Principal, id: string): Promise<RequestRecord>;
+  /**
+   * The current state of the matching requests first (initial = true), then
+   * every change. With an id, `onEnd` follows that request's final state.
+   */
+  watch(
+    principal: Principal,
+    filter: { id?: string; all?: boolean },
+    onUpdate: (record: RequestRecord, initial: boolean) => void,
+    onEnd: () => void,
+  ): Unsubscribe;
+  /** A line's state now, then each change, until the window ends (then onEnd). */
+  monitorLine(principal: Principal, number: string, windowMs: number, onUpdate: (update: LineUpdate) => void, onEnd: (err?: Error) => void): Unsubscribe;
+}

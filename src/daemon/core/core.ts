@@ -1,0 +1,214 @@
+// The office's core: who may do what, admission (caps on pending requests),
+// and the runners that carry requests out. It implements the CoreApi the
+// gRPC adapter serves and depends only on the ports (Switch, RequestStore)
+// and a Clock.
+
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import type { Clock } from '../../common/clock.js';
+import type { CoreApi, CoreStatus, LineUpdate, Principal, SubmitInput, Unsubscribe } from './api.js';
+import { RequestRunner } from './camp-on.js';
+import { CtiError } from './errors.js';
+import { monitorLine } from './line-monitor.js';
+import type { NumberResolver } from './numbers.js';
+import type { RequestStore, Switch } from './ports.js';
+import { RequestRegistry } from './registry.js';
+import { isFinal, type RequestRecord } from './request.js';
+
+export interface CoreLimits {
+  /** The window when a request gives none (interfaces.md: 30m). */
+  defaultWindowMs: number;
+  /** The longest window anyone may ask for. */
+  maxWindowMs: number;
+  /** `--retry-every` default (30 s). */
+  retryEveryMs: number;
+  /** Caps on pending requests. */
+  perRequester: number;
+  perDestination: number;
+  total: number;
+  /** How long finished requests stay readable. */
+  retentionMs: number;
+}
+
+export interface CoreOptions {
+  office: string;
+  version: string;
+  switchUrl: string;
+  users: (Principal & { token: string })[];
+  limits: CoreLimits;
+  numbers: NumberResolver;
+  switch: Switch;
+  store: RequestStore;
+  clock: Clock;
+  now?: () => number;
+  logger: (event: string, fields?: Record<string, unknown>) => void;
+}
+
+export class Core implements CoreApi {
+  private readonly registry: RequestRegistry;
+  private readonly runners = new Map<string, RequestRunner>();
+  private readonly now: () => number;
+
+  constructor(private readonly options: CoreOptions) {
+    this.now = options.now ?? Date.now;
+    this.registry = new RequestRegistry(options.store, this.now);
+  }
+
+  /** Resumes every pending request from the store, with its original deadline. */
+  start(): void {
+    for (const record of this.registry.pendingRecords()) this.run(record);
+    this.registry.startRetention(this.options.clock, this.options.limits.retentionMs);
+  }
+
+  /** Stops the runners without changing stored state: they resume on the next start. */
+  stop(): void {
+    for (const runner of this.runners.values()) runner.stop();
+    this.runners.clear();
+    this.registry.stop();
+  }
+
+  authenticate(token: string): Principal | undefined {
+    const given = Buffer.from(token);
+    let found: Principal | undefined;
+    for (const user of this.options.users) {
+      const expected = Buffer.from(user.token);
+      // Compare against every user, in constant time per comparison.
+      if (given.length === expected.length && timingSafeEqual(given, expected) && !found) found = user;
+    }
+    return found && { name: found.name, admin: found.admin, extensions: found.extensions };
+  }
+
+  status(): CoreStatus {
+    return {
+      office: this.options.office,
+      version: this.options.version,
+      switchLink: this.options.switch.linkState,
+      switchUrl: this.options.switchUrl,
+      pendingRequests: this.registry.pendingCount,
+    };
+  }
+
+  async submit(principal: Principal, input: SubmitInput): Promise<RequestRecord> {
+    if (input.idempotencyKey) {
+      const same = this.registry.find((r) => r.requester === principal.name && r.idempotencyKey === input.idempotencyKey);
+      if (same) return same;
+    }
+    const record = this.newRecord(principal, input);
+    this.admit(record);
+    await this.registry.create(record);
+    this.options.logger('request accepted', { id: record.id, kind: record.kind, destination: record.dial, source: record.source });
+    this.run(record);
+    return record;
+  }
+
+  get(principal: Principal, id: string): RequestRecord {
+    const record = this.registry.get(id);
+    if (!record || !this.mayRead(principal, record)) throw new CtiError('not-found', `no request ${id}`);
+    return record;
+  }
+
+  list(principal: Principal, options: { all?: boolean }): RequestRecord[] {
+    if (options.all && !principal.admin) throw new CtiError('permission-denied', 'only an admin may list every request (--all)', 'not-allowed');
+    return [...this.registry.all()].filter((r) => (options.all ? true : r.requester === principal.name)).sort((a, b) => b.createdAt - a.createdAt);
+  }
+
+  async cancel(principal: Principal, id: string): Promise<RequestRecord> {
+    const record = this.get(principal, id);
+    if (!isFinal(record)) await this.runners.get(id)?.cancel();
+    return record;
+  }
+
+  watch(principal: Principal, filter: { id?: string; all?: boolean }, onUpdate: (r: RequestRecord, initial: boolean) => void, onEnd: () => void): Unsubscribe {
+    const wanted = (r: RequestRecord) => (filter.id ? r.id === filter.id : filter.all ? true : r.requester === principal.name);
+    const initial = filter.id ? [this.get(principal, filter.id)] : this.list(principal, { all: filter.all ?? false }).reverse();
+    let ended = false;
+    const end = () => {
+      if (ended) return;
+      ended = true;
+      unsubscribe();
+      onEnd();
+    };
+    const unsubscribe = this.registry.subscribe((r) => {
+      if (!wanted(r)) return;
+      onUpdate(r, false);
+      if (filter.id && isFinal(r)) end();
+    });
+    for (const r of initial) onUpdate(r, true);
+    if (filter.id && isFinal(initial[0]!)) end();
+    return end;
+  }
+
+  monitorLine(principal: Principal, number: string, windowMs: number, onUpdate: (u: LineUpdate) => void, onEnd: (err?: Error) => void): Unsubscribe {
+    void principal; // any user may watch a line of the office (the line states are what a busy lamp field shows)
+    const { dial } = this.options.numbers.resolve(number);
+    const window = Math.min(windowMs > 0 ? windowMs : this.options.limits.maxWindowMs, this.options.limits.maxWindowMs);
+    return monitorLine(this.options.switch, this.options.clock, this.now, dial, window, onUpdate, onEnd);
+  }
+
+  // ------------------------------------------------------------ helpers
+
+  private run(record: RequestRecord): void {
+    const runner = new RequestRunner(
+      { switch: this.options.switch, clock: this.options.clock, now: this.now, registry: this.registry, logger: this.options.logger },
+      record,
+      (r) => this.runners.delete(r.record.id),
+    );
+    this.runners.set(record.id, runner);
+    runner.start();
+  }
+
+  private mayRead(principal: Principal, record: RequestRecord): boolean {
+    return principal.admin || record.requester === principal.name;
+  }
+
+  private newRecord(principal: Principal, input: SubmitInput): RequestRecord {
+    const { limits } = this.options;
+    const source = input.source ?? principal.extensions[0];
+    if (!source) throw new CtiError('invalid-argument', `user ${principal.name} has no extension: give the one to ring with --from`);
+    if (!/^\d{1,8}$/.test(source)) throw new CtiError('invalid-argument', `--from must be an extension (digits), got "${source}"`);
+    if (!principal.admin && !principal.extensions.includes(source)) {
+      throw new CtiError('permission-denied', `extension ${source} is not yours (yours: ${principal.extensions.join(', ') || 'none'})`, 'not-allowed');
+    }
+    const target = this.options.numbers.resolve(input.destination);
+    if (target.own && target.dial === source) throw new CtiError('invalid-argument', `cannot call ${source} from itself`, 'invalid-number');
+    const windowMs = input.windowMs && input.windowMs > 0 ? input.windowMs : limits.defaultWindowMs;
+    if (windowMs > limits.maxWindowMs) throw new CtiError('invalid-argument', `the window may be at most ${limits.maxWindowMs / 60_000} minutes`);
+    const retryEveryMs = input.retryEveryMs && input.retryEveryMs > 0 ? input.retryEveryMs : limits.retryEveryMs;
+    if (retryEveryMs < 1000) throw new CtiError('invalid-argument', '--retry-every must be at least 1s');
+    const now = this.now();
+    return {
+      id: newId(this.options.office),
+      kind: input.kind,
+      requester: principal.name,
+      destination: input.destination.trim(),
+      dial: target.dial,
+      source,
+      network: input.network ?? target.network,
+      campOn: input.kind === 'camp-on' || (input.campOn ?? false),
+      strategy: input.strategy ?? 'watch',
+      retryEveryMs,
+      recallFirst: input.recallFirst ?? false,
+      state: 'accepted',
+      createdAt: now,
+      deadline: now + windowMs,
+      attempts: 0,
+      history: [{ state: 'accepted', at: now }],
+      ...(input.idempotencyKey ? { idempotencyKey: input.idempotencyKey } : {}),
+    };
+  }
+
+  /** Caps on pending requests (the anchor PBX uses 5 / 5 / 20). */
+  private admit(record: RequestRecord): void {
+    const { perRequester, perDestination, total } = this.options.limits;
+    const refuse = (what: string) => {
+      throw new CtiError('resource-exhausted', `too many pending requests ${what}; cancel one or wait`, 'limit');
+    };
+    if (this.registry.pendingCount >= total) refuse(`in this office (${total})`);
+    if (this.registry.pendingFor('requester', record.requester) >= perRequester) refuse(`of yours (${perRequester})`);
+    if (this.registry.pendingFor('dial', record.dial) >= perDestination) refuse(`for ${record.destination} (${perDestination})`);
+  }
+}
+
+/** Unguessable ids (64 random bits) that still say which office made them: `a-3f9c...`. */
+function newId(office: string): string {
+  return `${office}-${randomBytes(8).toString('hex')}`;
+}

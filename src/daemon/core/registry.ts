@@ -1,0 +1,129 @@
+// Every request the office knows, in memory and in the store, and who is
+// watching them. Changes go to the store (durably, in order) and to the
+// watchers; a submission is acknowledged only after its first put().
+
+import type { Clock, Timer } from '../../common/clock.js';
+import type { RequestStore } from './ports.js';
+import { isFinal, type RequestRecord, type RequestState } from './request.js';
+
+export type RequestListener = (record: RequestRecord) => void;
+
+export interface Change {
+  state?: RequestState;
+  /** Words for the history entry of a state change ("line busy", "ringing 2000"). */
+  detail?: string;
+  fields?: Partial<Omit<RequestRecord, 'id' | 'state' | 'history'>>;
+}
+
+export class RequestRegistry {
+  private readonly records = new Map<string, RequestRecord>();
+  private readonly listeners = new Set<RequestListener>();
+  private readonly pending = new Set<string>();
+  /** Pending counts by requester and by destination, for the admission caps. */
+  private readonly counts = { requester: new Map<string, number>(), dial: new Map<string, number>() };
+  private sweeper: Timer | undefined;
+
+  constructor(
+    private readonly store: RequestStore,
+    private readonly now: () => number,
+  ) {
+    for (const record of store.load()) {
+      this.records.set(record.id, record);
+      if (!isFinal(record)) this.addPending(record);
+    }
+  }
+
+  get(id: string): RequestRecord | undefined {
+    return this.records.get(id);
+  }
+
+  all(): IterableIterator<RequestRecord> {
+    return this.records.values();
+  }
+
+  /** Requests not yet in a final state. */
+  pendingRecords(): RequestRecord[] {
+    return [...this.pending].map((id) => this.records.get(id)!);
+  }
+
+  get pendingCount(): number {
+    return this.pending.size;
+  }
+
+  pendingFor(key: 'requester' | 'dial', value: string): number {
+    return this.counts[key].get(value) ?? 0;
+  }
+
+  find(match: (r: RequestRecord) => boolean): RequestRecord | undefined {
+    for (const r of this.records.values()) if (match(r)) return r;
+    return undefined;
+  }
+
+  /** Stores a new request; resolves once it is durable (the acknowledgement point). */
+  async create(record: RequestRecord): Promise<void> {
+    await this.store.put(record);
+    this.records.set(record.id, record);
+    if (!isFinal(record)) this.addPending(record);
+    this.publish(record);
+  }
+
+  /** Applies a change, tells the watchers at once, and resolves once the change is durable. */
+  update(record: RequestRecord, change: Change): Promise<void> {
+    if (isFinal(record)) return Promise.resolve();
+    Object.assign(record, change.fields);
+    if (change.state && change.state !== record.state) {
+      record.state = change.state;
+      record.history.push({ state: change.state, at: this.now(), ...(change.detail ? { detail: change.detail } : {}) });
+      if (isFinal(record)) {
+        record.endedAt = this.now();
+        record.ringing = undefined;
+        this.removePending(record);
+      }
+    }
+    this.publish(record);
+    return this.store.put(record);
+  }
+
+  subscribe(listener: RequestListener): () => void {
+    this.listeners.add(listener);
+    return () => void this.listeners.delete(listener);
+  }
+
+  /** Forgets finished requests older than the retention period, checking once a minute. */
+  startRetention(clock: Clock, retentionMs: number): void {
+    const sweep = () => {
+      const cutoff = this.now() - retentionMs;
+      for (const r of [...this.records.values()]) {
+        if (isFinal(r) && (r.endedAt ?? r.createdAt) < cutoff) {
+          this.records.delete(r.id);
+          void this.store.remove(r.id).catch(() => undefined);
+        }
+      }
+      this.sweeper = clock.setTimer(60_000, sweep);
+    };
+    sweep();
+  }
+
+  stop(): void {
+    this.sweeper?.cancel();
+    this.listeners.clear();
+  }
+
+  private addPending(record: RequestRecord): void {
+    this.pending.add(record.id);
+    for (const key of ['requester', 'dial'] as const) this.counts[key].set(record[key], this.pendingFor(key, record[key]) + 1);
+  }
+
+  private removePending(record: RequestRecord): void {
+    if (!this.pending.delete(record.id)) return;
+    for (const key of ['requester', 'dial'] as const) {
+      const n = this.pendingFor(key, record[key]) - 1;
+      if (n > 0) this.counts[key].set(record[key], n);
+      else this.counts[key].delete(record[key]);
+    }
+  }
+
+  private publish(record: RequestRecord): void {
+    for (const listener of [...this.listeners]) listener(record);
+  }
+}

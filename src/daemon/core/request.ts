@@ -1,0 +1,78 @@
+// A request is a resource: an id, a kind, its fields (the source text's
+// FIG. 7 camp-on request information and FIG. 17 telephone connection request
+// information), a state history and a final result. These are the words of
+// interfaces.md; they travel unchanged to clients.
+
+export type RequestKind = 'call' | 'camp-on';
+
+/** interfaces.md request states; the last three are final. */
+export type RequestState = 'accepted' | 'watching' | 'waiting-consent' | 'calling' | 'succeeded' | 'failed' | 'cancelled';
+export const FINAL_STATES: ReadonlySet<RequestState> = new Set(['succeeded', 'failed', 'cancelled']);
+
+/** interfaces.md failure reasons. */
+export type FailureReason =
+  | 'timeout'
+  | 'cancelled'
+  | 'busy'
+  | 'no-answer'
+  | 'requester-no-answer'
+  | 'rejected'
+  | 'not-in-call'
+  | 'call-ended'
+  | 'no-free-port'
+  | 'invalid-number'
+  | 'unroutable'
+  | 'barred'
+  | 'limit'
+  | 'not-allowed'
+  | 'peer-unavailable'
+  | 'loop'
+  | 'switch-unavailable'
+  | 'internal';
+
+export type Strategy = 'watch' | 'retry';
+export type NetworkType = 'station' | 'toll' | 'public';
+
+export interface StateChange {
+  state: RequestState;
+  /** Epoch ms (wall clock). */
+  at: number;
+  detail?: string;
+}
+
+export interface RequestRecord {
+  id: string;
+  kind: RequestKind;
+  /** The user who asked. */
+  requester: string;
+  /** The number as the user gave it. */
+  destination: string;
+  /** What the switch dials: an extension, or national digits. */
+  dial: string;
+  /** The requester's extension: the switch rings it. */
+  source: string;
+  network: NetworkType;
+  /** `call` only: camp on if the first attempt fails (FIG. 17 retrieval). */
+  campOn: boolean;
+  strategy: Strategy;
+  retryEveryMs: number;
+  /** Ring the requester first instead of the destination first. */
+  recallFirst: boolean;
+  state: RequestState;
+  reason?: FailureReason;
+  message?: string;
+  /** Which party is ringing now. */
+  ringing?: string;
+  createdAt: number;
+  /** Absolute end of the window (epoch ms): timers are re-armed from it after a restart. */
+  deadline: number;
+  endedAt?: number;
+  /** Two-point connections placed so far. */
+  attempts: number;
+  history: StateChange[];
+  idempotencyKey?: string;
+}
+
+export function isFinal(record: Pick<RequestRecord, 'state'>): boolean {
+  return FINAL_STATES.has(record.state);
+}

@@ -1,0 +1,35 @@
+// Test worlds: the default offices on free ports, with a fast clock.
+
+import { parseWorld, defaultWorldInput, type WorldConfig, type WorldInput } from '../../src/switch-sim/world-file.js';
+import { startSimulator, type RunningSimulator } from '../../src/switch-sim/simulator.js';
+
+/** The default world with every listener on port 0; `edit` may change it further. */
+export function testWorld(edit: (w: WorldInput) => void = () => {}): WorldConfig {
+  const input = defaultWorldInput();
+  for (const office of input.offices) office.csta.listen = '127.0.0.1:0';
+  edit(input);
+  return parseWorld(input);
+}
+
+export interface TestSim extends RunningSimulator {
+  csta(office: string): string;
+  credentials(office: string): { user: string; password: string };
+}
+
+export async function startTestSim(options: { world?: WorldConfig; timeScale?: number; control?: boolean } = {}): Promise<TestSim> {
+  const world = options.world ?? testWorld();
+  const sim = await startSimulator({
+    world,
+    timeScale: options.timeScale ?? 20,
+    controlListen: options.control ? '127.0.0.1:0' : null,
+    logger: () => {},
+  });
+  return {
+    ...sim,
+    csta: (office) => sim.offices.find((o) => o.id === office)!.csta,
+    credentials: (office) => {
+      const o = world.offices.find((x) => x.id === office)!;
+      return { user: o.csta.user, password: o.csta.password };
+    },
+  };
+}
