@@ -74,7 +74,7 @@ function tally(result) {
   if (total === undefined) return { passed: 0, failed: 1, skipped: 0, broken: true };
   let failed = total - passed - skipped;
   if (failed === 0 && (result.code !== 0 || result.timedOut)) failed = 1;
-  return { passed, failed, skipped, broken: result.code !== 0 || result.timedOut };
+  return { passed, failed, skipped, broken: failed > 0 || result.code !== 0 || result.timedOut };
 }
 
 const files = findTests(testDir).filter((f) => filters.length === 0 || filters.some((s) => f.includes(s)));

@@ -1,26 +1,30 @@
-// Binds a server to `HOST:PORT` (port 0 = any free port) and says where it
-// listens, so readiness lines can show the port picked.
+// HOST:PORT addresses: parsed and printed one way everywhere (ctid --listen,
+// switch-sim --control, CSTA listeners), and bound so that port 0 means
+// "any free port" and the caller learns the port picked (readiness lines).
 
 import type { Server } from 'node:net';
 
-export function splitHostPort(hostPort: string): { host: string; port: number } {
-  const at = hostPort.lastIndexOf(':');
-  const host = hostPort.slice(0, at).replace(/^\[|\]$/g, '');
-  const port = Number(hostPort.slice(at + 1));
-  if (at <= 0 || !Number.isInteger(port) || port < 0 || port > 65535) throw new RangeError(`"${hostPort}" is not HOST:PORT`);
-  return { host, port };
+/** `127.0.0.1:50051`, `localhost:0`, `[::1]:7200`; throws RangeError with a sentence otherwise. */
+export function parseHostPort(text: string, opts: { allowPortZero?: boolean } = {}): { host: string; port: number } {
+  const match = /^(?:\[([0-9a-fA-F:.]+)\]|([^\s:/[\]@?#]+)):(\d{1,5})$/.exec(text);
+  const port = Number(match?.[3]);
+  if (!match || port > 65535 || (port === 0 && !opts.allowPortZero)) throw new RangeError(`"${text}" is not an address: give HOST:PORT, e.g. 127.0.0.1:50051`);
+  return { host: match[1] ?? match[2]!, port };
+}
+
+export function formatHostPort(host: string, port: number): string {
+  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
 }
 
 export function listenOn(server: Server, hostPort: string): Promise<string> {
-  const { host, port } = splitHostPort(hostPort);
+  const { host, port } = parseHostPort(hostPort, { allowPortZero: true });
   return new Promise((resolve, reject) => {
     const onError = (err: Error) => reject(new Error(`cannot listen on ${hostPort}: ${err.message}`));
     server.once('error', onError);
     server.listen(port, host, () => {
       server.off('error', onError);
       const address = server.address();
-      const actual = typeof address === 'object' && address ? address.port : port;
-      resolve(`${host.includes(':') ? `[${host}]` : host}:${actual}`);
+      resolve(formatHostPort(host, typeof address === 'object' && address ? address.port : port));
     });
   });
 }

@@ -135,8 +135,11 @@ export function parseDocument(xml: string): { root: string; content: XmlValue } 
     if (isCstaProtocolError(err)) throw err;
     throw new CstaProtocolError('malformed-xml', `not well-formed XML: ${(err as Error).message}`);
   }
-  for (const root in doc) return { root, content: doc[root] as XmlValue };
-  throw new CstaProtocolError('malformed-xml', 'not well-formed XML: no root element');
+  // The validator lets a second self-closed root through; the parser then shows it.
+  const roots = Object.keys(doc);
+  const content = doc[roots[0]];
+  if (roots.length !== 1 || Array.isArray(content)) throw new CstaProtocolError('malformed-xml', 'not well-formed XML: expected exactly one root element');
+  return { root: roots[0], content };
 }
 
 /**

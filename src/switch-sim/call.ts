@@ -48,6 +48,7 @@ export class Device {
     if (!this.inService) return 'out-of-service';
     let state: LineState = 'idle';
     for (const c of this.connections) {
+      if (c.state === 'connected' && c.partyHoldsMe) return 'held';
       if (c.state === 'connected' || (c.state === 'initiated' && !c.prompting) || (c.state === 'hold' && c.heldBy === 'self')) return 'busy';
       if (c.state === 'hold') state = 'held';
       else if ((c.state === 'alerting' || c.state === 'initiated') && state === 'idle') state = 'ringing';
@@ -100,6 +101,12 @@ export class Connection {
   }
 
   /** Whether it is in the call's conversation (hears and is heard). */
+  /** The others in this call all put it on hold themselves (phone buttons): it hears music, alone. */
+  get partyHoldsMe(): boolean {
+    const others = this.call.live.filter((o) => o !== this);
+    return others.length > 0 && others.every((o) => o.state === 'hold' && o.heldBy === 'self');
+  }
+
   get talking(): boolean {
     return this.state === 'connected';
   }

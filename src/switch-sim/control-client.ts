@@ -4,6 +4,7 @@
 // comes back as an error with a code: the simulator's own refusals as
 // SimulatorError, transport trouble as ControlApiError.
 
+import { formatHostPort, parseHostPort } from '../common/listen.js';
 import type { DeviceSettings, LogEntry, SimulatorControl, TalkPaths, WorldStatus } from './control.js';
 import { SimulatorError, type SimulatorErrorCode } from './errors.js';
 
@@ -35,17 +36,13 @@ export const DEFAULT_CONTROL_ADDRESS = '127.0.0.1:50100';
 export const DEFAULT_CONTROL_TIMEOUT_MS = 5000;
 
 /** `HOST:PORT` or `[IPV6]:PORT`; port 0 ("pick one") only where listening. */
-export function parseHostPort(text: string, opts: { allowPortZero?: boolean } = {}): { host: string; port: number } {
-  const match = /^(?:\[([0-9a-fA-F:.]+)\]|([^\s:/[\]@?#]+)):(\d{1,5})$/.exec(text);
-  const port = Number(match?.[3]);
-  if (!match || port > 65535 || (port === 0 && !opts.allowPortZero)) {
+/** parseHostPort of src/common, with the error a control-API user reads. */
+export function parseControlAddress(text: string, opts: { allowPortZero?: boolean } = {}): { host: string; port: number } {
+  try {
+    return parseHostPort(text, opts);
+  } catch {
     throw new SimulatorError('invalid', `"${text}" is not a control address: give HOST:PORT, e.g. ${DEFAULT_CONTROL_ADDRESS}`);
   }
-  return { host: match[1] ?? match[2]!, port };
-}
-
-export function formatHostPort(host: string, port: number): string {
-  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
 }
 
 const SIMULATOR_CODES: readonly string[] = ['not-found', 'invalid', 'conflict'] satisfies SimulatorErrorCode[];
@@ -67,7 +64,7 @@ export class ControlClient implements AsyncSimulatorControl {
     readonly address: string,
     private readonly timeoutMs = DEFAULT_CONTROL_TIMEOUT_MS,
   ) {
-    const { host, port } = parseHostPort(address);
+    const { host, port } = parseControlAddress(address);
     this.base = `http://${formatHostPort(host, port)}`;
   }
 

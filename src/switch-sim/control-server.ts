@@ -20,7 +20,8 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import { isIP, type AddressInfo } from 'node:net';
 import { z } from 'zod';
 import type { SimulatorControl } from './control.js';
-import { formatHostPort, parseHostPort } from './control-client.js';
+import { formatHostPort } from '../common/listen.js';
+import { parseControlAddress } from './control-client.js';
 import { isSimulatorError, SimulatorError, type SimulatorErrorCode } from './errors.js';
 
 export interface ControlServer {
@@ -197,7 +198,7 @@ export async function startControlServer(
   listen: string,
   opts: { log?: (line: string) => void } = {},
 ): Promise<ControlServer> {
-  const { host, port } = parseHostPort(listen, { allowPortZero: true });
+  const { host, port } = parseControlAddress(listen, { allowPortZero: true });
   const log = opts.log ?? ((line: string) => void process.stderr.write(`${line}\n`));
   let closing: Promise<void> | undefined;
 

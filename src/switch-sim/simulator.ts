@@ -4,6 +4,7 @@
 
 import { ScaledClock, type Clock } from '../common/clock.js';
 import type { SimulatorControl } from './control.js';
+import { DEFAULT_CONTROL_ADDRESS } from './control-client.js';
 import { startControlServer } from './control-server.js';
 import { CstaServer } from './csta-server.js';
 import { Phones } from './phones.js';
@@ -30,8 +31,6 @@ export interface RunningSimulator {
   controlAddress?: string;
   close(): Promise<void>;
 }
-
-export const DEFAULT_CONTROL = '127.0.0.1:50100';
 
 export async function startSimulator(options: SimulatorOptions): Promise<RunningSimulator> {
   const clock = options.clock ?? new ScaledClock(options.timeScale ?? 1);
@@ -68,7 +67,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
     }
     const control = new Phones(world, servers, log, credentials);
     let controlAddress: string | undefined;
-    const controlListen = options.controlListen === undefined ? DEFAULT_CONTROL : options.controlListen;
+    const controlListen = options.controlListen === undefined ? DEFAULT_CONTROL_ADDRESS : options.controlListen;
     if (controlListen !== null) {
       const server = await startControlServer(control, controlListen);
       stops.push(() => server.close());

@@ -152,7 +152,8 @@ test('hold isolates the held party; retrieve brings it back', () => {
   a.retrieve(c);
   assert.equal(groups(), ['a/2000 a/2001']);
   phones.hold('a', '2000');
-  assert.equal(state('a/2000'), 'busy', 'a phone that pressed hold itself is busy, not held');
+  assert.equal(state('a/2000'), 'busy', 'a phone that pressed hold itself is busy (holding another party)');
+  assert.equal(state('a/2001'), 'held', 'and its party is held');
   phones.retrieve('a', '2000');
   assert.equal(groups(), ['a/2000 a/2001']);
 });

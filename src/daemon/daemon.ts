@@ -1,0 +1,125 @@
+// Starts one office's daemon from its config: store (with its lock), the
+// switch (embedded simulator or csta://), the link and its adapter, the
+// core, and the gRPC server; then the readiness lines. stop() undoes it in
+// reverse order, bounded.
+
+import { mkdirSync } from 'node:fs';
+import { ScaledClock } from '../common/clock.js';
+import { NumberingPlan } from '../common/numbering.js';
+import { startSimulator, type RunningSimulator } from '../switch-sim/simulator.js';
+import { defaultWorldInput, parseWorld } from '../switch-sim/world-file.js';
+import { ensureAdminToken } from './admin-token.js';
+import { loadConfig, type ConfigFlags, type ResolvedConfig } from './config.js';
+import { Core } from './core/core.js';
+import { NumberResolver } from './core/numbers.js';
+import { startGrpcServer } from './grpc/server.js';
+import type { Logger } from './logger.js';
+import { openRequestStore } from './store/request-store.js';
+import { CstaLink } from './switch/csta/link.js';
+import { CstaSwitch } from './switch/csta/csta-switch.js';
+import { VERSION } from './version.js';
+
+export interface DaemonHooks {
+  logger: Logger;
+  /** Readiness lines for stdout (interfaces.md). */
+  ready: (line: string) => void;
+}
+
+export interface RunningDaemon {
+  config: ResolvedConfig;
+  address: string;
+  stop(): Promise<void>;
+}
+
+export async function startDaemon(flags: ConfigFlags, hooks: DaemonHooks): Promise<RunningDaemon> {
+  const { logger, ready } = hooks;
+  const config = loadConfig(flags);
+  mkdirSync(config.data, { recursive: true, mode: 0o700 });
+  const stops: (() => Promise<void> | void)[] = [];
+  const stop = async () => {
+    for (const s of stops.splice(0).reverse()) await s();
+  };
+  try {
+    const store = await openRequestStore(config.data);
+    stops.push(() => store.close());
+    const adminToken = ensureAdminToken(config.data);
+
+    const clock = new ScaledClock(config.timeScale);
+    const target = await switchTarget(config, clock, ready, logger);
+    if (target.sim) stops.push(() => target.sim!.close());
+
+    const link = new CstaLink({ ...target.csta, heartbeatMs: config.switch.heartbeat, clock, logger: (e, f) => logger(`link ${e}`, f) });
+    const sw = new CstaSwitch(link, { logger: (e, f) => logger(`switch ${e}`, f) });
+    link.start();
+    stops.push(() => link.close());
+
+    const numbering = new NumberingPlan(config.numbering ?? (target.sim ? embeddedNumbering(config.office) : []));
+    const core = new Core({
+      office: config.office,
+      version: VERSION,
+      switchUrl: config.switch.url,
+      users: [...config.users, { name: 'admin', token: adminToken, extensions: [], admin: true }],
+      limits: {
+        defaultWindowMs: config.limits.defaultWindow,
+        maxWindowMs: config.limits.maxWindow,
+        retryEveryMs: config.limits.retryEvery,
+        perRequester: config.limits.perRequester,
+        perDestination: config.limits.perDestination,
+        total: config.limits.total,
+        retentionMs: config.limits.retention,
+      },
+      numbers: new NumberResolver(numbering, config.country),
+      switch: sw,
+      store,
+      clock: new ScaledClock(),
+      logger,
+    });
+    core.start();
+    stops.push(() => core.stop());
+
+    const server = await startGrpcServer(core, { listen: config.listen, logger });
+    stops.push(() => server.close(2000));
+    server.setServing(sw.linkState === 'up');
+    sw.onLinkState((state) => server.setServing(state === 'up'));
+    ready(`ctid ${config.office} listening ${server.address}`);
+    logger('ready', { office: config.office, address: server.address, switch: config.switch.url });
+    return { config, address: server.address, stop };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
+
+interface SwitchTarget {
+  csta: { host: string; port: number; user: string; password: string };
+  sim?: RunningSimulator;
+}
+
+/** `embedded`: the default world in process (its control API too); else the csta:// address. */
+async function switchTarget(config: ResolvedConfig, clock: ScaledClock, ready: (line: string) => void, logger: Logger): Promise<SwitchTarget> {
+  if (config.switch.url !== 'embedded') {
+    const { hostname, port } = new URL(config.switch.url.replace(/^csta:/, 'http:'));
+    return { csta: { host: hostname, port: Number(port), user: config.switch.user!, password: config.switch.password! } };
+  }
+  const input = defaultWorldInput();
+  if (!input.offices.some((o) => o.id === config.office)) {
+    throw new Error(`the embedded world has offices ${input.offices.map((o) => o.id).join(', ')}, not "${config.office}": set switch.url to csta://HOST:PORT`);
+  }
+  for (const office of input.offices) office.csta.listen = '127.0.0.1:0';
+  const world = parseWorld(input);
+  const sim = await startSimulator({
+    world,
+    clock,
+    controlListen: config.switch.control,
+    logger: (msg, fields) => logger(`switch-sim ${msg}`, fields),
+  });
+  ready(`control ${sim.controlAddress}`);
+  const office = world.offices.find((o) => o.id === config.office)!;
+  const address = sim.offices.find((o) => o.id === config.office)!.csta;
+  const at = address.lastIndexOf(':');
+  return { csta: { host: address.slice(0, at), port: Number(address.slice(at + 1)), user: office.csta.user, password: office.csta.password }, sim };
+}
+
+function embeddedNumbering(office: string) {
+  return defaultWorldInput().offices.find((o) => o.id === office)?.numbering ?? [];
+}

@@ -1,0 +1,92 @@
+// Between the core's records and the proto messages. Times travel as RFC 3339
+// strings (UTC); words (states, reasons, kinds) travel unchanged. Incoming
+// strings are checked against the closed sets here, because this is where an
+// untyped wire value becomes a typed core value.
+
+import type { CoreStatus, LineUpdate as CoreLineUpdate, Principal, SubmitInput } from '../core/api.js';
+import { CtiError } from '../core/errors.js';
+import type { NetworkType, RequestKind, RequestRecord, Strategy } from '../core/request.js';
+import type { GetStatusResponse, LineUpdate, Request, SubmitRequest } from '../../gen/cti/v1/cti.js';
+
+const KINDS: readonly RequestKind[] = ['call', 'camp-on'];
+const STRATEGIES: readonly Strategy[] = ['watch', 'retry'];
+const NETWORKS: readonly NetworkType[] = ['station', 'toll', 'public'];
+
+/** Epoch ms as RFC 3339 (UTC); empty for an unset time, as proto3 strings are. */
+export function rfc3339(ms: number | undefined): string {
+  return ms === undefined ? '' : new Date(ms).toISOString();
+}
+
+export function toProtoRequest(r: RequestRecord): Request {
+  return {
+    id: r.id,
+    kind: r.kind,
+    requester: r.requester,
+    destination: r.destination,
+    dial: r.dial,
+    source: r.source,
+    network: r.network,
+    campOn: r.campOn,
+    strategy: r.strategy,
+    retryEveryMs: r.retryEveryMs,
+    recallFirst: r.recallFirst,
+    state: r.state,
+    reason: r.reason ?? '',
+    message: r.message ?? '',
+    ringing: r.ringing ?? '',
+    createdAt: rfc3339(r.createdAt),
+    deadline: rfc3339(r.deadline),
+    endedAt: rfc3339(r.endedAt),
+    attempts: r.attempts,
+    history: r.history.map((h) => ({ state: h.state, at: rfc3339(h.at), detail: h.detail ?? '' })),
+  };
+}
+
+export function toProtoLine(update: CoreLineUpdate): LineUpdate {
+  return { device: update.device, state: update.state, at: rfc3339(update.at) };
+}
+
+export function toProtoStatus(s: CoreStatus, principal: Principal): GetStatusResponse {
+  return {
+    office: s.office,
+    version: s.version,
+    switchLink: s.switchLink,
+    switchUrl: s.switchUrl,
+    user: principal.name,
+    admin: principal.admin,
+    extensions: principal.extensions,
+    pendingRequests: s.pendingRequests,
+  };
+}
+
+/** A SubmitRequest as core input: proto3 empty / zero values mean "the default". */
+export function fromSubmitRequest(req: SubmitRequest): SubmitInput {
+  return {
+    kind: oneOf('kind', req.kind, KINDS),
+    destination: req.destination,
+    source: req.source || undefined,
+    campOn: req.campOn,
+    windowMs: optionalMs('window_ms', req.windowMs),
+    strategy: req.strategy ? oneOf('strategy', req.strategy, STRATEGIES) : undefined,
+    retryEveryMs: optionalMs('retry_every_ms', req.retryEveryMs),
+    recallFirst: req.recallFirst,
+    network: req.network ? oneOf('network', req.network, NETWORKS) : undefined,
+    idempotencyKey: req.idempotencyKey || undefined,
+  };
+}
+
+/** A window for MonitorLine: 0 means "until the client goes away" (the core bounds it). */
+export function monitorWindowMs(windowMs: number): number {
+  return optionalMs('window_ms', windowMs) ?? 0;
+}
+
+function oneOf<T extends string>(field: string, value: string, allowed: readonly T[]): T {
+  if ((allowed as readonly string[]).includes(value)) return value as T;
+  throw new CtiError('invalid-argument', `${field} must be one of ${allowed.join(', ')}; got "${value}"`);
+}
+
+function optionalMs(field: string, ms: number): number | undefined {
+  if (ms === 0) return undefined;
+  if (!Number.isSafeInteger(ms) || ms < 0) throw new CtiError('invalid-argument', `${field} must be a positive number of milliseconds; got ${ms}`);
+  return ms;
+}

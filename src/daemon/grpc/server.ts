@@ -1,0 +1,76 @@
+// ctid's gRPC server: the client API (cti.v1.CtiService), health checking and
+// reflection on one port. Shutdown is bounded and idempotent (style.md
+// section 6): our own streams end first, then tryShutdown waits for calls in
+// flight, and forceShutdown cuts what is left after the grace period.
+
+import { Server, ServerCredentials } from '@grpc/grpc-js';
+import { splitHostPort } from '../../common/listen.js';
+import type { CoreApi } from '../core/api.js';
+import { CtiServiceService } from '../../gen/cti/v1/cti.js';
+import { addHealth } from './health.js';
+import { addReflection } from './reflection.js';
+import { ctiService } from './service.js';
+import type { Logger } from './status.js';
+import { OpenStreams } from './streams.js';
+
+export interface GrpcServerOptions {
+  /** HOST:PORT; port 0 picks a free port (see `address`). */
+  listen: string;
+  /**
+   * The largest message ctid accepts from a client. Default 256 KiB: well
+   * under grpc-js's 4 MiB, since no request of ours comes near it and a large
+   * one only costs the daemon memory.
+   */
+  maxMessageBytes?: number;
+  logger: Logger;
+}
+
+export interface RunningGrpcServer {
+  /** HOST:PORT actually bound. */
+  readonly address: string;
+  /** What grpc.health.v1 reports; NOT_SERVING until first set. */
+  setServing(serving: boolean): void;
+  /** Idempotent; resolves once the server is closed. Default grace 5 s. */
+  close(graceMs?: number): Promise<void>;
+}
+
+export const DEFAULT_MAX_MESSAGE_BYTES = 256 * 1024;
+const DEFAULT_GRACE_MS = 5000;
+
+export async function startGrpcServer(core: CoreApi, options: GrpcServerOptions): Promise<RunningGrpcServer> {
+  const log = options.logger;
+  const { host } = splitHostPort(options.listen);
+  const server = new Server({ 'grpc.max_receive_message_length': options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES });
+  const streams = new OpenStreams(core, log);
+  server.addService(CtiServiceService, ctiService(core, log, streams));
+  const health = addHealth(server);
+  await addReflection(server);
+
+  const port = await new Promise<number>((resolve, reject) =>
+    server.bindAsync(options.listen, ServerCredentials.createInsecure(), (err, bound) =>
+      err ? reject(new Error(`cannot listen on ${options.listen}: ${err.message}`)) : resolve(bound),
+    ),
+  );
+  const address = `${host.includes(':') ? `[${host}]` : host}:${port}`;
+  log('grpc-listening', { address });
+
+  let closing: Promise<void> | undefined;
+  const close = (graceMs = DEFAULT_GRACE_MS): Promise<void> =>
+    (closing ??= new Promise<void>((resolve) => {
+      log('grpc-closing', { graceMs });
+      health.setServing(false);
+      streams.endAll();
+      const force = setTimeout(() => {
+        log('grpc-force-shutdown', { graceMs });
+        server.forceShutdown();
+      }, graceMs);
+      force.unref();
+      server.tryShutdown(() => {
+        clearTimeout(force);
+        log('grpc-closed');
+        resolve();
+      });
+    }));
+
+  return { address, setServing: health.setServing, close };
+}

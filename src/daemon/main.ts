@@ -1,0 +1,56 @@
+// ctid: wires config, store, switch link, core and gRPC server together,
+// says when it is ready, and shuts down in order on SIGTERM / SIGINT.
+// `ctid [--config FILE] [--data DIR] [--listen HOST:PORT]` (interfaces.md).
+
+import { parseArgs } from 'node:util';
+import { isCtiError } from './core/errors.js';
+import { startDaemon } from './daemon.js';
+import { createLogger } from './logger.js';
+
+const USAGE = 'usage: ctid [--config FILE] [--data DIR] [--listen HOST:PORT]';
+
+export async function main(argv = process.argv.slice(2)): Promise<void> {
+  let flags: { config?: string; data?: string; listen?: string; help?: boolean };
+  try {
+    flags = parseArgs({
+      args: argv,
+      options: { config: { type: 'string' }, data: { type: 'string' }, listen: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+      strict: true,
+    }).values;
+  } catch (err) {
+    process.stderr.write(`ctid: ${(err as Error).message}\n${USAGE}\n`);
+    process.exitCode = 2;
+    return;
+  }
+  if (flags.help) {
+    process.stdout.write(`${USAGE}\nWith no config, serves office a of the default world on 127.0.0.1:50051 with an embedded switch-sim.\n`);
+    return;
+  }
+  const logger = createLogger();
+  let daemon: Awaited<ReturnType<typeof startDaemon>>;
+  try {
+    daemon = await startDaemon(flags, { logger, ready: (line) => process.stdout.write(`${line}\n`) });
+  } catch (err) {
+    process.stderr.write(`ctid: ${isCtiError(err) ? err.message : (err as Error).message}\n`);
+    process.exitCode = isCtiError(err) && err.code === 'invalid-argument' ? 2 : 1;
+    return;
+  }
+  let stopping = false;
+  const stop = (signal: NodeJS.Signals) => {
+    if (stopping) {
+      // A second signal ends at once (style.md section 6).
+      process.exit(signal === 'SIGINT' ? 130 : 143);
+    }
+    stopping = true;
+    logger('shutting down', { signal });
+    daemon.stop().then(
+      () => (process.exitCode = 0),
+      (err: unknown) => {
+        logger('shutdown failed', { err: String(err) });
+        process.exitCode = 1;
+      },
+    );
+  };
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+}

@@ -1,0 +1,37 @@
+// The few file operations durability rests on. A write is durable only once
+// the file is fsynced, and a created, renamed or removed name only once its
+// directory is fsynced too (ext4 and xfs may otherwise lose the entry after a
+// power cut, leaving a zero-byte or missing file: tailscale #895).
+
+import { open, type FileHandle } from 'node:fs/promises';
+
+/** Writes all of buf at position: a regular-file write may return short (disk full). */
+export async function writeFully(fh: FileHandle, buf: Buffer, position: number): Promise<void> {
+  for (let done = 0; done < buf.length; ) {
+    const { bytesWritten } = await fh.write(buf, done, buf.length - done, position + done);
+    if (bytesWritten === 0) throw new Error(`wrote 0 bytes at ${position + done}`);
+    done += bytesWritten;
+  }
+}
+
+/** Makes the directory's entries (creations, renames, removals) durable. */
+export async function fsyncDir(dir: string): Promise<void> {
+  const fh = await open(dir, 'r');
+  try {
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+}
+
+/** Creates a new, empty file with mode 0600 (failing if it exists) and makes its name durable. */
+export async function createDurably(path: string, dir: string): Promise<FileHandle> {
+  const fh = await open(path, 'wx+', 0o600);
+  try {
+    await fsyncDir(dir);
+    return fh;
+  } catch (error) {
+    await fh.close();
+    throw error;
+  }
+}

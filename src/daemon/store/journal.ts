@@ -1,0 +1,147 @@
+// The append side of the journal, with group commit: operations that arrive
+// while a write + fdatasync is in flight wait, and go out together as the
+// next frame with a single fdatasync; each append resolves once its frame is
+// durable. With 64 requests in flight that turns 64 syncs into one or two.
+//
+// The file is preallocated with zeros ahead of the write position: on ext4
+// an fdatasync that must also commit a new file size costs ~4 ms here, one
+// that only flushes data blocks ~0.6 ms. journal-format.ts reads the zeros
+// as "no more frames".
+
+import { dirname } from 'node:path';
+import { open, type FileHandle } from 'node:fs/promises';
+import { createDurably, writeFully } from './durable-io.js';
+import { encodeFrame } from './journal-format.js';
+
+const PREALLOC_BYTES = 4 << 20;
+
+interface Waiter {
+  resolve: () => void;
+  reject: (error: Error) => void;
+}
+
+export class JournalWriter {
+  /** fdatasyncs so far (tests check that group commit batches). */
+  fsyncs = 0;
+  private queue: string[] = [];
+  private waiters: Waiter[] = [];
+  private next: { fh: FileHandle; path: string; waiter: Waiter } | undefined;
+  private draining: Promise<void> | undefined;
+  private failure: Error | undefined;
+
+  private constructor(
+    private fh: FileHandle,
+    public path: string,
+    /** Where the next frame goes. */
+    private position: number,
+    /** The file's size: zeros from position up to it. */
+    private allocated: number,
+  ) {}
+
+  /** Appends to an existing journal whose valid frames end at `end`. */
+  static async open(path: string, end: number): Promise<JournalWriter> {
+    const fh = await open(path, 'r+');
+    const { size } = await fh.stat();
+    return new JournalWriter(fh, path, end, size);
+  }
+
+  static async create(path: string): Promise<JournalWriter> {
+    return new JournalWriter(await createDurably(path, dirname(path)), path, 0, 0);
+  }
+
+  /** Bytes of frames in the current file. */
+  get bytes(): number {
+    return this.position;
+  }
+
+  /** Appends one operation (a JSON text); resolves once it is durable. */
+  append(op: string): Promise<void> {
+    if (this.failure) return Promise.reject(this.failure);
+    return new Promise((resolve, reject) => {
+      this.queue.push(op);
+      this.waiters.push({ resolve, reject });
+      this.kick();
+    });
+  }
+
+  /**
+   * Switches to a new journal file at `path`, between two frames: every
+   * operation appended before the switch is durable in the old file, every
+   * later one goes to the new file. Resolves after the switch.
+   */
+  async rotate(path: string): Promise<void> {
+    if (this.failure) throw this.failure;
+    const fh = await createDurably(path, dirname(path));
+    return new Promise((resolve, reject) => {
+      this.next = { fh, path, waiter: { resolve, reject } };
+      this.kick();
+    });
+  }
+
+  /** Writes what is queued, then closes the file. */
+  async close(): Promise<void> {
+    while (this.draining) await this.draining;
+    await this.fh.close();
+  }
+
+  private kick(): void {
+    this.draining ??= this.drain().finally(() => (this.draining = undefined));
+  }
+
+  private async drain(): Promise<void> {
+    // One microtask: appends made in the same synchronous run share the first frame.
+    await undefined;
+    while (!this.failure && (this.next || this.queue.length > 0)) {
+      try {
+        // Switch first: under steady load the queue is never empty.
+        if (this.next) await this.switchFile();
+        else await this.writeFrame();
+      } catch (error) {
+        // After a failed write or fsync the file's state is unknown (and Linux
+        // may drop the dirty pages): accept nothing more.
+        this.failure = new Error(`journal ${this.path} failed: ${(error as Error).message}`);
+      }
+    }
+    if (this.failure) {
+      const waiters = this.waiters.splice(0);
+      if (this.next) waiters.push(this.next.waiter);
+      this.queue = [];
+      this.next = undefined;
+      for (const waiter of waiters) waiter.reject(this.failure);
+    }
+  }
+
+  private async writeFrame(): Promise<void> {
+    const waiters = this.waiters;
+    const frame = encodeFrame(`[${this.queue.join(',')}]`);
+    this.queue = [];
+    this.waiters = [];
+    try {
+      const end = this.position + frame.length;
+      await writeFully(this.fh, frame, this.position);
+      if (end > this.allocated) {
+        await writeFully(this.fh, Buffer.alloc(PREALLOC_BYTES), end);
+        this.allocated = end + PREALLOC_BYTES;
+      }
+      await this.fh.datasync();
+      this.fsyncs++;
+      this.position = end;
+    } catch (error) {
+      for (const waiter of waiters) waiter.reject(error as Error);
+      throw error;
+    }
+    for (const waiter of waiters) waiter.resolve();
+  }
+
+  private async switchFile(): Promise<void> {
+    const { fh, path, waiter } = this.next!;
+    this.next = undefined;
+    const old = this.fh;
+    this.fh = fh;
+    this.path = path;
+    this.position = 0;
+    this.allocated = 0;
+    waiter.resolve();
+    await old.close();
+  }
+}

@@ -1,0 +1,122 @@
+// Device monitors (csta-link.md "watch a line": MonitorStart / MonitorStop),
+// one per device however many follow it (line watches, call attempts),
+// counted: MonitorStart for the first subscriber, MonitorStop after the last.
+// A monitor lives in the switch's application session, so every time the
+// link comes up each one is started again and its subscribers hear
+// started() (their cue to resync).
+
+import { isCstaServiceError } from '../../../csta/errors.js';
+import type { CstaEvent, MonitorStartResponse } from '../../../csta/messages.js';
+import type { CstaLink, LinkLogger } from './link.js';
+
+export interface MonitorSubscriber {
+  /** The monitor runs in the current session: after subscribing (at once if it already ran) and after every reconnect. */
+  started?(): void;
+  /** The MonitorStart of this session failed (CstaServiceError when the switch refused it). */
+  failed?(err: Error): void;
+  /** An event of the device's monitor, in the order the switch sent them. */
+  event(event: CstaEvent): void;
+}
+
+interface Monitor {
+  device: string;
+  subscribers: Set<MonitorSubscriber>;
+  /** monitorCrossRefID in the current session; undefined until MonitorStart answers. */
+  crossRef: string | undefined;
+}
+
+/**
+ * A MonitorStartResponse settles its promise a few microtasks after the
+ * frame is read, while events packed into the same TCP chunk are handed on
+ * at once: those wait here (bounded) until their monitor is known.
+ */
+const MAX_UNCLAIMED = 64;
+
+export class DeviceMonitors {
+  private readonly byDevice = new Map<string, Monitor>();
+  private readonly byCrossRef = new Map<string, Monitor>();
+  private unclaimed: CstaEvent[] = [];
+  /** Counts link transitions: a MonitorStart answered in an older epoch belongs to a dead session. */
+  private epoch = 0;
+
+  constructor(
+    private readonly link: CstaLink,
+    private readonly log: LinkLogger,
+  ) {
+    link.on('up', () => {
+      this.epoch++;
+      for (const monitor of this.byDevice.values()) void this.start(monitor);
+    });
+    link.on('down', () => {
+      this.epoch++;
+      this.byCrossRef.clear();
+      this.unclaimed = [];
+      for (const monitor of this.byDevice.values()) monitor.crossRef = undefined;
+    });
+    link.on('frame', ({ message }) => {
+      if ('monitorCrossRefId' in message) this.dispatch(message);
+    });
+  }
+
+  /** Follows a device; returns the unsubscribe function (idempotent). */
+  subscribe(device: string, subscriber: MonitorSubscriber): () => void {
+    let monitor = this.byDevice.get(device);
+    if (!monitor) {
+      monitor = { device, subscribers: new Set([subscriber]), crossRef: undefined };
+      this.byDevice.set(device, monitor);
+      void this.start(monitor);
+    } else {
+      monitor.subscribers.add(subscriber);
+      const running = monitor;
+      if (running.crossRef) queueMicrotask(() => running.subscribers.has(subscriber) && subscriber.started?.());
+    }
+    const subscribed = monitor;
+    return () => this.unsubscribe(subscribed, subscriber);
+  }
+
+  private async start(monitor: Monitor): Promise<void> {
+    if (this.link.state !== 'up') return; // the next 'up' starts it
+    const epoch = this.epoch;
+    let crossRef: string;
+    try {
+      ({ monitorCrossRefId: crossRef } = await this.link.request<MonitorStartResponse>({ type: 'MonitorStart', monitorObject: monitor.device }));
+    } catch (err) {
+      if (epoch !== this.epoch) return;
+      this.log('switch monitor refused', { device: monitor.device, err: (err as Error).message, refused: isCstaServiceError(err) });
+      for (const s of [...monitor.subscribers]) s.failed?.(err as Error);
+      return;
+    }
+    if (epoch !== this.epoch) return;
+    if (this.byDevice.get(monitor.device) !== monitor) return this.stop(crossRef); // everyone left meanwhile
+    monitor.crossRef = crossRef;
+    this.byCrossRef.set(crossRef, monitor);
+    const early = this.unclaimed.filter((e) => e.monitorCrossRefId === crossRef);
+    this.unclaimed = this.unclaimed.filter((e) => e.monitorCrossRefId !== crossRef);
+    for (const event of early) this.dispatch(event);
+    for (const s of [...monitor.subscribers]) s.started?.();
+  }
+
+  private unsubscribe(monitor: Monitor, subscriber: MonitorSubscriber): void {
+    if (!monitor.subscribers.delete(subscriber) || monitor.subscribers.size > 0) return;
+    this.byDevice.delete(monitor.device);
+    if (monitor.crossRef === undefined) return; // not running; a MonitorStart in flight is stopped when it answers
+    this.byCrossRef.delete(monitor.crossRef);
+    this.stop(monitor.crossRef);
+  }
+
+  private stop(crossRef: string): void {
+    this.link
+      .request({ type: 'MonitorStop', monitorCrossRefId: crossRef })
+      .catch((err: Error) => this.log('switch monitor not stopped', { crossRef, err: err.message }));
+  }
+
+  private dispatch(event: CstaEvent): void {
+    const monitor = this.byCrossRef.get(event.monitorCrossRefId);
+    if (monitor) {
+      for (const s of [...monitor.subscribers]) s.event(event);
+      return;
+    }
+    this.unclaimed.push(event);
+    if (this.unclaimed.length > MAX_UNCLAIMED) this.unclaimed.shift();
+  }
+}
