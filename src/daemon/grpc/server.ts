@@ -4,7 +4,7 @@
 // flight, and forceShutdown cuts what is left after the grace period.
 
 import { Server, ServerCredentials } from '@grpc/grpc-js';
-import { splitHostPort } from '../../common/listen.js';
+import { formatHostPort, parseHostPort } from '../../common/listen.js';
 import type { CoreApi } from '../core/api.js';
 import { CtiServiceService } from '../../gen/cti/v1/cti.js';
 import { addHealth } from './health.js';
@@ -39,7 +39,7 @@ const DEFAULT_GRACE_MS = 5000;
 
 export async function startGrpcServer(core: CoreApi, options: GrpcServerOptions): Promise<RunningGrpcServer> {
   const log = options.logger;
-  const { host } = splitHostPort(options.listen);
+  const { host } = parseHostPort(options.listen, { allowPortZero: true });
   const server = new Server({ 'grpc.max_receive_message_length': options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES });
   const streams = new OpenStreams(core, log);
   server.addService(CtiServiceService, ctiService(core, log, streams));
@@ -51,7 +51,7 @@ export async function startGrpcServer(core: CoreApi, options: GrpcServerOptions)
       err ? reject(new Error(`cannot listen on ${options.listen}: ${err.message}`)) : resolve(bound),
     ),
   );
-  const address = `${host.includes(':') ? `[${host}]` : host}:${port}`;
+  const address = formatHostPort(host, port);
   log('grpc-listening', { address });
 
   let closing: Promise<void> | undefined;

@@ -78,9 +78,10 @@ export class JournalWriter {
     });
   }
 
-  /** Writes what is queued, then closes the file. */
+  /** Writes what is queued, then closes the file; later appends reject. */
   async close(): Promise<void> {
     while (this.draining) await this.draining;
+    this.failure ??= new Error(`journal ${this.path} is closed`);
     await this.fh.close();
   }
 
@@ -127,7 +128,7 @@ export class JournalWriter {
       this.fsyncs++;
       this.position = end;
     } catch (error) {
-      for (const waiter of waiters) waiter.reject(error as Error);
+      this.waiters.unshift(...waiters); // drain() rejects them with the failure
       throw error;
     }
     for (const waiter of waiters) waiter.resolve();

@@ -6,7 +6,7 @@
 // started() (their cue to resync).
 
 import { isCstaServiceError } from '../../../csta/errors.js';
-import type { CstaEvent, MonitorStartResponse } from '../../../csta/messages.js';
+import { EVENT_INVOKE_ID, type CstaEvent, type MonitorStartResponse } from '../../../csta/messages.js';
 import type { CstaLink, LinkLogger } from './link.js';
 
 export interface MonitorSubscriber {
@@ -23,6 +23,8 @@ interface Monitor {
   subscribers: Set<MonitorSubscriber>;
   /** monitorCrossRefID in the current session; undefined until MonitorStart answers. */
   crossRef: string | undefined;
+  /** The epoch of a MonitorStart in flight. */
+  starting: number | undefined;
 }
 
 /**
@@ -53,8 +55,8 @@ export class DeviceMonitors {
       this.unclaimed = [];
       for (const monitor of this.byDevice.values()) monitor.crossRef = undefined;
     });
-    link.on('frame', ({ message }) => {
-      if ('monitorCrossRefId' in message) this.dispatch(message);
+    link.on('frame', ({ invokeId, message }) => {
+      if (invokeId === EVENT_INVOKE_ID && 'monitorCrossRefId' in message) this.dispatch(message as CstaEvent);
     });
   }
 
@@ -62,13 +64,14 @@ export class DeviceMonitors {
   subscribe(device: string, subscriber: MonitorSubscriber): () => void {
     let monitor = this.byDevice.get(device);
     if (!monitor) {
-      monitor = { device, subscribers: new Set([subscriber]), crossRef: undefined };
+      monitor = { device, subscribers: new Set([subscriber]), crossRef: undefined, starting: undefined };
       this.byDevice.set(device, monitor);
       void this.start(monitor);
     } else {
       monitor.subscribers.add(subscriber);
       const running = monitor;
       if (running.crossRef) queueMicrotask(() => running.subscribers.has(subscriber) && subscriber.started?.());
+      else if (running.starting !== this.epoch) void this.start(running); // an earlier start failed: try again for the newcomer
     }
     const subscribed = monitor;
     return () => this.unsubscribe(subscribed, subscriber);
@@ -77,16 +80,19 @@ export class DeviceMonitors {
   private async start(monitor: Monitor): Promise<void> {
     if (this.link.state !== 'up') return; // the next 'up' starts it
     const epoch = this.epoch;
+    monitor.starting = epoch;
     let crossRef: string;
     try {
       ({ monitorCrossRefId: crossRef } = await this.link.request<MonitorStartResponse>({ type: 'MonitorStart', monitorObject: monitor.device }));
     } catch (err) {
       if (epoch !== this.epoch) return;
+      monitor.starting = undefined;
       this.log('switch monitor refused', { device: monitor.device, err: (err as Error).message, refused: isCstaServiceError(err) });
       for (const s of [...monitor.subscribers]) s.failed?.(err as Error);
       return;
     }
     if (epoch !== this.epoch) return;
+    monitor.starting = undefined;
     if (this.byDevice.get(monitor.device) !== monitor) return this.stop(crossRef); // everyone left meanwhile
     monitor.crossRef = crossRef;
     this.byCrossRef.set(crossRef, monitor);

@@ -1,0 +1,55 @@
+// Input checked at the edge (interfaces.md): DUR, NUMBER, extensions and
+// request ids. Each parser is a commander argParser: it throws commander's
+// InvalidArgumentError, so a bad value is a usage error (exit 2) with a
+// sentence naming the option, before anything reaches ctid.
+
+import { InvalidArgumentError } from 'commander';
+import parseDuration from 'parse-duration';
+
+/**
+ * DUR: numbers with units, e.g. `90s`, `5m`, `1h30m`. parse-duration alone
+ * reads a bare `90` as milliseconds and skips unknown words, so the form is
+ * checked first: every number needs one of these units, and nothing else.
+ */
+const DURATION = /^(?:\d+(?:\.\d+)?(?:ms|s|m|h|d))+$/;
+
+export function parseDurationMs(text: string): number {
+  if (!DURATION.test(text)) throw new InvalidArgumentError(`${show(text)} is not a duration: give a number with a unit, e.g. 90s, 5m, 1h30m`);
+  const ms = Math.round(parseDuration(text) ?? 0);
+  if (!(ms > 0)) throw new InvalidArgumentError(`${show(text)} is not a positive duration`);
+  if (!Number.isSafeInteger(ms)) throw new InvalidArgumentError(`${show(text)} is too long a duration`);
+  return ms;
+}
+
+/**
+ * NUMBER: an extension or an external number in any usual form (`2000`,
+ * `044-222-3333`, `+81 44 222 3333`, `(044) 222.3333`). ctid normalizes it;
+ * here only letters, control characters and the like are turned away.
+ */
+const PHONE_NUMBER = /^\+?[0-9 ()\-.]+$/;
+const MAX_NUMBER_LENGTH = 32;
+
+export function parseNumber(text: string): string {
+  const number = text.trim();
+  if (!PHONE_NUMBER.test(number) || !/[0-9]/.test(number) || number.length > MAX_NUMBER_LENGTH) {
+    throw new InvalidArgumentError(`${show(text)} is not a phone number: give digits, optionally with + - ( ) . or spaces, e.g. 2000 or 044-222-3333`);
+  }
+  return number;
+}
+
+/** EXT: an extension of this office, digits only. */
+export function parseExtension(text: string): string {
+  if (!/^[0-9]{1,16}$/.test(text)) throw new InvalidArgumentError(`${show(text)} is not an extension: give its digits, e.g. 2001`);
+  return text;
+}
+
+/** ID: a request id as ctid printed it. */
+export function parseRequestId(text: string): string {
+  if (!/^[A-Za-z0-9._:-]{1,128}$/.test(text)) throw new InvalidArgumentError(`${show(text)} is not a request id (cti requests lists them)`);
+  return text;
+}
+
+/** The value quoted, with control characters escaped, so the terminal shows what was typed. */
+function show(text: string): string {
+  return JSON.stringify(text);
+}
