@@ -38,11 +38,21 @@ export class JournalWriter {
     private allocated: number,
   ) {}
 
-  /** Appends to an existing journal whose valid frames end at `end`. */
+  /**
+   * Appends to an existing journal whose valid frames end at `end`, cutting
+   * off what follows (a torn frame, preallocated zeros) first: a frame
+   * written after a torn one would turn it into corruption before the tail.
+   */
   static async open(path: string, end: number): Promise<JournalWriter> {
     const fh = await open(path, 'r+');
-    const { size } = await fh.stat();
-    return new JournalWriter(fh, path, end, size);
+    try {
+      await fh.truncate(end);
+      await fh.sync();
+    } catch (error) {
+      await fh.close();
+      throw error;
+    }
+    return new JournalWriter(fh, path, end, end);
   }
 
   static async create(path: string): Promise<JournalWriter> {

@@ -1,0 +1,86 @@
+// The typed client of ctid's API for the commands: every call carries the
+// token, has a deadline, and fails with the status ctid sent. Loaded lazily,
+// once the arguments are parsed (grpc-js is most of the CLI's start-up time).
+
+import { connectivityState, credentials, Metadata, type ClientReadableStream, type ServiceError } from '@grpc/grpc-js';
+import {
+  CtiServiceClient,
+  type GetStatusResponse,
+  type LineUpdate,
+  type MonitorLineRequest,
+  type Request,
+  type RequestUpdate,
+  type SubmitRequest,
+  type WatchRequestsRequest,
+} from '../gen/cti/v1/cti.js';
+import { CliError } from './errors.js';
+import type { Settings } from './settings.js';
+
+/** How long dialling ctid may take before the CLI gives up (exit 3; style.md section 5). */
+export const CONNECT_DEADLINE_MS = 5000;
+/** A unary call's deadline: Submit returns once the request is stored, so this is generous. */
+const CALL_DEADLINE_MS = 30_000;
+
+export interface CtiApi {
+  status(): Promise<GetStatusResponse>;
+  submit(request: SubmitRequest): Promise<Request>;
+  get(id: string): Promise<Request>;
+  list(all: boolean): Promise<Request[]>;
+  cancel(id: string): Promise<Request>;
+  watch(request: WatchRequestsRequest): ClientReadableStream<RequestUpdate>;
+  monitor(request: MonitorLineRequest): ClientReadableStream<LineUpdate>;
+  /** Resolves once connected; throws CliError 'unreachable' at the first failure to connect, or after the deadline. */
+  connect(): Promise<void>;
+  /** Like connect, but keeps trying (grpc-js's reconnect backoff) until deadlineMs: for ctid restarting. */
+  reconnect(deadlineMs: number): Promise<void>;
+  close(): void;
+}
+
+type Callback<T> = (err: ServiceError | null, value: T) => void;
+
+export function unreachable(server: string): CliError {
+  return new CliError('unreachable', `cannot reach ctid at ${server} (is it running? set --server or CTI_SERVER)`);
+}
+
+/** A client for settings.server; throws CliError 'no-token' when no token was found anywhere. */
+export function createApi(settings: Settings): CtiApi {
+  const { server, token } = settings;
+  if (token === undefined) {
+    throw new CliError(
+      'no-token',
+      `no token: give --token, set CTI_TOKEN, put "token" in ${settings.configFile}, or run cti where ctid keeps its admin token (${settings.tokenFile})`,
+    );
+  }
+  const client = new CtiServiceClient(server, credentials.createInsecure());
+  const metadata = new Metadata();
+  metadata.set('authorization', `Bearer ${token}`);
+  const deadline = () => ({ deadline: Date.now() + CALL_DEADLINE_MS });
+  const unary = <T>(call: (cb: Callback<T>) => void): Promise<T> =>
+    new Promise((resolve, reject) => call((err, value) => (err ? reject(err) : resolve(value))));
+
+  return {
+    status: () => unary((cb) => client.getStatus({}, metadata, deadline(), cb)),
+    submit: (request) => unary((cb) => client.submit(request, metadata, deadline(), cb)),
+    get: (id) => unary((cb) => client.getRequest({ id }, metadata, deadline(), cb)),
+    list: async (all) => (await unary<{ requests: Request[] }>((cb) => client.listRequests({ all }, metadata, deadline(), cb))).requests,
+    cancel: (id) => unary((cb) => client.cancelRequest({ id }, metadata, deadline(), cb)),
+    watch: (request) => client.watchRequests(request, metadata),
+    monitor: (request) => client.monitorLine(request, metadata),
+    connect: () =>
+      new Promise((resolve, reject) => {
+        const channel = client.getChannel();
+        const until = Date.now() + CONNECT_DEADLINE_MS;
+        const check = (): void => {
+          const state = channel.getConnectivityState(true);
+          if (state === connectivityState.READY) return resolve();
+          // Refused or unresolvable: say so now rather than retrying until the deadline.
+          if (state === connectivityState.TRANSIENT_FAILURE || state === connectivityState.SHUTDOWN) return reject(unreachable(server));
+          channel.watchConnectivityState(state, until, (err) => (err ? reject(unreachable(server)) : check()));
+        };
+        check();
+      }),
+    reconnect: (deadlineMs) =>
+      new Promise((resolve, reject) => client.waitForReady(Date.now() + deadlineMs, (err) => (err ? reject(unreachable(server)) : resolve()))),
+    close: () => client.close(),
+  };
+}

@@ -1,0 +1,83 @@
+// How requests and line states read: sentences for people, and the
+// interfaces.md JSON line shapes for scripts (`--json` may gain fields, never
+// lose them). Pure functions of the proto messages and the time now.
+
+import type { LineUpdate, Request, StateChange } from '../gen/cti/v1/cti.js';
+import type { Style } from './output.js';
+
+export const FINAL_STATES: ReadonlySet<string> = new Set(['succeeded', 'failed', 'cancelled']);
+
+/** `4m12s`, `1h05m`, `9s`: the time left, to the second (to the minute past an hour). */
+export function formatDuration(ms: number): string {
+  const s = Math.max(0, Math.floor(ms / 1000));
+  const [h, m, sec] = [Math.floor(s / 3600), Math.floor((s % 3600) / 60), s % 60];
+  if (h > 0) return `${h}h${String(m).padStart(2, '0')}m`;
+  if (m > 0) return `${m}m${String(sec).padStart(2, '0')}s`;
+  return `${sec}s`;
+}
+
+function timeLeft(request: Request, now: number): string {
+  const deadline = Date.parse(request.deadline);
+  return Number.isNaN(deadline) ? '' : ` — ${formatDuration(deadline - now)} left`;
+}
+
+/** One progress line: "watching 2000 (line busy) — 4m12s left", "calling: ringing 2000". */
+export function progressText(request: Request, change: StateChange, now: number, style: Style): string {
+  const detail = change.detail ? ` (${change.detail})` : '';
+  switch (change.state) {
+    case 'accepted':
+      return `${style.dim('accepted')}: ${request.kind} ${request.destination} from ${request.source} (id ${request.id})`;
+    case 'watching':
+      return `${style.warn('watching')} ${request.destination}${detail}${timeLeft(request, now)}`;
+    case 'calling':
+      return `${style.warn('calling')}: ${change.detail || `ringing ${request.ringing || request.destination}`}`;
+    default:
+      return `${style.warn(change.state)}${detail}${timeLeft(request, now)}`;
+  }
+}
+
+/** The final line: "succeeded", "failed: busy — the line stayed busy until the window ended". */
+export function resultText(request: Request, style: Style): string {
+  const word = request.state === 'succeeded' ? style.ok(request.state) : style.bad(request.state);
+  const reason = request.reason && request.reason !== request.state ? `: ${request.reason}` : '';
+  return `${word}${reason}${request.message ? ` — ${request.message}` : ''}`;
+}
+
+/** `{"type":"progress","id","state","at",...}` (interfaces.md). */
+export function progressObject(request: Request, change: StateChange): object {
+  return {
+    type: 'progress',
+    id: request.id,
+    state: change.state,
+    at: change.at,
+    detail: change.detail,
+    ringing: request.ringing,
+    deadline: request.deadline,
+    attempts: request.attempts,
+  };
+}
+
+/** `{"type":"result","id","state","reason","message"}` (interfaces.md); `at` added. */
+export function resultObject(request: Request): object {
+  return { type: 'result', id: request.id, state: request.state, reason: request.reason, message: request.message, at: request.endedAt };
+}
+
+/** A listing item: the whole request, tagged like every other line. */
+export function requestObject(request: Request): object {
+  return { type: 'request', ...request };
+}
+
+/** One row of `cti requests`: id, state, what, and the result or time left. */
+export function requestRow(request: Request, now: number): string {
+  const what = `${request.kind} ${request.destination} from ${request.source}`;
+  const how = FINAL_STATES.has(request.state) ? (request.reason || request.message) : timeLeft(request, now).replace(/^ — /, '');
+  return [request.id, request.state.padEnd(15), what.padEnd(32), how].join('  ').trimEnd();
+}
+
+export function lineText(update: LineUpdate): string {
+  return `${update.at}  ${update.device}  ${update.state}`;
+}
+
+export function lineObject(update: LineUpdate): object {
+  return { type: 'line', ...update };
+}
