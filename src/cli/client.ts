@@ -13,7 +13,7 @@ import {
   type SubmitRequest,
   type WatchRequestsRequest,
 } from '../gen/cti/v1/cti.js';
-import { CliError } from './errors.js';
+import { CliError, unreachable } from './errors.js';
 import type { Settings } from './settings.js';
 
 /** How long dialling ctid may take before the CLI gives up (exit 3; style.md section 5). */
@@ -22,6 +22,8 @@ export const CONNECT_DEADLINE_MS = 5000;
 const CALL_DEADLINE_MS = 30_000;
 
 export interface CtiApi {
+  /** HOST:PORT of ctid. */
+  readonly server: string;
   status(): Promise<GetStatusResponse>;
   submit(request: SubmitRequest): Promise<Request>;
   get(id: string): Promise<Request>;
@@ -37,10 +39,6 @@ export interface CtiApi {
 }
 
 type Callback<T> = (err: ServiceError | null, value: T) => void;
-
-export function unreachable(server: string): CliError {
-  return new CliError('unreachable', `cannot reach ctid at ${server} (is it running? set --server or CTI_SERVER)`);
-}
 
 /** A client for settings.server; throws CliError 'no-token' when no token was found anywhere. */
 export function createApi(settings: Settings): CtiApi {
@@ -59,6 +57,7 @@ export function createApi(settings: Settings): CtiApi {
     new Promise((resolve, reject) => call((err, value) => (err ? reject(err) : resolve(value))));
 
   return {
+    server,
     status: () => unary((cb) => client.getStatus({}, metadata, deadline(), cb)),
     submit: (request) => unary((cb) => client.submit(request, metadata, deadline(), cb)),
     get: (id) => unary((cb) => client.getRequest({ id }, metadata, deadline(), cb)),

@@ -30,3 +30,8 @@ export class CliError extends Error {
 export function isCliError(err: unknown): err is CliError {
   return typeof err === 'object' && err !== null && (err as { kind?: unknown }).kind === 'cti-cli-error';
 }
+
+/** ctid does not answer at `server` (exit 3), with the hint of what to check. */
+export function unreachable(server: string): CliError {
+  return new CliError('unreachable', `cannot reach ctid at ${server} (is it running? set --server or CTI_SERVER)`);
+}

@@ -2,19 +2,11 @@
 // interfaces.md JSON line shapes for scripts (`--json` may gain fields, never
 // lose them). Pure functions of the proto messages and the time now.
 
+import { formatDuration } from '../common/duration.js';
 import type { LineUpdate, Request, StateChange } from '../gen/cti/v1/cti.js';
 import type { Style } from './output.js';
 
 export const FINAL_STATES: ReadonlySet<string> = new Set(['succeeded', 'failed', 'cancelled']);
-
-/** `4m12s`, `1h05m`, `9s`: the time left, to the second (to the minute past an hour). */
-export function formatDuration(ms: number): string {
-  const s = Math.max(0, Math.floor(ms / 1000));
-  const [h, m, sec] = [Math.floor(s / 3600), Math.floor((s % 3600) / 60), s % 60];
-  if (h > 0) return `${h}h${String(m).padStart(2, '0')}m`;
-  if (m > 0) return `${m}m${String(sec).padStart(2, '0')}s`;
-  return `${sec}s`;
-}
 
 function timeLeft(request: Request, now: number): string {
   const deadline = Date.parse(request.deadline);
@@ -43,18 +35,13 @@ export function resultText(request: Request, style: Style): string {
   return `${word}${reason}${request.message ? ` — ${request.message}` : ''}`;
 }
 
-/** `{"type":"progress","id","state","at",...}` (interfaces.md). */
+/**
+ * `{"type":"progress","id","state","at",...}` (interfaces.md): one per state
+ * change, with what belongs to that change (not the request's current
+ * ringing / attempts, which a re-attach would misdate).
+ */
 export function progressObject(request: Request, change: StateChange): object {
-  return {
-    type: 'progress',
-    id: request.id,
-    state: change.state,
-    at: change.at,
-    detail: change.detail,
-    ringing: request.ringing,
-    deadline: request.deadline,
-    attempts: request.attempts,
-  };
+  return { type: 'progress', id: request.id, state: change.state, at: change.at, detail: change.detail, deadline: request.deadline };
 }
 
 /** `{"type":"result","id","state","reason","message"}` (interfaces.md); `at` added. */

@@ -4,21 +4,14 @@
 // sentence naming the option, before anything reaches ctid.
 
 import { InvalidArgumentError } from 'commander';
-import parseDuration from 'parse-duration';
+import { parseDuration } from '../common/duration.js';
 
-/**
- * DUR: numbers with units, e.g. `90s`, `5m`, `1h30m`. parse-duration alone
- * reads a bare `90` as milliseconds and skips unknown words, so the form is
- * checked first: every number needs one of these units, and nothing else.
- */
-const DURATION = /^(?:\d+(?:\.\d+)?(?:ms|s|m|h|d))+$/;
-
+/** DUR: `90s`, `5m`, `1h30m`; positive, unit required (src/common/duration.ts holds the rules). */
 export function parseDurationMs(text: string): number {
-  if (!DURATION.test(text)) throw new InvalidArgumentError(`${show(text)} is not a duration: give a number with a unit, e.g. 90s, 5m, 1h30m`);
-  const ms = Math.round(parseDuration(text) ?? 0);
-  if (!(ms > 0)) throw new InvalidArgumentError(`${show(text)} is not a positive duration`);
-  if (!Number.isSafeInteger(ms)) throw new InvalidArgumentError(`${show(text)} is too long a duration`);
-  return ms;
+  const parsed = parseDuration(text);
+  if ('error' in parsed) throw new InvalidArgumentError(parsed.error);
+  if (!Number.isSafeInteger(parsed.ms)) throw new InvalidArgumentError(`${show(text)} is too long a duration`);
+  return parsed.ms;
 }
 
 /**
@@ -30,7 +23,7 @@ const PHONE_NUMBER = /^\+?[0-9 ()\-.]+$/;
 const MAX_NUMBER_LENGTH = 32;
 
 export function parseNumber(text: string): string {
-  const number = text.trim();
+  const number = text.replace(/^ +| +$/g, ''); // blanks from shell quoting; a newline is refused
   if (!PHONE_NUMBER.test(number) || !/[0-9]/.test(number) || number.length > MAX_NUMBER_LENGTH) {
     throw new InvalidArgumentError(`${show(text)} is not a phone number: give digits, optionally with + - ( ) . or spaces, e.g. 2000 or 044-222-3333`);
   }

@@ -24,6 +24,8 @@ export interface Output {
   object(value: object): void;
   /** Progress for people, on stderr. On a TTY it stays live (redrawn each second) until the next one. */
   progress(render: () => string): void;
+  /** A remark for people, on stderr (never part of the answer). */
+  note(text: string): void;
   /** Finishes a live progress line, so what follows starts on a line of its own. */
   endProgress(): void;
 }
@@ -72,6 +74,10 @@ export async function createOutput(json: boolean, streams: OutputStreams = proce
       draw();
       timer = setInterval(draw, REDRAW_MS);
       timer.unref();
+    },
+    note: (text) => {
+      endProgress();
+      stderr.write(`${text}\n`);
     },
     endProgress,
   };

@@ -69,9 +69,11 @@ export class Backoff {
     }
   }
 
-  /** Calls fn after nextDelay() on the clock. */
-  schedule(fn: () => void): Timer {
-    return this.clock.setTimer(this.nextDelay(), fn);
+  /** Calls fn after nextDelay() on the clock; says how long that is (for the log). */
+  schedule(fn: () => void): Timer & { delayMs: number } {
+    const delayMs = this.nextDelay();
+    const timer = this.clock.setTimer(delayMs, fn);
+    return { delayMs, cancel: () => timer.cancel() };
   }
 
   /** After a success: the next failure waits initialMs again. */

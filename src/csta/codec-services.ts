@@ -1,6 +1,7 @@
-// ECMA-323 services (csta-link.md "Services used"): call control,
-// monitoring, snapshot, routing, forwarding and the voice board's Escape,
-// with their responses and CSTAErrorCode. One codec entry each.
+// ECMA-323 services (csta-link.md "Services used"): the switch's SystemStatus
+// heartbeat, call control, monitoring, snapshot, routing, forwarding and the
+// voice board's Escape, with their responses and CSTAErrorCode. One codec
+// entry each.
 
 import type { CodecEntry, CodecTable } from './codec-shapes.js';
 import { bool, conn, connList, dev, message, named, oneOf, optional, text, within } from './codec-shapes.js';

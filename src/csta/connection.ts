@@ -50,7 +50,8 @@ export interface CstaConnectionOptions {
   closeTimeoutMs?: number;
 }
 
-// The stream is no longer trustworthy after these; after the others only one message is lost.
+// Broken framing loses the frame boundaries, and broken or hostile XML means a
+// peer not worth talking to; an unknown message or field costs only that message.
 const FATAL: ReadonlySet<ProtocolErrorCode> = new Set(['bad-header', 'bad-length', 'too-large', 'bad-invoke-id', 'malformed-xml', 'doctype']);
 
 interface Pending {
@@ -95,8 +96,10 @@ export class CstaConnection extends EventEmitter {
     this.requestTimeoutMs = opts.requestTimeoutMs ?? 10_000;
     this.closeTimeoutMs = opts.closeTimeoutMs ?? 2_000;
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
-    socket.on('end', () => this.close()); // the peer is done: finish our side too
-    socket.on('error', (err) => (this.closeReason ??= err));
+    socket.on('end', () => this.finish('the peer ended the link')); // finish our side too
+    socket.on('error', (err) => {
+      this.closeReason ??= err; // 'close' follows
+    });
     socket.on('close', () => this.onClose());
     socket.on('drain', () => this.emit('drain'));
   }
@@ -174,10 +177,7 @@ export class CstaConnection extends EventEmitter {
 
   /** Graceful: rejects pending requests, ends our side, destroys the socket if the peer has not finished within closeTimeoutMs. */
   close(): void {
-    if (this.linkState !== 'open') return;
-    this.leaveOpen(new CstaLinkError('closed', 'the link was closed'));
-    this.socket.end();
-    this.closeTimer = this.clock.setTimer(this.closeTimeoutMs, () => this.socket.destroy());
+    this.finish('the link was closed');
   }
 
   /** At once: rejects pending requests and destroys the socket. */
@@ -186,6 +186,13 @@ export class CstaConnection extends EventEmitter {
     this.closeReason ??= err;
     if (this.linkState === 'open') this.leaveOpen(new CstaLinkError('closed', `the link was closed${err ? `: ${err.message}` : ''}`, { cause: err }));
     this.socket.destroy();
+  }
+
+  private finish(why: string): void {
+    if (this.linkState !== 'open') return;
+    this.leaveOpen(new CstaLinkError('closed', why));
+    this.socket.end();
+    this.closeTimer = this.clock.setTimer(this.closeTimeoutMs, () => this.socket.destroy());
   }
 
   private leaveOpen(reason: CstaLinkError): void {
@@ -230,9 +237,9 @@ export class CstaConnection extends EventEmitter {
   }
 
   private onBadInput(err: unknown): void {
-    if (!isCstaProtocolError(err)) throw err;
-    this.emit('protocol-error', err);
-    this.destroy(err);
+    // Anything but a CstaProtocolError would be a codec bug: it costs this connection, not the process.
+    if (isCstaProtocolError(err)) this.emit('protocol-error', err);
+    this.destroy(err as Error);
   }
 
   private dispatch(frame: CstaFrame): void {

@@ -18,7 +18,7 @@ const NEEDS_ESCAPE = /[&<>\r]|^\s|\s$/;
  * alone) and \r (which XML parsers turn into \n). Throws RangeError for a
  * character XML 1.0 cannot carry.
  */
-export function escapeText(value: string): string {
+function escapeText(value: string): string {
   if (NOT_XML_CHAR.test(value)) throw new RangeError(`${JSON.stringify(value)} holds a character XML 1.0 cannot carry`);
   if (!NEEDS_ESCAPE.test(value)) return value;
   const first = value.length - value.trimStart().length;
@@ -124,6 +124,7 @@ const parser = new XMLParser({
 /** Parses one document; returns its root element's local name and content. Throws CstaProtocolError. */
 export function parseDocument(xml: string): { root: string; content: XmlValue } {
   refuseDeclarations(xml);
+  if (NOT_XML_CHAR.test(xml)) throw new CstaProtocolError('malformed-xml', 'not well-formed XML: a character XML 1.0 does not allow (a control character or a lone surrogate)');
   const valid = XMLValidator.validate(xml);
   if (valid !== true) {
     throw new CstaProtocolError('malformed-xml', `not well-formed XML: ${valid.err.msg} (line ${valid.err.line}, column ${valid.err.col})`);
@@ -220,8 +221,9 @@ export class XmlReader {
   optInt(name: string): number | undefined {
     const value = this.optString(name);
     if (value === undefined) return undefined;
-    if (!/^[0-9]{1,15}$/.test(value)) this.fail(`<${name}> is ${JSON.stringify(value)}, expected a non-negative integer`);
-    return Number(value);
+    const n = Number(value);
+    if (!/^[0-9]+$/.test(value) || !Number.isSafeInteger(n)) this.fail(`<${name}> is ${JSON.stringify(value)}, expected a non-negative integer`);
+    return n;
   }
 
   child(name: string): XmlReader {

@@ -8,8 +8,8 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { Clock, Timer } from '../common/clock.js';
 import type { CstaConnection } from '../csta/connection.js';
-import { CstaServiceError, isCstaServiceError } from '../csta/errors.js';
-import { ACCEPTED_CSTA_NAMESPACES, CSTA_NAMESPACE, type CstaEvent, type CstaFrame, type CstaMessage, type CstaRequest, type CstaResponse } from '../csta/messages.js';
+import { CstaServiceError, isCstaServiceError, type CstaProtocolError } from '../csta/errors.js';
+import { ACCEPTED_CSTA_NAMESPACES, CSTA_NAMESPACE, EVENT_INVOKE_ID, type CstaEvent, type CstaFrame, type CstaMessage, type CstaRequest, type CstaResponse } from '../csta/messages.js';
 import type { Exchange, ExchangeEvent } from './exchange.js';
 import type { RequestLog } from './request-log.js';
 import type { RouteSink } from './routing.js';
@@ -52,6 +52,13 @@ export class CstaSession implements RouteSink {
     private readonly logger: (msg: string, fields?: Record<string, unknown>) => void,
   ) {
     conn.on('frame', (frame: CstaFrame) => this.onFrame(frame));
+    // A message the switch cannot read: an unknown one ends the connection (issue 3: a clear error,
+    // that connection only); a known one with a bad field is refused and the session goes on.
+    conn.on('unreadable', (err: CstaProtocolError, invokeId: number) => {
+      this.logger('unreadable message', { office: this.ctx.exchange.id, code: err.code, err: err.message });
+      if (err.code === 'unknown-message') this.drop();
+      else if (invokeId !== EVENT_INVOKE_ID) conn.send(invokeId, { type: 'CSTAErrorCode', category: 'operation', value: 'generic' });
+    });
     conn.on('close', () => this.close());
   }
 

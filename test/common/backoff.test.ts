@@ -40,7 +40,7 @@ test('schedule waits the next delay on the injected clock', () => {
   const clock = new ManualClock();
   const b = new Backoff(clock, { initialMs: 100, jitter: 'none' });
   let fired = 0;
-  b.schedule(() => fired++);
+  assert.is(b.schedule(() => fired++).delayMs, 100);
   clock.advance(99);
   assert.is(fired, 0);
   clock.advance(1);

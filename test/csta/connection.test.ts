@@ -50,8 +50,7 @@ async function rawSocket(): Promise<Socket> {
 }
 
 async function serverSide(): Promise<CstaConnection> {
-  while (accepted.length === 0) await once(server, 'connection');
-  await new Promise(setImmediate); // the connection handler has run
+  while (accepted.length === 0) await once(server, 'connection'); // the server's own listener runs first
   return accepted.shift()!;
 }
 

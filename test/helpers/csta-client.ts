@@ -2,12 +2,14 @@
 // opens a session, and records every frame the switch sends so a test can
 // wait for the event it expects (never a fixed sleep).
 
-import { connect } from 'node:net';
+import { connect, type Socket } from 'node:net';
 import { CstaConnection } from '../../src/csta/connection.js';
 import type { CstaEvent, CstaFrame, CstaMessage, CstaRequest, CstaResponse } from '../../src/csta/messages.js';
 
 export interface TestApp {
   conn: CstaConnection;
+  /** The TCP socket under conn, for tests that write raw bytes. */
+  socket: Socket;
   frames: CstaFrame[];
   /** Sends a request and resolves with its response (rejects on CSTAErrorCode). */
   request<R extends CstaResponse = CstaResponse>(message: CstaRequest): Promise<R>;
@@ -41,6 +43,7 @@ export async function openApp(address: string, credentials: { user: string; pass
   });
   const app: TestApp = {
     conn,
+    socket,
     frames,
     request: (message) => conn.request(message) as never,
     waitFor: (match) =>

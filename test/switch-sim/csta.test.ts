@@ -5,6 +5,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { connect } from 'node:net';
 import { CstaConnection } from '../../src/csta/connection.js';
+import { encodeFrame } from '../../src/csta/framing.js';
 import type { ConnectionId, CstaMessage, MakeCallResponse, SnapshotDeviceResponse } from '../../src/csta/messages.js';
 import { eventOf, openApp, type TestApp } from '../helpers/csta-client.js';
 import { eventually } from '../helpers/eventually.js';
@@ -26,6 +27,11 @@ test.after.each(async () => {
   for (const a of apps.splice(0)) a.close();
   await sim.close();
 });
+
+/** Writes raw bytes on an app's socket, bypassing its codec. */
+function rawWrite(a: TestApp, bytes: Buffer): void {
+  a.socket.write(bytes);
+}
 
 const groups = () => sim.control.paths().paths.map((p) => p.devices.join(' '));
 
@@ -217,6 +223,20 @@ test('error responses: unknown device, unknown call, bad number', async () => {
   assert.equal(e3.value, 'invalidCalledDevice');
   const e4 = await a.request({ type: 'AnswerCall', callToBeAnswered: { callId: '1', deviceId: '2000' } }).catch((e) => e);
   assert.ok(e4.category, 'answering a call that does not exist is refused');
+});
+
+test('a known message with a bad field is refused; an unknown message closes that connection only', async () => {
+  const a = await app();
+  const other = await app();
+  const ns = 'http://www.ecma-international.org/standards/ecma-323/csta/ed5';
+  a.conn.on('unreadable', () => undefined);
+  const refused = a.waitFor((m) => m.type === 'CSTAErrorCode');
+  rawWrite(a, encodeFrame(41, `<MakeCall xmlns="${ns}"><callingDevice>2001</callingDevice></MakeCall>`));
+  assert.equal((await refused).type, 'CSTAErrorCode');
+  await a.request({ type: 'SnapshotDevice', snapshotObject: '2000' });
+  rawWrite(a, encodeFrame(42, `<TeleportCall xmlns="${ns}"><to>mars</to></TeleportCall>`));
+  await new Promise((r) => a.conn.once('close', r));
+  await other.request({ type: 'SnapshotDevice', snapshotObject: '2000' });
 });
 
 test('a session needs the link credentials; nothing is served before the session', async () => {

@@ -46,6 +46,8 @@ export class RequestRunner {
   private unlink: (() => void) | undefined;
   private waiter: (() => void) | undefined;
   private lineChanges = 0;
+  /** The destination's state is known only once the switch reported it (its first snapshot). */
+  private lineKnown = false;
   private done = false;
 
   constructor(
@@ -82,6 +84,7 @@ export class RequestRunner {
     this.unlink = this.ctx.switch.onLinkState(() => this.poke());
     if (this.watchable) {
       this.watch = this.ctx.switch.watchLine(r.dial, () => {
+        this.lineKnown = true;
         this.lineChanges++;
         this.poke();
       });
@@ -112,7 +115,7 @@ export class RequestRunner {
       await this.waitFor(linkUp);
       return;
     }
-    const idle = () => this.watch!.state === 'idle' && linkUp();
+    const idle = () => this.lineKnown && this.watch!.state === 'idle' && linkUp();
     if (r.attempts === 0) return this.waitFor(idle);
     // After a failed attempt: the line's next change to idle, or --retry-every, whichever comes first.
     await this.waitFor(() => this.lineChanges > before && idle(), r.retryEveryMs);
@@ -144,11 +147,12 @@ export class RequestRunner {
 
   /** After a restart during `calling`: both lines busy means the call went through. */
   private async connectedBeforeRestart(): Promise<boolean> {
-    await this.waitFor(() => this.ctx.switch.linkState === 'up');
-    if (this.done) return true;
-    const source = this.ctx.switch.watchLine(this.record.source, () => undefined);
+    let sourceKnown = false;
+    const source = this.ctx.switch.watchLine(this.record.source, () => ((sourceKnown = true), this.poke()));
+    await this.waitFor(() => this.ctx.switch.linkState === 'up' && sourceKnown && (!this.watch || this.lineKnown));
     const both = source.state === 'busy' && (!this.watch || this.watch.state === 'busy');
     source.stop();
+    if (this.done) return true;
     if (both) await this.finish('succeeded', undefined, `connected ${this.record.source} with ${this.record.destination} (confirmed after a restart)`);
     return both;
   }

@@ -96,8 +96,9 @@ export class Core implements CoreApi {
     this.admit(record);
     await this.registry.create(record);
     this.options.logger('request accepted', { id: record.id, kind: record.kind, destination: record.dial, source: record.source });
+    const acknowledged = structuredClone(record); // the state as stored, before the runner moves it on
     this.run(record);
-    return record;
+    return acknowledged;
   }
 
   get(principal: Principal, id: string): RequestRecord {

@@ -96,7 +96,7 @@ export class JournalWriter {
   }
 
   private kick(): void {
-    this.draining ??= this.drain().finally(() => (this.draining = undefined));
+    this.draining ??= this.drain();
   }
 
   private async drain(): Promise<void> {
@@ -115,11 +115,17 @@ export class JournalWriter {
     }
     if (this.failure) {
       const waiters = this.waiters.splice(0);
-      if (this.next) waiters.push(this.next.waiter);
+      if (this.next) {
+        waiters.push(this.next.waiter);
+        this.next.fh.close().catch(() => undefined); // the fold that wanted it fails anyway
+      }
       this.queue = [];
       this.next = undefined;
       for (const waiter of waiters) waiter.reject(this.failure);
     }
+    // In the same synchronous run as the loop's last look at the queue, so an
+    // append from here on starts a new drain rather than waiting for this one.
+    this.draining = undefined;
   }
 
   private async writeFrame(): Promise<void> {

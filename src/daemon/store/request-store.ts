@@ -30,7 +30,7 @@ import type { Low } from 'lowdb';
 import type { RequestStore } from '../core/ports.js';
 import type { RequestRecord } from '../core/request.js';
 import { JournalWriter } from './journal.js';
-import { readJournal, type JournalContents } from './journal-format.js';
+import { readJournal } from './journal-format.js';
 import { lockDataDir, type DataDirLock } from './lock.js';
 import { openTables, TableStoreError, type DurableTableFile, type Tables } from './table-store.js';
 
@@ -85,22 +85,22 @@ export async function openRequestStore(dir: string, options: RequestStoreOptions
     const live = generations.filter((g) => g >= first);
     if (live.length === 0 && !file.found) {
       const journal = await JournalWriter.create(journalPath(dir, first));
-      return new FileStore(dir, lock, db, file, records, journal, first, options);
+      return new FileStore(dir, lock, db, file, records, journal, first, first, options);
     }
     if (!file.found && live[0] !== first) throw new TableStoreError(file.path, `is missing while ${journalPath(dir, live[0]!)} exists`);
-    live.forEach((gen, i) => {
-      if (gen !== first + i) throw new Error(`journal ${journalPath(dir, first + i)} is missing; refusing to start without its requests`);
-    });
-    if (live.length === 0) throw new Error(`journal ${journalPath(dir, first)} is missing; refusing to start without its requests`);
-    let contents: JournalContents | undefined;
+    // From the tables' generation on, every journal must be there (that one at least).
+    const gap = Array.from({ length: Math.max(live.length, 1) }, (_, i) => first + i).find((gen, i) => live[i] !== gen);
+    if (gap !== undefined) throw new Error(`journal ${journalPath(dir, gap)} is missing; refusing to start without its requests`);
+    let end = 0;
     for (const [i, gen] of live.entries()) {
       const path = journalPath(dir, gen);
-      contents = readJournal(await readFile(path), path, i === live.length - 1);
+      const contents = readJournal(await readFile(path), path, i === live.length - 1);
       replay(records, contents.ops, path);
+      end = contents.end;
     }
     const last = live[live.length - 1]!;
-    const journal = await JournalWriter.open(journalPath(dir, last), contents!.end);
-    return new FileStore(dir, lock, db, file, records, journal, first, options, last);
+    const journal = await JournalWriter.open(journalPath(dir, last), end);
+    return new FileStore(dir, lock, db, file, records, journal, first, last, options);
   } catch (error) {
     await lock.release();
     throw error;
@@ -123,6 +123,8 @@ class FileStore implements FileRequestStore {
   /** Whether anything was appended since the last fold began. */
   private dirty = false;
   private readonly foldAfterBytes: number;
+  /** The current journal's size that starts the next fold. */
+  private foldAt: number;
   private readonly onError: (error: Error) => void;
 
   constructor(
@@ -134,10 +136,12 @@ class FileStore implements FileRequestStore {
     private readonly journal: JournalWriter,
     /** The oldest journal generation still on disk. */
     private oldest: number,
+    /** The generation of the journal appended to. */
+    private generation: number,
     options: RequestStoreOptions,
-    private generation = oldest,
   ) {
     this.foldAfterBytes = options.foldAfterBytes ?? 4 << 20;
+    this.foldAt = this.foldThreshold();
     this.onError = options.onError ?? ((error) => process.emitWarning(error));
   }
 
@@ -163,7 +167,20 @@ class FileStore implements FileRequestStore {
   }
 
   fold(): Promise<void> {
-    this.folding ??= this.runFold().finally(() => (this.folding = undefined));
+    this.folding ??= this.runFold()
+      .then(
+        () => {
+          this.foldAt = this.foldThreshold();
+        },
+        (error: unknown) => {
+          // Nothing is lost (the journals hold it all). Try again on close, or
+          // once the journal has grown as much again: not on every put.
+          this.dirty = true;
+          this.foldAt = this.journal.bytes + this.foldThreshold();
+          throw error;
+        },
+      )
+      .finally(() => (this.folding = undefined));
     return this.folding;
   }
 
@@ -179,8 +196,17 @@ class FileStore implements FileRequestStore {
   private commit(op: string): Promise<void> {
     this.dirty = true;
     const durable = this.journal.append(op);
-    if (!this.folding && this.journal.bytes >= Math.max(this.foldAfterBytes, this.table.bytes / 2)) this.fold().catch(this.onError);
+    if (!this.folding && this.journal.bytes >= this.foldAt) this.fold().catch(this.onError);
     return durable;
+  }
+
+  /**
+   * Folding rewrites the whole table, so it waits for a journal half the
+   * table's size: each byte of the table is rewritten at most 3 times per
+   * byte journalled, and start-up replays at most half a table's worth.
+   */
+  private foldThreshold(): number {
+    return Math.max(this.foldAfterBytes, this.table.bytes / 2);
   }
 
   /** The steps of the fold described at the top of this file. */

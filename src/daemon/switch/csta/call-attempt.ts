@@ -50,13 +50,18 @@ export class CallAttempt implements MonitorSubscriber {
   constructor(
     private readonly link: CstaLink,
     monitors: DeviceMonitors,
-    private readonly o: PlaceCallOptions,
+    private readonly opts: PlaceCallOptions,
     private readonly log: LinkLogger,
   ) {
     this.outcome = new Promise((resolve) => (this.resolve = resolve));
-    const { signal } = o;
-    if (signal?.aborted) return void this.finish('cancelled', 'cancelled before the call was placed');
-    if (link.state !== 'up') return void this.finish('switch-unavailable', 'the switch link is down');
+    const { signal } = opts;
+    if (signal?.aborted) void this.finish('cancelled', 'cancelled before the call was placed');
+    else if (link.state !== 'up') void this.finish('switch-unavailable', 'the switch link is down');
+    else this.follow(monitors, signal);
+  }
+
+  private follow(monitors: DeviceMonitors, signal: AbortSignal | undefined): void {
+    const { link } = this;
     const onDown = (reason: string): void => {
       if (this.stage === 'answered') this.release();
       else void this.finish('switch-unavailable', `the switch link went down: ${reason}`);
@@ -66,14 +71,14 @@ export class CallAttempt implements MonitorSubscriber {
     signal?.addEventListener('abort', onAbort, { once: true });
     this.cleanups.push(() => link.off('down', onDown));
     this.cleanups.push(() => signal?.removeEventListener('abort', onAbort));
-    this.cleanups.push(monitors.subscribe(o.first, this));
+    this.cleanups.push(monitors.subscribe(this.opts.first, this));
   }
 
   started(): void {
     if (this.stage !== 'monitoring') return; // a later session: this attempt ended when the link went down
     this.stage = 'making';
     this.making = this.link
-      .request<MakeCallResponse>({ type: 'MakeCall', callingDevice: this.o.first, calledDirectoryNumber: this.o.second, autoOriginate: 'prompt' })
+      .request<MakeCallResponse>({ type: 'MakeCall', callingDevice: this.opts.first, calledDirectoryNumber: this.opts.second, autoOriginate: 'prompt' })
       .then(
         (response) => this.made(response.callingDevice),
         (err: Error) => void this.finish(failureForError(err, this.role('first')), `the switch refused the call: ${err.message}`),
@@ -81,7 +86,7 @@ export class CallAttempt implements MonitorSubscriber {
   }
 
   failed(err: Error): void {
-    if (this.stage === 'monitoring') void this.finish(failureForError(err, this.role('first')), `${this.o.first} cannot be followed: ${err.message}`);
+    if (this.stage === 'monitoring') void this.finish(failureForError(err, this.role('first')), `${this.opts.first} cannot be followed: ${err.message}`);
   }
 
   event(event: CstaEvent): void {
@@ -114,7 +119,7 @@ export class CallAttempt implements MonitorSubscriber {
     switch (event.type) {
       case 'ServiceInitiatedEvent': // first is prompted
       case 'DeliveredEvent':
-        return this.ringing(this.o[party]);
+        return this.ringing(this.opts[party]);
       case 'OriginatedEvent':
         this.firstConnected ||= mine;
         return;
@@ -123,12 +128,12 @@ export class CallAttempt implements MonitorSubscriber {
         else this.answered();
         return;
       case 'FailedEvent':
-        return void this.finish(failureForCause(event.cause, this.role(party)), `${this.o[party]} could not be reached (${event.cause ?? 'no cause given'})`, true);
+        return void this.finish(failureForCause(event.cause, this.role(party)), `${this.opts[party]} could not be reached (${event.cause ?? 'no cause given'})`, true);
       case 'ConnectionClearedEvent': {
         if (!mine) return; // e.g. a ringing leg sent on by forwarding: the call goes on until first's connection clears
         this.firstCleared = true;
         const silent = this.firstConnected ? 'second' : 'first';
-        return void this.finish(noAnswerFor(this.role(silent)), `${this.o[silent]} did not answer (${event.cause ?? 'cleared'})`, true);
+        return void this.finish(noAnswerFor(this.role(silent)), `${this.opts[silent]} did not answer (${event.cause ?? 'cleared'})`, true);
       }
       default:
         return;
@@ -138,7 +143,7 @@ export class CallAttempt implements MonitorSubscriber {
   private ringing(device: string): void {
     if (this.rung.has(device)) return;
     this.rung.add(device);
-    this.o.onRinging?.(device);
+    this.opts.onRinging?.(device);
   }
 
   private answered(): void {
@@ -147,7 +152,7 @@ export class CallAttempt implements MonitorSubscriber {
   }
 
   private role(party: 'first' | 'second'): Role {
-    return this.o.destination === party ? 'destination' : 'requester';
+    return this.opts.destination === party ? 'destination' : 'requester';
   }
 
   private async finish(reason: CallFailure, detail: string, clear = false): Promise<void> {
@@ -158,7 +163,7 @@ export class CallAttempt implements MonitorSubscriber {
       if (this.first && !this.firstCleared) {
         await this.link
           .request({ type: 'ClearConnection', connectionToBeCleared: this.first })
-          .catch((err: Error) => this.log('call not cleared', { first: this.o.first, err: err.message }));
+          .catch((err: Error) => this.log('switch call not cleared', { first: this.opts.first, err: err.message }));
       }
     }
     this.release();

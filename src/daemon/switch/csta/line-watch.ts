@@ -23,7 +23,7 @@ class WatchedLine implements MonitorSubscriber {
   unsubscribe: () => void = () => {};
   private readonly tracker: LineTracker;
   /** Whether the state is known: after the first snapshot (or a refused monitor). */
-  known = false;
+  private reported = false;
   /** The switch refused to monitor the device (an unknown extension): it reads as out of service. */
   private refused = false;
   /** Events that arrive while a snapshot is in flight: replayed on top of it, since the snapshot may predate them. */
@@ -39,6 +39,10 @@ class WatchedLine implements MonitorSubscriber {
 
   get state(): LineState {
     return this.refused ? 'out-of-service' : this.tracker.state;
+  }
+
+  get known(): boolean {
+    return this.reported;
   }
 
   started(): void {
@@ -78,7 +82,7 @@ class WatchedLine implements MonitorSubscriber {
 
   /** Tells each watcher the state, unless that is what it heard last. */
   report(): void {
-    this.known = true;
+    this.reported = true;
     const state = this.state;
     for (const w of [...this.watchers]) {
       if (w.told === state || !this.watchers.has(w)) continue;

@@ -29,7 +29,7 @@ export interface CstaLinkOptions {
   applicationId?: string;
   /** Session duration asked for, seconds; the switch may grant less. Default 180. */
   sessionDurationS?: number;
-  /** The switch's SystemStatus period (csta-link.md: 30 s). Default 30 000 ms. */
+  /** The switch's SystemStatus period (csta-link.md: 30 s); never less than the switch's, or the link flaps. Default 30 000 ms. */
   heartbeatMs?: number;
   /** A request's deadline, also for TCP connect. Default 10 000 ms. */
   requestTimeoutMs?: number;
@@ -72,14 +72,17 @@ export class CstaLink extends EventEmitter<CstaLinkEvents> {
   private readonly clock: Clock;
   private readonly backoff: Backoff;
   private readonly log: LinkLogger;
-  private readonly o: Required<Omit<CstaLinkOptions, 'backoff' | 'clock' | 'logger'>>;
+  private readonly opts: Required<Omit<CstaLinkOptions, 'backoff' | 'clock' | 'logger'>>;
 
   constructor(options: CstaLinkOptions) {
     super();
+    if (!Number.isInteger(options.port) || options.port < 1 || options.port > 65535) throw new RangeError(`switch port must be 1-65535, got ${options.port}`);
+    // Every call in progress listens for 'down': far more than EventEmitter's default of 10.
+    this.setMaxListeners(0);
     this.clock = options.clock ?? new ScaledClock();
     this.backoff = new Backoff(this.clock, options.backoff);
     this.log = options.logger ?? (() => {});
-    this.o = {
+    this.opts = {
       host: options.host,
       port: options.port,
       user: options.user,
@@ -123,7 +126,7 @@ export class CstaLink extends EventEmitter<CstaLinkEvents> {
     const wasUp = this.current === 'up';
     this.setState('down', 'closed');
     if (!conn) return;
-    if (wasUp) await conn.request({ type: 'StopApplicationSession', sessionId: this.sessionId }, { timeoutMs: this.o.closeTimeoutMs }).catch(() => undefined);
+    if (wasUp) await conn.request({ type: 'StopApplicationSession', sessionId: this.sessionId }, { timeoutMs: this.opts.closeTimeoutMs }).catch(() => undefined);
     if (conn.state === 'closed') return;
     const gone = new Promise<void>((resolve) => conn.once('close', () => resolve()));
     if (wasUp) conn.close();
@@ -133,13 +136,13 @@ export class CstaLink extends EventEmitter<CstaLinkEvents> {
 
   private dial(): void {
     this.reconnect = undefined;
-    this.setState('connecting', `dialling ${this.o.host}:${this.o.port}`);
+    this.setState('connecting', `dialling ${this.opts.host}:${this.opts.port}`);
     // Every dial uses the same options (style.md section 7: drachtio-srf #211 fell back to plain TCP on re-dial).
-    const socket = connect({ host: this.o.host, port: this.o.port });
+    const socket = connect({ host: this.opts.host, port: this.opts.port });
     socket.setNoDelay(true);
-    const conn = new CstaConnection(socket, { clock: this.clock, requestTimeoutMs: this.o.requestTimeoutMs, closeTimeoutMs: this.o.closeTimeoutMs });
+    const conn = new CstaConnection(socket, { clock: this.clock, requestTimeoutMs: this.opts.requestTimeoutMs, closeTimeoutMs: this.opts.closeTimeoutMs });
     this.conn = conn;
-    const connectTimer = this.after(this.o.requestTimeoutMs, () => this.lost(conn, `no TCP connection within ${this.o.requestTimeoutMs} ms`));
+    const connectTimer = this.after(this.opts.requestTimeoutMs, () => this.lost(conn, `no TCP connection within ${this.opts.requestTimeoutMs} ms`));
     socket.once('connect', () => {
       this.cancel(connectTimer);
       void this.openSession(conn);
@@ -154,11 +157,11 @@ export class CstaLink extends EventEmitter<CstaLinkEvents> {
     const response = await conn
       .request({
         type: 'StartApplicationSession',
-        applicationId: this.o.applicationId,
-        user: this.o.user,
-        password: this.o.password,
+        applicationId: this.opts.applicationId,
+        user: this.opts.user,
+        password: this.opts.password,
         protocolVersions: [CSTA_NAMESPACE],
-        requestedSessionDuration: this.o.sessionDurationS,
+        requestedSessionDuration: this.opts.sessionDurationS,
       })
       .catch((err: Error) => err);
     if (conn !== this.conn) return;
@@ -179,7 +182,7 @@ export class CstaLink extends EventEmitter<CstaLinkEvents> {
   private armKeepAlive(conn: CstaConnection, durationS: number): void {
     this.after((durationS * 1000) / 3, async () => {
       const response = await conn
-        .request({ type: 'ResetApplicationSessionTimer', sessionId: this.sessionId, requestedSessionDuration: this.o.sessionDurationS })
+        .request({ type: 'ResetApplicationSessionTimer', sessionId: this.sessionId, requestedSessionDuration: this.opts.sessionDurationS })
         .catch((err: Error) => err);
       if (conn !== this.conn) return;
       if (response instanceof Error) {
@@ -194,7 +197,7 @@ export class CstaLink extends EventEmitter<CstaLinkEvents> {
 
   private armHeartbeatWatch(conn: CstaConnection): void {
     if (this.heartbeatWatch) this.cancel(this.heartbeatWatch);
-    const ms = this.o.heartbeatMs * HEARTBEAT_GRACE;
+    const ms = this.opts.heartbeatMs * HEARTBEAT_GRACE;
     this.heartbeatWatch = this.after(ms, () => this.lost(conn, `no SystemStatus from the switch for ${ms} ms`));
   }
 
@@ -215,9 +218,9 @@ export class CstaLink extends EventEmitter<CstaLinkEvents> {
     this.detach();
     this.setState('down', reason); // first, so requests in flight reject with this reason
     conn.destroy();
-    const timer = this.backoff.schedule(() => this.dial());
-    this.reconnect = timer;
-    this.log('switch link redial scheduled', { attempt: this.backoff.attempts });
+    const redial = this.backoff.schedule(() => this.dial());
+    this.reconnect = redial;
+    this.log('switch link redial scheduled', { attempt: this.backoff.attempts, delayMs: Math.round(redial.delayMs) });
   }
 
   /** Forgets the current connection and its timers; returns it. */
@@ -234,7 +237,7 @@ export class CstaLink extends EventEmitter<CstaLinkEvents> {
     const from = this.current;
     if (next === from) return;
     this.current = next;
-    this.log(`switch link ${next}`, { from, reason, address: `${this.o.host}:${this.o.port}` });
+    this.log(`switch link ${next}`, { from, reason, address: `${this.opts.host}:${this.opts.port}` });
     if (from === 'up') {
       const err = new CstaLinkError('closed', `the switch link went down: ${reason}`);
       for (const reject of this.inFlight) reject(err);

@@ -70,7 +70,7 @@ export class DeviceMonitors {
     } else {
       monitor.subscribers.add(subscriber);
       const running = monitor;
-      if (running.crossRef) queueMicrotask(() => running.subscribers.has(subscriber) && subscriber.started?.());
+      if (running.crossRef) queueMicrotask(() => running.crossRef && running.subscribers.has(subscriber) && subscriber.started?.());
       else if (running.starting !== this.epoch) void this.start(running); // an earlier start failed: try again for the newcomer
     }
     const subscribed = monitor;
@@ -87,7 +87,7 @@ export class DeviceMonitors {
     } catch (err) {
       if (epoch !== this.epoch) return;
       monitor.starting = undefined;
-      this.log('switch monitor refused', { device: monitor.device, err: (err as Error).message, refused: isCstaServiceError(err) });
+      this.log('switch monitor not started', { device: monitor.device, err: (err as Error).message, refused: isCstaServiceError(err) });
       for (const s of [...monitor.subscribers]) s.failed?.(err as Error);
       return;
     }

@@ -1,0 +1,545 @@
+// CSTA link benchmark (issue 3, "Benchmark"). Three figures from one run, so
+// their ratios compare like with like on this machine:
+//
+//   link   MakeCall-to-Established call setups through a CstaConnection to
+//          the in-process simulator, IN_FLIGHT workers at once. Each worker
+//          owns a pair of auto-answer stations: MakeCall (doNotPrompt), wait
+//          for EstablishedEvent on the calling device's monitor,
+//          ClearConnection, wait for the called party's ConnectionClearedEvent,
+//          repeat. Messages counted: every request sent, response received
+//          and event received in the measured window (10 per call cycle).
+//   echo   the same frames (the XML of one captured call cycle) through a
+//          loopback server that only un-frames and re-frames them
+//          (framing.ts, no XML), IN_FLIGHT at once; both directions counted.
+//   codec  encodeMessage + decodeMessage of the same messages in a tight
+//          loop, no sockets. Each link message is encoded once (by its
+//          sender) and decoded once (by its receiver), both in this process,
+//          so this is what the link would reach if TCP, framing, the
+//          connection and the simulator cost nothing.
+//
+// The machine is small and may be shared, so the phases are interleaved in
+// rounds (the order rotating each round) and the medians compared; each
+// round's own ratios are printed too. Target (issue 3): link msg/s >= 0.4 x
+// codec msg/s. Printed, never asserted.
+//
+// Usage: node dist/bench/csta-link.js [--seconds S per phase per round, default 1.5]
+//          [--rounds N, default 3] [--in-flight N, default 64] [--only link|echo|codec]
+
+import { once } from 'node:events';
+import { connect, createServer, type Server, type Socket } from 'node:net';
+import { decodeMessage, encodeCstaFrame, encodeMessage } from '../src/csta/codec.js';
+import { CstaConnection } from '../src/csta/connection.js';
+import { encodeFrame, FrameDecoder, HEADER_BYTES } from '../src/csta/framing.js';
+import { CSTA_NAMESPACE, type CstaEvent, type CstaFrame, type CstaMessage, type MakeCall, type MakeCallResponse, type MonitorStartResponse } from '../src/csta/messages.js';
+import { startSimulator, type RunningSimulator } from '../src/switch-sim/simulator.js';
+import { parseWorld, type WorldConfig } from '../src/switch-sim/world-file.js';
+import { consume, fmt, isMain, machineLine, numberArg, opsPerSecond, pad, padLeft, percentile } from './common.js';
+import { callCycle } from './fixtures.js';
+
+const TARGET = 0.4;
+const FIRST_STATION = 2000;
+/** Workers run this long before a measured window opens (connections busy, pipelines full). */
+const RAMP_MS = 200;
+/** Time past a window's end for the workers to finish their last cycle before the run is called stuck. */
+const STUCK_MS = 15_000;
+
+type Phase = 'codec' | 'echo' | 'link';
+const PHASES: readonly Phase[] = ['codec', 'echo', 'link'];
+
+interface Options {
+  inFlight: number;
+  phaseMs: number;
+  rounds: number;
+  phases: readonly Phase[];
+}
+
+function options(): Options {
+  const at = process.argv.indexOf('--only');
+  const only = at === -1 ? undefined : process.argv[at + 1];
+  if (only !== undefined && !PHASES.includes(only as Phase)) throw new RangeError(`--only must be link, echo or codec, got ${JSON.stringify(only)}`);
+  return {
+    inFlight: numberArg('in-flight', 64, 1, 1000),
+    phaseMs: numberArg('seconds', 1.5, 0.2, 20) * 1000,
+    rounds: numberArg('rounds', 3, 1, 20),
+    phases: only ? [only as Phase] : PHASES,
+  };
+}
+
+// ---------------------------------------------------------------- helpers
+
+/** One office; stations 2000.. in caller/called pairs, all auto-answering at once (no ring). */
+export function benchWorld(pairs: number): WorldConfig {
+  const last = FIRST_STATION + 2 * pairs - 1;
+  const devices: Record<string, { answer: 'auto' }> = {};
+  for (let ext = FIRST_STATION; ext <= last; ext++) devices[String(ext)] = { answer: 'auto' };
+  return parseWorld({
+    autoAnswerRings: 0,
+    heartbeatMs: 600_000,
+    maxSessionDurationS: 86_400,
+    offices: [{ id: 'bench', csta: { listen: '127.0.0.1:0', user: 'bench', password: 'bench-secret' }, stations: [`${FIRST_STATION}-${last}`], devices }],
+  });
+}
+
+function hostPort(address: string): { host: string; port: number } {
+  const colon = address.lastIndexOf(':');
+  return { host: address.slice(0, colon).replace(/^\[|\]$/g, ''), port: Number(address.slice(colon + 1)) };
+}
+
+async function connectTo(host: string, port: number): Promise<Socket> {
+  const socket = connect({ host, port });
+  await once(socket, 'connect');
+  socket.setNoDelay(true);
+  return socket;
+}
+
+/** Rejects if `promise` has not settled within ms (the timer never keeps the process alive). */
+function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what}: no progress within ${ms} ms`)), ms);
+    timer.unref();
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+/**
+ * Runs `workers` (each loops until told to stop) for RAMP_MS, then measures
+ * for `ms`: `snapshot` is read when the window opens and when it closes.
+ * A worker that throws ends the phase with its error.
+ */
+async function window<S>(workers: (stopped: () => boolean) => Promise<void>[], ms: number, snapshot: () => S, what: string): Promise<{ before: S; after: S; ms: number; cpuMs: number }> {
+  let stop = false;
+  const running = Promise.all(workers(() => stop));
+  running.catch(() => (stop = true));
+  const sleep = (t: number) => Promise.race([new Promise((resolve) => setTimeout(resolve, t)), running]);
+  await sleep(RAMP_MS);
+  const before = snapshot();
+  const t0 = performance.now();
+  const cpu0 = process.cpuUsage();
+  await sleep(ms);
+  const after = snapshot();
+  const t1 = performance.now();
+  const cpu = process.cpuUsage(cpu0);
+  stop = true;
+  await within(running, STUCK_MS, what);
+  return { before, after, ms: t1 - t0, cpuMs: (cpu.user + cpu.system) / 1000 };
+}
+
+// ---------------------------------------------------------------- link
+
+interface LinkCounters {
+  requests: number;
+  responses: number;
+  events: number;
+  setups: number;
+  cycles: number;
+}
+
+export interface LinkSample {
+  messagesPerS: number;
+  setupsPerS: number;
+  counts: LinkCounters;
+  seconds: number;
+  /** Process CPU time over wall time: 1.0 is one core busy. */
+  cores: number;
+  wireBytesPerS: number;
+}
+
+class LinkWorker {
+  established = false;
+  calledCleared = false;
+  capture: CstaMessage[] | undefined;
+  private wake: (() => void) | undefined;
+  readonly makeCall: MakeCall;
+
+  constructor(
+    readonly calling: string,
+    readonly called: string,
+  ) {
+    this.makeCall = { type: 'MakeCall', callingDevice: calling, calledDirectoryNumber: called, autoOriginate: 'doNotPrompt' };
+  }
+
+  onEvent(ev: CstaEvent): void {
+    this.capture?.push(ev);
+    if (ev.type === 'EstablishedEvent') this.established = true;
+    else if (ev.type === 'ConnectionClearedEvent' && ev.droppedConnection.deviceId === this.called) this.calledCleared = true;
+    this.wake?.();
+  }
+
+  until(ready: () => boolean): Promise<void> {
+    if (ready()) return Promise.resolve();
+    return new Promise((resolve) => {
+      this.wake = () => {
+        if (!ready()) return;
+        this.wake = undefined;
+        resolve();
+      };
+    });
+  }
+}
+
+/** The simulator, one application session on one CSTA link, and a monitor on each worker's calling device. */
+export class LinkBench {
+  readonly count: LinkCounters = { requests: 0, responses: 0, events: 0, setups: 0, cycles: 0 };
+  /** MakeCall -> EstablishedEvent, ms, over every measured window. */
+  readonly latencies: number[] = [];
+  /** The messages of one measured call cycle (worker 0's first), as sent and received. */
+  cycle: CstaMessage[] = [];
+  strays = 0;
+  private linkError: Error | undefined;
+  private measuring = false;
+  private captureWanted = true;
+
+  private constructor(
+    private readonly sim: RunningSimulator,
+    private readonly socket: Socket,
+    private readonly conn: CstaConnection,
+    private readonly workers: LinkWorker[],
+    readonly simLog: string[],
+  ) {}
+
+  static async start(inFlight: number): Promise<LinkBench> {
+    const simLog: string[] = [];
+    const sim = await startSimulator({
+      world: benchWorld(inFlight),
+      timeScale: 1,
+      controlListen: null,
+      logger: (msg, fields) => {
+        if (simLog.length < 20) simLog.push(`${msg}${fields ? ` ${JSON.stringify(fields)}` : ''}`);
+      },
+    });
+    let socket: Socket | undefined;
+    try {
+      const { host, port } = hostPort(sim.offices[0]!.csta);
+      socket = await connectTo(host, port);
+      const conn = new CstaConnection(socket);
+      const workers = Array.from({ length: inFlight }, (_, i) => new LinkWorker(String(FIRST_STATION + 2 * i), String(FIRST_STATION + 2 * i + 1)));
+      const bench = new LinkBench(sim, socket, conn, workers, simLog);
+      await bench.open();
+      return bench;
+    } catch (err) {
+      socket?.destroy();
+      await sim.close();
+      throw err;
+    }
+  }
+
+  private async open(): Promise<void> {
+    const conn = this.conn;
+    conn.on('protocol-error', (err: Error) => (this.linkError ??= err));
+    conn.on('unreadable', (err: Error) => (this.linkError ??= err));
+    const byMonitor = new Map<string, LinkWorker>();
+    conn.on('frame', ({ invokeId, message }: CstaFrame) => {
+      this.count.events++;
+      if (message.type === 'SystemStatus') {
+        conn.send(invokeId, { type: 'SystemStatusResponse' });
+        return;
+      }
+      const worker = byMonitor.get((message as CstaEvent).monitorCrossRefId);
+      if (worker) worker.onEvent(message as CstaEvent);
+      else this.strays++;
+    });
+    const started = await conn.request({ type: 'StartApplicationSession', applicationId: 'bench', user: 'bench', password: 'bench-secret', protocolVersions: [CSTA_NAMESPACE] });
+    if (started.type !== 'StartApplicationSessionPosResponse') throw new Error(`session refused: ${JSON.stringify(started)}`);
+    for (const worker of this.workers) {
+      const monitor = await conn.request<MonitorStartResponse>({ type: 'MonitorStart', monitorObject: worker.calling });
+      byMonitor.set(monitor.monitorCrossRefId, worker);
+    }
+  }
+
+  private async run(w: LinkWorker, first: boolean, stopped: () => boolean): Promise<void> {
+    const { conn, count } = this;
+    while (!stopped()) {
+      const capture: CstaMessage[] | undefined = first && this.captureWanted && this.measuring ? (w.capture = []) : undefined;
+      w.established = false;
+      w.calledCleared = false;
+      const t0 = performance.now();
+      count.requests++;
+      capture?.push(w.makeCall);
+      const made = await conn.request<MakeCallResponse>(w.makeCall);
+      count.responses++;
+      capture?.push(made);
+      await w.until(() => w.established);
+      count.setups++;
+      if (this.measuring) this.latencies.push(performance.now() - t0);
+      const clear = { type: 'ClearConnection', connectionToBeCleared: made.callingDevice } as const;
+      count.requests++;
+      capture?.push(clear);
+      const cleared = await conn.request(clear); // not inside capture?.push(): optional chaining would skip the call
+      count.responses++;
+      capture?.push(cleared);
+      await w.until(() => w.calledCleared);
+      count.cycles++;
+      if (capture) {
+        w.capture = undefined;
+        this.captureWanted = false;
+        this.cycle = capture;
+      }
+    }
+  }
+
+  async measure(ms: number): Promise<LinkSample> {
+    const snap = () => {
+      this.measuring = !this.measuring; // on at the window's opening snapshot, off at its closing one
+      return { ...this.count, bytes: this.socket.bytesRead + this.socket.bytesWritten };
+    };
+    const w = await window((stopped) => this.workers.map((worker, i) => this.run(worker, i === 0, stopped)), ms, snap, 'link workers');
+    this.measuring = false;
+    if (this.linkError) throw this.linkError;
+    const d = (k: keyof LinkCounters) => w.after[k] - w.before[k];
+    const counts = { requests: d('requests'), responses: d('responses'), events: d('events'), setups: d('setups'), cycles: d('cycles') };
+    const seconds = w.ms / 1000;
+    return {
+      messagesPerS: (counts.requests + counts.responses + counts.events) / seconds,
+      setupsPerS: counts.setups / seconds,
+      counts,
+      seconds,
+      cores: w.cpuMs / w.ms,
+      wireBytesPerS: (w.after.bytes - w.before.bytes) / seconds,
+    };
+  }
+
+  async close(): Promise<void> {
+    this.conn.destroy();
+    await this.sim.close();
+    if (!this.socket.destroyed) await once(this.socket, 'close');
+  }
+}
+
+// ---------------------------------------------------------------- echo
+
+export interface EchoSample {
+  messagesPerS: number;
+  cores: number;
+}
+
+/** A loopback server that un-frames and re-frames (framing.ts only), one write per frame as CstaConnection does, and a client with IN_FLIGHT workers. */
+export class EchoBench {
+  private sent = 0;
+  private received = 0;
+  private failure: Error | undefined;
+  private readonly waiting: ((() => void) | undefined)[];
+
+  private constructor(
+    private readonly server: Server,
+    private readonly serverSockets: Set<Socket>,
+    private readonly socket: Socket,
+    private readonly inFlight: number,
+    private readonly payloads: readonly string[],
+  ) {
+    this.waiting = new Array<undefined>(inFlight + 1);
+    const frames = new FrameDecoder();
+    socket.on('error', (err) => (this.failure ??= err));
+    socket.on('data', (chunk: Buffer) => {
+      for (const f of frames.push(chunk)) {
+        this.received++;
+        const wake = this.waiting[f.invokeId];
+        this.waiting[f.invokeId] = undefined;
+        wake?.();
+      }
+    });
+  }
+
+  static async start(inFlight: number, payloads: readonly string[]): Promise<EchoBench> {
+    const serverSockets = new Set<Socket>();
+    const server = createServer((s) => {
+      s.setNoDelay(true);
+      serverSockets.add(s);
+      s.on('close', () => serverSockets.delete(s));
+      s.on('error', () => s.destroy());
+      const frames = new FrameDecoder();
+      s.on('data', (chunk: Buffer) => {
+        let got;
+        try {
+          got = frames.push(chunk);
+        } catch {
+          s.destroy();
+          return;
+        }
+        for (const f of got) s.write(encodeFrame(f.invokeId, f.xml));
+      });
+    });
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const address = server.address();
+    try {
+      if (!address || typeof address === 'string') throw new Error('the echo server has no port');
+      return new EchoBench(server, serverSockets, await connectTo('127.0.0.1', address.port), inFlight, payloads);
+    } catch (err) {
+      server.close();
+      throw err;
+    }
+  }
+
+  private async run(id: number, stopped: () => boolean): Promise<void> {
+    let k = id;
+    while (!stopped()) {
+      const xml = this.payloads[k++ % this.payloads.length]!;
+      await new Promise<void>((resolve) => {
+        this.waiting[id] = resolve;
+        this.sent++;
+        this.socket.write(encodeFrame(id, xml));
+      });
+      if (this.failure) throw this.failure;
+    }
+  }
+
+  async measure(ms: number): Promise<EchoSample> {
+    const w = await window(
+      (stopped) => Array.from({ length: this.inFlight }, (_, i) => this.run(i + 1, stopped)),
+      ms,
+      () => this.sent + this.received,
+      'echo workers',
+    );
+    return { messagesPerS: ((w.after - w.before) * 1000) / w.ms, cores: w.cpuMs / w.ms };
+  }
+
+  async close(): Promise<void> {
+    this.socket.destroy();
+    for (const s of this.serverSockets) s.destroy();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+}
+
+// ---------------------------------------------------------------- codec
+
+/** encodeMessage + decodeMessage of each message in turn: pairs per second. */
+export function codecRate(messages: readonly CstaMessage[], ms: number, warmupMs?: number): number {
+  let j = 0;
+  return opsPerSecond(
+    (n) => {
+      for (let i = 0; i < n; i++) {
+        const xml = encodeMessage(messages[j]!);
+        j = j + 1 === messages.length ? 0 : j + 1;
+        consume(xml.length + decodeMessage(xml).type.length);
+      }
+    },
+    ms,
+    warmupMs,
+  );
+}
+
+/** The same with framing: encodeCstaFrame, FrameDecoder.push, decodeMessage. */
+export function framedCodecRate(messages: readonly CstaMessage[], ms: number, warmupMs?: number): number {
+  let j = 0;
+  const frames = new FrameDecoder();
+  return opsPerSecond(
+    (n) => {
+      for (let i = 0; i < n; i++) {
+        const m = messages[j]!;
+        j = j + 1 === messages.length ? 0 : j + 1;
+        const bytes = encodeCstaFrame({ invokeId: m.type.endsWith('Event') ? 9999 : 17, message: m });
+        for (const f of frames.push(bytes)) consume(decodeMessage(f.xml).type.length);
+      }
+    },
+    ms,
+    warmupMs,
+  );
+}
+
+// ---------------------------------------------------------------- report
+
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length === 0 ? NaN : s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+};
+
+function line(label: string, value: string, note = ''): void {
+  console.log(`  ${pad(label, 20)} ${padLeft(value, 16)}  ${note}`);
+}
+
+export async function main(): Promise<void> {
+  const opts = options();
+  const wants = (p: Phase) => opts.phases.includes(p);
+  console.log(`CSTA link benchmark: ${machineLine()}`);
+  console.log(
+    `  ${opts.inFlight} in flight; ${opts.rounds} rounds of ${opts.phases.join(', ')} (order rotating), ${opts.phaseMs / 1000} s measured each; simulator, echo server and clients all in this one process`,
+  );
+
+  const link = wants('link') ? await LinkBench.start(opts.inFlight) : undefined;
+  let echo: EchoBench | undefined;
+  try {
+    // Warm-up, unmeasured: JIT and pipelines; the link's also captures the real call cycle.
+    let cycle = callCycle();
+    if (link) {
+      await link.measure(1000);
+      link.latencies.length = 0;
+      if (link.cycle.length > 0) cycle = link.cycle;
+    }
+    const xml = cycle.map((m) => encodeMessage(m));
+    const bytes = xml.map((x) => HEADER_BYTES + Buffer.byteLength(x));
+    console.log(
+      `  one call cycle (${link?.cycle.length ? 'captured from the link' : 'fixtures'}): ${cycle.length} messages, ${bytes.reduce((a, b) => a + b, 0)} bytes framed: ${cycle.map((m, i) => `${m.type} ${bytes[i]}`).join(', ')}`,
+    );
+    if (wants('echo')) {
+      echo = await EchoBench.start(opts.inFlight, xml);
+      await echo.measure(500);
+    }
+    if (wants('codec')) codecRate(cycle, 300, 300);
+
+    const samples: { codec?: number; framed?: number; echo?: EchoSample; link?: LinkSample }[] = [];
+    console.log('');
+    console.log(`  ${pad('round', 8)}${padLeft('codec msg/s', 14)}${padLeft('echo msg/s', 14)}${padLeft('link msg/s', 14)}${padLeft('setups/s', 10)}${padLeft('link/codec', 12)}${padLeft('link/echo', 11)}`);
+    const row = (label: string, codec?: number, echoRate?: number, linkRate?: number, setups?: number) => {
+      const cell = (v: number | undefined, w: number, d = 0) => padLeft(v === undefined || Number.isNaN(v) ? '-' : fmt(v, d), w);
+      console.log(
+        `  ${pad(label, 8)}${cell(codec, 14)}${cell(echoRate, 14)}${cell(linkRate, 14)}${cell(setups, 10)}${cell(linkRate && codec ? linkRate / codec : undefined, 12, 3)}${cell(linkRate && echoRate ? linkRate / echoRate : undefined, 11, 3)}`,
+      );
+    };
+    for (let r = 0; r < opts.rounds; r++) {
+      const s: (typeof samples)[number] = {};
+      for (let k = 0; k < opts.phases.length; k++) {
+        const phase = opts.phases[(k + r) % opts.phases.length]!;
+        if (phase === 'codec') {
+          s.codec = codecRate(cycle, opts.phaseMs, 100);
+          s.framed = framedCodecRate(cycle, opts.phaseMs / 2, 100);
+        } else if (phase === 'echo') s.echo = await echo!.measure(opts.phaseMs);
+        else s.link = await link!.measure(opts.phaseMs);
+      }
+      samples.push(s);
+      row(String(r + 1), s.codec, s.echo?.messagesPerS, s.link?.messagesPerS, s.link?.setupsPerS);
+    }
+    const med = (pick: (s: (typeof samples)[number]) => number | undefined) => median(samples.map(pick).filter((v): v is number => v !== undefined));
+    const codecM = med((s) => s.codec);
+    const framedM = med((s) => s.framed);
+    const echoM = med((s) => s.echo?.messagesPerS);
+    const linkM = med((s) => s.link?.messagesPerS);
+    row('median', codecM, echoM, linkM, med((s) => s.link?.setupsPerS));
+
+    console.log('');
+    if (wants('codec')) {
+      line('codec alone', `${fmt(codecM)} msg/s`, `encodeMessage + decodeMessage: ${fmt(1e9 / codecM)} ns per message`);
+      line('codec + framing', `${fmt(framedM)} msg/s`, `encodeCstaFrame + FrameDecoder.push + decodeMessage, no sockets`);
+    }
+    if (echo) line('framed TCP echo', `${fmt(echoM)} msg/s`, `framing.ts only, both directions counted; ${fmt(med((s) => s.echo?.cores), 2)} cores busy (process CPU / wall)`);
+    if (link) {
+      const all = samples.flatMap((s) => (s.link ? [s.link] : []));
+      const sum = (k: keyof LinkCounters) => all.reduce((a, x) => a + x.counts[k], 0);
+      const lat = [...link.latencies].sort((a, b) => a - b);
+      line('CSTA link', `${fmt(linkM)} msg/s`, `${fmt(med((s) => s.link?.cores), 2)} cores busy, ${fmt(med((s) => s.link?.wireBytesPerS) / 1e6, 1)} MB/s on the wire`);
+      line('  call setups', `${fmt(med((s) => s.link?.setupsPerS))} /s`, `MakeCall -> EstablishedEvent p50 ${percentile(lat, 50).toFixed(1)} ms, p99 ${percentile(lat, 99).toFixed(1)} ms, max ${(lat[lat.length - 1] ?? NaN).toFixed(1)} ms`);
+      line(
+        '  messages / cycle',
+        ((sum('requests') + sum('responses') + sum('events')) / sum('cycles')).toFixed(2),
+        `${fmt(sum('requests'))} requests + ${fmt(sum('responses'))} responses + ${fmt(sum('events'))} events, ${fmt(sum('cycles'))} cycles${link.strays ? `; ${link.strays} events for no worker` : ''}`,
+      );
+      for (const entry of link.simLog) console.log(`  simulator said: ${entry}`);
+    }
+    if (link && wants('codec')) {
+      const r = linkM / codecM;
+      line('link / codec', r.toFixed(3), `target >= ${TARGET}: ${r >= TARGET ? 'met' : 'MISSED'} (medians; per round ${samples.map((s) => (s.link!.messagesPerS / s.codec!).toFixed(3)).join(', ')})`);
+    }
+    if (link && echo) line('link / echo', (linkM / echoM).toFixed(3), `per round ${samples.map((s) => (s.link!.messagesPerS / s.echo!.messagesPerS).toFixed(3)).join(', ')}`);
+    if (echo && wants('codec')) line('codec / echo', (codecM / echoM).toFixed(3));
+  } finally {
+    await echo?.close();
+    await link?.close();
+  }
+}
+
+if (isMain(import.meta.url)) {
+  main().catch((err: unknown) => {
+    console.error(`csta-link bench failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+    process.exitCode = 1;
+  });
+}

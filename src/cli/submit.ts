@@ -1,0 +1,32 @@
+// Submitting a request (call, camp-on) and, unless --no-wait, following it
+// to its result. With --no-wait the id alone is the answer, printed once
+// ctid has stored the request (Submit returns only then).
+
+import type { SubmitRequest } from '../gen/cti/v1/cti.js';
+import { followRequest } from './follow.js';
+import { printResult } from './result.js';
+import type { Session } from './session.js';
+
+/** proto3 zero values: "not given, use the daemon's default". */
+const DEFAULTS: SubmitRequest = {
+  kind: '',
+  destination: '',
+  source: '',
+  campOn: false,
+  windowMs: 0,
+  strategy: '',
+  retryEveryMs: 0,
+  recallFirst: false,
+  network: '',
+  idempotencyKey: '',
+};
+
+export async function submitRequest({ api, out }: Session, fields: Partial<SubmitRequest>, wait: boolean): Promise<void> {
+  const given = Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined));
+  const request = await api.submit({ ...DEFAULTS, ...given });
+  if (!wait) {
+    out.line(request.id);
+    return;
+  }
+  printResult(out, await followRequest(api, request.id, out));
+}

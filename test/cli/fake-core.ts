@@ -1,0 +1,136 @@
+// A CoreApi the test drives by hand, behind the real gRPC server: the CLI's
+// and the adapter's behaviour (progress, exit statuses, streams, errors)
+// tested without a switch, each state change made exactly when the test says.
+
+import type { CoreApi, LineUpdate, Principal, SubmitInput, Unsubscribe } from '../../src/daemon/core/api.js';
+import { CtiError } from '../../src/daemon/core/errors.js';
+import { isFinal, type FailureReason, type RequestRecord, type RequestState } from '../../src/daemon/core/request.js';
+
+export const TOKENS = { bob: 'bob-token', boss: 'boss-token' } as const;
+
+const USERS: Record<string, Principal> = {
+  [TOKENS.bob]: { name: 'bob', admin: false, extensions: ['2001'] },
+  [TOKENS.boss]: { name: 'boss', admin: true, extensions: [] },
+};
+
+type RequestWatcher = { principal: Principal; id?: string; onUpdate: (r: RequestRecord, initial: boolean) => void; onEnd: () => void };
+type LineWatcher = { number: string; onUpdate: (u: LineUpdate) => void; onEnd: (err?: Error) => void };
+
+export class FakeCore implements CoreApi {
+  readonly requests = new Map<string, RequestRecord>();
+  /** Thrown by the next submit, if set (then cleared). */
+  failNextSubmit: unknown;
+  private readonly requestWatchers = new Set<RequestWatcher>();
+  private readonly lineWatchers = new Set<LineWatcher>();
+  private nextId = 1;
+
+  authenticate(token: string): Principal | undefined {
+    return USERS[token];
+  }
+
+  status() {
+    const pending = [...this.requests.values()].filter((r) => !isFinal(r)).length;
+    return { office: 'a', version: '9.9.9', switchLink: 'up' as const, switchUrl: 'embedded', pendingRequests: pending };
+  }
+
+  async submit(principal: Principal, input: SubmitInput): Promise<RequestRecord> {
+    const failure = this.failNextSubmit;
+    this.failNextSubmit = undefined;
+    if (failure) throw failure;
+    const source = input.source ?? principal.extensions[0] ?? '';
+    if (!principal.admin && !principal.extensions.includes(source)) throw new CtiError('permission-denied', `extension ${source} is not yours`, 'not-allowed');
+    const now = Date.now();
+    const record: RequestRecord = {
+      id: `r${this.nextId++}`,
+      kind: input.kind,
+      requester: principal.name,
+      destination: input.destination,
+      dial: input.destination.replace(/\D/g, ''),
+      source,
+      network: 'station',
+      campOn: input.kind === 'camp-on' || input.campOn === true,
+      strategy: input.strategy ?? 'watch',
+      retryEveryMs: input.retryEveryMs ?? 30_000,
+      recallFirst: input.recallFirst ?? false,
+      state: 'accepted',
+      createdAt: now,
+      deadline: now + (input.windowMs ?? 30 * 60_000),
+      attempts: 0,
+      history: [{ state: 'accepted', at: now }],
+    };
+    this.requests.set(record.id, record);
+    this.publish(record);
+    return record;
+  }
+
+  get(principal: Principal, id: string): RequestRecord {
+    const record = this.requests.get(id);
+    if (!record || (!principal.admin && record.requester !== principal.name)) throw new CtiError('not-found', `no request ${id}`);
+    return record;
+  }
+
+  list(principal: Principal, options: { all?: boolean }): RequestRecord[] {
+    return [...this.requests.values()].filter((r) => (options.all && principal.admin) || r.requester === principal.name).reverse();
+  }
+
+  async cancel(principal: Principal, id: string): Promise<RequestRecord> {
+    const record = this.get(principal, id);
+    if (!isFinal(record)) this.advance(id, 'cancelled', { reason: 'cancelled', message: `cancelled by ${principal.name}` });
+    return record;
+  }
+
+  watch(principal: Principal, filter: { id?: string; all?: boolean }, onUpdate: RequestWatcher['onUpdate'], onEnd: () => void): Unsubscribe {
+    const initial = filter.id ? [this.get(principal, filter.id)] : this.list(principal, filter).reverse();
+    const watcher: RequestWatcher = { principal, id: filter.id, onUpdate, onEnd };
+    this.requestWatchers.add(watcher);
+    initial.forEach((r) => onUpdate(r, true));
+    if (filter.id && isFinal(initial[0]!)) this.endWatch(watcher);
+    return () => this.requestWatchers.delete(watcher);
+  }
+
+  monitorLine(_principal: Principal, number: string, windowMs: number, onUpdate: LineWatcher['onUpdate'], onEnd: LineWatcher['onEnd']): Unsubscribe {
+    const watcher: LineWatcher = { number, onUpdate, onEnd };
+    this.lineWatchers.add(watcher);
+    onUpdate({ device: number, state: 'idle', at: Date.now() });
+    const timer = windowMs > 0 ? setTimeout(() => this.lineWatchers.delete(watcher) && onEnd(), windowMs) : undefined;
+    return () => {
+      clearTimeout(timer);
+      this.lineWatchers.delete(watcher);
+    };
+  }
+
+  // ------------------------------------------------------------ the test's hands
+
+  /** Moves a request to a new state, as the real runners would. */
+  advance(id: string, state: RequestState, more: { detail?: string; reason?: FailureReason; message?: string; ringing?: string } = {}): RequestRecord {
+    const record = this.requests.get(id)!;
+    const now = Date.now();
+    Object.assign(record, { state, reason: more.reason, message: more.message, ringing: more.ringing });
+    record.history.push({ state, at: now, detail: more.detail });
+    if (isFinal(record)) record.endedAt = now;
+    this.publish(record);
+    return record;
+  }
+
+  line(number: string, state: LineUpdate['state']): void {
+    for (const w of this.lineWatchers) if (w.number === number) w.onUpdate({ device: number, state, at: Date.now() });
+  }
+
+  /** Open subscriptions (to check that closed clients unsubscribe). */
+  get subscriptions(): number {
+    return this.requestWatchers.size + this.lineWatchers.size;
+  }
+
+  private publish(record: RequestRecord): void {
+    for (const w of [...this.requestWatchers]) {
+      if (w.id ? w.id !== record.id : !(w.principal.admin || record.requester === w.principal.name)) continue;
+      w.onUpdate({ ...record, history: [...record.history] }, false);
+      if (w.id && isFinal(record)) this.endWatch(w);
+    }
+  }
+
+  private endWatch(watcher: RequestWatcher): void {
+    this.requestWatchers.delete(watcher);
+    watcher.onEnd();
+  }
+}

@@ -1,0 +1,189 @@
+// The core loop (issue 4) on the real switch path: requests through the
+// CoreApi, phones pressed through the simulator, results read from the
+// requests and from the switch's talk paths and request log.
+
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { isCtiError } from '../../src/daemon/core/errors.js';
+import { eventually } from '../helpers/eventually.js';
+import { alice, bob, startOffice, type TestOffice } from '../helpers/office.js';
+
+let office: TestOffice;
+test.before.each(async () => {
+  office = await startOffice();
+});
+test.after.each(async () => {
+  await office.close();
+});
+
+const phones = () => office.sim.control;
+const groups = () => phones().paths().paths.map((p) => p.devices.join(' '));
+const lineOf = (ext: string) => phones().status().offices[0]!.devices.find((d) => d.id === `a/${ext}`)!.state;
+const waitLine = (ext: string, state: string) => eventually(`a/${ext} to be ${state}`, async () => lineOf(ext), (s) => s === state);
+const makeCalls = () => phones().log('a').filter((e) => e.type === 'MakeCall');
+
+/** 2000 talks with 2005: the line alice wants is busy. */
+async function busyLine(): Promise<void> {
+  phones().dial('a', '2000', '2005');
+  phones().answer('a', '2005');
+  await waitLine('2000', 'busy');
+}
+
+test('camp-on on a busy line: placed when it frees up, destination rung first, then the two talk', async () => {
+  await busyLine();
+  const r = await office.core.submit(alice, { kind: 'camp-on', destination: '2000' });
+  assert.equal(r.state, 'accepted');
+  await office.until(r.id, (x) => x.state === 'watching');
+  assert.equal(makeCalls().length, 0, 'nothing placed while the line is busy');
+  phones().hangup('a', '2000');
+  await waitLine('2000', 'ringing');
+  assert.equal(lineOf('2001'), 'idle', 'the destination rings first (S505-S508)');
+  phones().answer('a', '2000');
+  await waitLine('2001', 'ringing');
+  phones().answer('a', '2001');
+  const done = await office.until(r.id, (x) => x.state === 'succeeded');
+  assert.equal(done.attempts, 1);
+  assert.equal(groups(), ['a/2000 a/2001']);
+  assert.equal(done.history.map((h) => h.state), ['accepted', 'watching', 'calling', 'succeeded']);
+});
+
+test('--recall-first rings the requester first', async () => {
+  const r = await office.core.submit(alice, { kind: 'camp-on', destination: '2000', recallFirst: true });
+  await waitLine('2001', 'ringing');
+  assert.equal(lineOf('2000'), 'idle');
+  phones().answer('a', '2001');
+  await waitLine('2000', 'ringing');
+  phones().answer('a', '2000');
+  await office.until(r.id, (x) => x.state === 'succeeded');
+});
+
+test('retry strategy: a destination that does not answer at first is called again on the cycle', async () => {
+  phones().set('a', '2003', { rings: 1 });
+  const r = await office.core.submit(alice, { kind: 'camp-on', destination: '2003', strategy: 'retry', retryEveryMs: 1000 });
+  await office.until(r.id, (x) => x.attempts === 1 && x.state === 'watching', 'the first attempt to fail');
+  phones().set('a', '2003', { rings: 5 });
+  await waitLine('2003', 'ringing');
+  phones().answer('a', '2003');
+  await waitLine('2001', 'ringing');
+  phones().answer('a', '2001');
+  const done = await office.until(r.id, (x) => x.state === 'succeeded');
+  assert.equal(done.attempts, 2);
+  assert.equal(makeCalls().length, 2);
+});
+
+test('the window runs out while the line stays busy: failed with reason timeout', async () => {
+  await busyLine();
+  const r = await office.core.submit(alice, { kind: 'camp-on', destination: '2000', windowMs: 1500 });
+  const done = await office.until(r.id, (x) => x.state === 'failed');
+  assert.equal(done.reason, 'timeout');
+  assert.equal(makeCalls().length, 0);
+});
+
+test('cancel: the request ends cancelled and nothing is placed afterwards', async () => {
+  await busyLine();
+  const r = await office.core.submit(alice, { kind: 'camp-on', destination: '2000' });
+  await office.until(r.id, (x) => x.state === 'watching');
+  const cancelled = await office.core.cancel(alice, r.id);
+  assert.equal([cancelled.state, cancelled.reason], ['cancelled', 'cancelled']);
+  phones().hangup('a', '2000');
+  await waitLine('2000', 'idle');
+  assert.equal(makeCalls().length, 0);
+});
+
+test('a requester who does not answer the recall: failed with reason requester-no-answer', async () => {
+  phones().set('a', '2001', { rings: 1 });
+  const r = await office.core.submit(alice, { kind: 'camp-on', destination: '2000' });
+  await waitLine('2000', 'ringing');
+  phones().answer('a', '2000');
+  const done = await office.until(r.id, (x) => x.state === 'failed');
+  assert.equal(done.reason, 'requester-no-answer');
+  await waitLine('2000', 'idle');
+});
+
+test('call: tries once; busy without --camp-on fails at once, with --camp-on it camps on', async () => {
+  await busyLine();
+  const once = await office.core.submit(alice, { kind: 'call', destination: '2000' });
+  assert.equal((await office.until(once.id, (x) => x.state === 'failed')).reason, 'busy');
+  const camp = await office.core.submit(alice, { kind: 'call', destination: '2000', campOn: true });
+  await office.until(camp.id, (x) => x.state === 'watching' && x.attempts === 1);
+  phones().hangup('a', '2000');
+  await waitLine('2000', 'ringing');
+  phones().answer('a', '2000');
+  await waitLine('2001', 'ringing');
+  phones().answer('a', '2001');
+  await office.until(camp.id, (x) => x.state === 'succeeded');
+});
+
+test('a call to the public network rings the requester first and succeeds when 4c answers', async () => {
+  const r = await office.core.submit(alice, { kind: 'call', destination: '+81 3-5555-0100' });
+  assert.equal(r.dial, '0355550100');
+  await waitLine('2001', 'ringing');
+  phones().answer('a', '2001');
+  await eventually('4c to ring', async () => phones().status().offices.find((o) => o.id === 'pstn')!.devices[0]!.state, (s) => s === 'ringing');
+  phones().answer('pstn', '0355550100');
+  await office.until(r.id, (x) => x.state === 'succeeded');
+  assert.equal(groups(), ['a/2001 pstn/0355550100']);
+});
+
+test('a restart resumes a pending camp-on with its deadline and places exactly one call', async () => {
+  await busyLine();
+  const r = await office.core.submit(alice, { kind: 'camp-on', destination: '2000' });
+  await office.until(r.id, (x) => x.state === 'watching');
+  await office.restart();
+  phones().hangup('a', '2000');
+  await waitLine('2000', 'ringing');
+  phones().answer('a', '2000');
+  await waitLine('2001', 'ringing');
+  phones().answer('a', '2001');
+  const done = await office.until(r.id, (x) => x.state === 'succeeded');
+  assert.equal(done.deadline, r.deadline);
+  assert.equal(makeCalls().length, 1);
+});
+
+test('who may do what: only your own extensions; other users read your requests as not found', async () => {
+  const err = await office.core.submit(alice, { kind: 'camp-on', destination: '2000', source: '2002' }).catch((e) => e);
+  assert.ok(isCtiError(err) && err.code === 'permission-denied', String(err));
+  await busyLine();
+  const r = await office.core.submit(alice, { kind: 'camp-on', destination: '2000' });
+  const hidden = (() => {
+    try {
+      office.core.get(bob, r.id);
+      return 'visible';
+    } catch (e) {
+      return isCtiError(e) ? e.code : String(e);
+    }
+  })();
+  assert.equal(hidden, 'not-found');
+  assert.equal(office.core.list(bob, {}).length, 0);
+});
+
+test('bad numbers are refused before anything reaches the switch', async () => {
+  for (const destination of ['20<0>0', 'abc', '044-222-33\u00003', '']) {
+    const err = await office.core.submit(alice, { kind: 'call', destination }).catch((e) => e);
+    assert.ok(isCtiError(err) && err.code === 'invalid-argument', `${JSON.stringify(destination)}: ${String(err)}`);
+  }
+  assert.equal(makeCalls().length, 0);
+});
+
+test('caps on pending requests refuse with reason limit', async () => {
+  await office.close();
+  office = await startOffice({ limits: { perRequester: 2 } });
+  await busyLine();
+  await office.core.submit(alice, { kind: 'camp-on', destination: '2000' });
+  await office.core.submit(alice, { kind: 'camp-on', destination: '2000' });
+  const err = await office.core.submit(alice, { kind: 'camp-on', destination: '2000' }).catch((e) => e);
+  assert.ok(isCtiError(err) && err.code === 'resource-exhausted' && err.reason === 'limit', String(err));
+});
+
+test('watch sends the current state first, then every change, and ends after the final state', async () => {
+  await busyLine();
+  const r = await office.core.submit(alice, { kind: 'camp-on', destination: '2000' });
+  await office.until(r.id, (x) => x.state === 'watching');
+  const seen: string[] = [];
+  const ended = new Promise<void>((resolve) => office.core.watch(alice, { id: r.id }, (x, initial) => seen.push(`${initial ? 'initial ' : ''}${x.state}`), resolve));
+  await office.core.cancel(alice, r.id);
+  await ended;
+  assert.equal(seen, ['initial watching', 'cancelled']);
+});
+
+test.run();
