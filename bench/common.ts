@@ -1,7 +1,7 @@
 // Helpers shared by the benchmarks: command-line numbers, timing loops and
 // printing. Benchmarks print figures; they never assert (issue 3, Benchmark).
 
-import { availableParallelism, cpus } from 'node:os';
+import { availableParallelism, cpus, loadavg } from 'node:os';
 import { pathToFileURL } from 'node:url';
 
 /** Whether this module is the script node was started with (not imported by run-all). */
@@ -23,7 +23,12 @@ export function numberArg(name: string, fallback: number, min: number, max: numb
 
 export function machineLine(): string {
   const cpu = cpus()[0]?.model.trim() ?? 'unknown CPU';
-  return `node ${process.version}, ${availableParallelism()} CPUs (${cpu})`;
+  return `node ${process.version}, ${availableParallelism()} CPUs (${cpu}), ${loadLine()}`;
+}
+
+/** Other processes compete for the CPUs: the 1-minute load average says how much. */
+export function loadLine(): string {
+  return `load average ${loadavg()[0]!.toFixed(2)}`;
 }
 
 /** 12345.6 -> "12,346". */
@@ -45,12 +50,19 @@ export function consume(n: number): void {
   sink = (sink + n) | 0;
 }
 
+export interface Rate {
+  /** Operations per second of wall time. */
+  perS: number;
+  /** Operations per second of this process's CPU time (user + system): steadier when other processes share the CPUs. */
+  perCpuS: number;
+}
+
 /**
  * Runs `batch(n)` (which does n operations) until `ms` have passed, after a
- * warm-up of `warmupMs`, and returns operations per second. Batches grow until
- * one takes about 5 ms, so clock reads cost nothing measurable.
+ * warm-up of `warmupMs`, and returns the rate. Batches grow until one takes
+ * about 5 ms, so clock reads cost nothing measurable.
  */
-export function opsPerSecond(batch: (n: number) => void, ms: number, warmupMs = Math.min(500, ms / 4)): number {
+export function opsPerSecond(batch: (n: number) => void, ms: number, warmupMs = Math.min(500, ms / 4)): Rate {
   let n = 16;
   const warmEnd = performance.now() + warmupMs;
   while (performance.now() < warmEnd) {
@@ -59,6 +71,7 @@ export function opsPerSecond(batch: (n: number) => void, ms: number, warmupMs = 
     if (performance.now() - t < 5) n *= 2;
   }
   let ops = 0;
+  const cpu0 = process.cpuUsage();
   const start = performance.now();
   const end = start + ms;
   let now = start;
@@ -67,13 +80,22 @@ export function opsPerSecond(batch: (n: number) => void, ms: number, warmupMs = 
     ops += n;
     now = performance.now();
   }
-  return (ops * 1000) / (now - start);
+  return { perS: (ops * 1000) / (now - start), perCpuS: ops / cpuSeconds(cpu0) };
 }
 
-/** Nanoseconds per operation: the median of `samples` timed runs of about `sampleMs` each, after a warm-up. */
+/** CPU seconds (user + system) this process has used since `since`. */
+export function cpuSeconds(since: NodeJS.CpuUsage): number {
+  const d = process.cpuUsage(since);
+  return (d.user + d.system) / 1e6;
+}
+
+/**
+ * Nanoseconds of this process's CPU time per operation (steadier than wall
+ * time when other processes share the CPUs): the median of `samples` runs of
+ * about `sampleMs` each, after sizing the batch.
+ */
 export function nsPerOp(op: () => void, sampleMs = 60, samples = 5): number {
   let n = 64;
-  // Warm up and size a batch to about sampleMs.
   for (;;) {
     const t = performance.now();
     for (let i = 0; i < n; i++) op();
@@ -86,9 +108,9 @@ export function nsPerOp(op: () => void, sampleMs = 60, samples = 5): number {
   }
   const results: number[] = [];
   for (let s = 0; s < samples; s++) {
-    const t = performance.now();
+    const cpu0 = process.cpuUsage();
     for (let i = 0; i < n; i++) op();
-    results.push(((performance.now() - t) * 1e6) / n);
+    results.push((cpuSeconds(cpu0) * 1e9) / n);
   }
   results.sort((a, b) => a - b);
   return results[Math.floor(results.length / 2)]!;

@@ -33,7 +33,7 @@ import { encodeFrame, FrameDecoder, HEADER_BYTES } from '../src/csta/framing.js'
 import { CSTA_NAMESPACE, type CstaEvent, type CstaFrame, type CstaMessage, type MakeCall, type MakeCallResponse, type MonitorStartResponse } from '../src/csta/messages.js';
 import { startSimulator, type RunningSimulator } from '../src/switch-sim/simulator.js';
 import { parseWorld, type WorldConfig } from '../src/switch-sim/world-file.js';
-import { consume, fmt, isMain, machineLine, numberArg, opsPerSecond, pad, padLeft, percentile } from './common.js';
+import { consume, fmt, isMain, loadLine, machineLine, numberArg, opsPerSecond, pad, padLeft, percentile, type Rate } from './common.js';
 import { callCycle } from './fixtures.js';
 
 const TARGET = 0.4;
@@ -107,7 +107,7 @@ function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
  * for `ms`: `snapshot` is read when the window opens and when it closes.
  * A worker that throws ends the phase with its error.
  */
-async function window<S>(workers: (stopped: () => boolean) => Promise<void>[], ms: number, snapshot: () => S, what: string): Promise<{ before: S; after: S; ms: number; cpuMs: number }> {
+async function measureWindow<S>(workers: (stopped: () => boolean) => Promise<void>[], ms: number, snapshot: () => S, what: string): Promise<{ before: S; after: S; ms: number; cpuMs: number }> {
   let stop = false;
   const running = Promise.all(workers(() => stop));
   running.catch(() => (stop = true));
@@ -137,6 +137,8 @@ interface LinkCounters {
 
 export interface LinkSample {
   messagesPerS: number;
+  /** Messages per second of this process's CPU time. */
+  messagesPerCpuS: number;
   setupsPerS: number;
   counts: LinkCounters;
   seconds: number;
@@ -283,14 +285,16 @@ export class LinkBench {
       this.measuring = !this.measuring; // on at the window's opening snapshot, off at its closing one
       return { ...this.count, bytes: this.socket.bytesRead + this.socket.bytesWritten };
     };
-    const w = await window((stopped) => this.workers.map((worker, i) => this.run(worker, i === 0, stopped)), ms, snap, 'link workers');
+    const w = await measureWindow((stopped) => this.workers.map((worker, i) => this.run(worker, i === 0, stopped)), ms, snap, 'link workers');
     this.measuring = false;
     if (this.linkError) throw this.linkError;
     const d = (k: keyof LinkCounters) => w.after[k] - w.before[k];
     const counts = { requests: d('requests'), responses: d('responses'), events: d('events'), setups: d('setups'), cycles: d('cycles') };
     const seconds = w.ms / 1000;
+    const messages = counts.requests + counts.responses + counts.events;
     return {
-      messagesPerS: (counts.requests + counts.responses + counts.events) / seconds,
+      messagesPerS: messages / seconds,
+      messagesPerCpuS: (messages * 1000) / w.cpuMs,
       setupsPerS: counts.setups / seconds,
       counts,
       seconds,
@@ -310,6 +314,7 @@ export class LinkBench {
 
 export interface EchoSample {
   messagesPerS: number;
+  messagesPerCpuS: number;
   cores: number;
 }
 
@@ -385,13 +390,14 @@ export class EchoBench {
   }
 
   async measure(ms: number): Promise<EchoSample> {
-    const w = await window(
+    const w = await measureWindow(
       (stopped) => Array.from({ length: this.inFlight }, (_, i) => this.run(i + 1, stopped)),
       ms,
       () => this.sent + this.received,
       'echo workers',
     );
-    return { messagesPerS: ((w.after - w.before) * 1000) / w.ms, cores: w.cpuMs / w.ms };
+    const messages = w.after - w.before;
+    return { messagesPerS: (messages * 1000) / w.ms, messagesPerCpuS: (messages * 1000) / w.cpuMs, cores: w.cpuMs / w.ms };
   }
 
   async close(): Promise<void> {
@@ -404,7 +410,7 @@ export class EchoBench {
 // ---------------------------------------------------------------- codec
 
 /** encodeMessage + decodeMessage of each message in turn: pairs per second. */
-export function codecRate(messages: readonly CstaMessage[], ms: number, warmupMs?: number): number {
+export function codecRate(messages: readonly CstaMessage[], ms: number, warmupMs?: number): Rate {
   let j = 0;
   return opsPerSecond(
     (n) => {
@@ -420,7 +426,7 @@ export function codecRate(messages: readonly CstaMessage[], ms: number, warmupMs
 }
 
 /** The same with framing: encodeCstaFrame, FrameDecoder.push, decodeMessage. */
-export function framedCodecRate(messages: readonly CstaMessage[], ms: number, warmupMs?: number): number {
+export function framedCodecRate(messages: readonly CstaMessage[], ms: number, warmupMs?: number): Rate {
   let j = 0;
   const frames = new FrameDecoder();
   return opsPerSecond(
@@ -445,7 +451,7 @@ const median = (xs: number[]): number => {
 };
 
 function line(label: string, value: string, note = ''): void {
-  console.log(`  ${pad(label, 20)} ${padLeft(value, 16)}  ${note}`);
+  console.log(`  ${pad(label, 18)} ${padLeft(value, 14)}  ${note}`);
 }
 
 export async function main(): Promise<void> {
@@ -459,10 +465,10 @@ export async function main(): Promise<void> {
   const link = wants('link') ? await LinkBench.start(opts.inFlight) : undefined;
   let echo: EchoBench | undefined;
   try {
-    // Warm-up, unmeasured: JIT and pipelines; the link's also captures the real call cycle.
+    // Warm-up, unmeasured: JIT tiers and pipelines. The link's also captures a real call cycle.
     let cycle = callCycle();
     if (link) {
-      await link.measure(1000);
+      await link.measure(1500);
       link.latencies.length = 0;
       if (link.cycle.length > 0) cycle = link.cycle;
     }
@@ -475,19 +481,17 @@ export async function main(): Promise<void> {
       echo = await EchoBench.start(opts.inFlight, xml);
       await echo.measure(500);
     }
-    if (wants('codec')) codecRate(cycle, 300, 300);
+    if (wants('codec')) codecRate(cycle, 500, 500);
 
-    const samples: { codec?: number; framed?: number; echo?: EchoSample; link?: LinkSample }[] = [];
-    console.log('');
-    console.log(`  ${pad('round', 8)}${padLeft('codec msg/s', 14)}${padLeft('echo msg/s', 14)}${padLeft('link msg/s', 14)}${padLeft('setups/s', 10)}${padLeft('link/codec', 12)}${padLeft('link/echo', 11)}`);
-    const row = (label: string, codec?: number, echoRate?: number, linkRate?: number, setups?: number) => {
-      const cell = (v: number | undefined, w: number, d = 0) => padLeft(v === undefined || Number.isNaN(v) ? '-' : fmt(v, d), w);
-      console.log(
-        `  ${pad(label, 8)}${cell(codec, 14)}${cell(echoRate, 14)}${cell(linkRate, 14)}${cell(setups, 10)}${cell(linkRate && codec ? linkRate / codec : undefined, 12, 3)}${cell(linkRate && echoRate ? linkRate / echoRate : undefined, 11, 3)}`,
-      );
-    };
+    interface Round {
+      codec?: Rate;
+      framed?: Rate;
+      echo?: EchoSample;
+      link?: LinkSample;
+    }
+    const rounds: Round[] = [];
     for (let r = 0; r < opts.rounds; r++) {
-      const s: (typeof samples)[number] = {};
+      const s: Round = {};
       for (let k = 0; k < opts.phases.length; k++) {
         const phase = opts.phases[(k + r) % opts.phases.length]!;
         if (phase === 'codec') {
@@ -496,41 +500,62 @@ export async function main(): Promise<void> {
         } else if (phase === 'echo') s.echo = await echo!.measure(opts.phaseMs);
         else s.link = await link!.measure(opts.phaseMs);
       }
-      samples.push(s);
-      row(String(r + 1), s.codec, s.echo?.messagesPerS, s.link?.messagesPerS, s.link?.setupsPerS);
+      rounds.push(s);
     }
-    const med = (pick: (s: (typeof samples)[number]) => number | undefined) => median(samples.map(pick).filter((v): v is number => v !== undefined));
-    const codecM = med((s) => s.codec);
-    const framedM = med((s) => s.framed);
-    const echoM = med((s) => s.echo?.messagesPerS);
-    const linkM = med((s) => s.link?.messagesPerS);
-    row('median', codecM, echoM, linkM, med((s) => s.link?.setupsPerS));
+
+    const med = (pick: (s: Round) => number | undefined) => median(rounds.map(pick).filter((v): v is number => v !== undefined));
+    const cell = (v: number | undefined, w: number, d = 0) => padLeft(v === undefined || Number.isNaN(v) ? '-' : fmt(v, d), w);
+    const ratio = (a: number | undefined, b: number | undefined) => (a !== undefined && b !== undefined ? a / b : undefined);
+    const table = (title: string, codecOf: (s: Round) => number | undefined, echoOf: (s: Round) => number | undefined, linkOf: (s: Round) => number | undefined) => {
+      console.log('');
+      console.log(`  ${title}`);
+      console.log(`  ${pad('round', 8)}${padLeft('codec', 12)}${padLeft('echo', 12)}${padLeft('link', 12)}${padLeft('link/codec', 12)}${padLeft('link/echo', 11)}`);
+      const row = (label: string, c?: number, e?: number, l?: number) => console.log(`  ${pad(label, 8)}${cell(c, 12)}${cell(e, 12)}${cell(l, 12)}${cell(ratio(l, c), 12, 3)}${cell(ratio(l, e), 11, 3)}`);
+      rounds.forEach((s, i) => row(String(i + 1), codecOf(s), echoOf(s), linkOf(s)));
+      row('median', med(codecOf), med(echoOf), med(linkOf));
+    };
+    table(
+      'messages per second of wall time',
+      (s) => s.codec?.perS,
+      (s) => s.echo?.messagesPerS,
+      (s) => s.link?.messagesPerS,
+    );
+    table(
+      'messages per second of this process\'s CPU time (steadier when other processes take CPU from this one)',
+      (s) => s.codec?.perCpuS,
+      (s) => s.echo?.messagesPerCpuS,
+      (s) => s.link?.messagesPerCpuS,
+    );
 
     console.log('');
+    const codecM = med((s) => s.codec?.perS);
+    const echoM = med((s) => s.echo?.messagesPerS);
+    const linkM = med((s) => s.link?.messagesPerS);
     if (wants('codec')) {
-      line('codec alone', `${fmt(codecM)} msg/s`, `encodeMessage + decodeMessage: ${fmt(1e9 / codecM)} ns per message`);
-      line('codec + framing', `${fmt(framedM)} msg/s`, `encodeCstaFrame + FrameDecoder.push + decodeMessage, no sockets`);
+      line('codec alone', `${fmt(codecM)} msg/s`, `encodeMessage + decodeMessage of the cycle's messages: ${fmt(1e9 / med((s) => s.codec?.perCpuS))} ns of CPU per message`);
+      line('codec + framing', `${fmt(med((s) => s.framed?.perS))} msg/s`, `encodeCstaFrame + FrameDecoder.push + decodeMessage, no sockets: ${fmt(1e9 / med((s) => s.framed?.perCpuS))} ns of CPU per message`);
     }
     if (echo) line('framed TCP echo', `${fmt(echoM)} msg/s`, `framing.ts only, both directions counted; ${fmt(med((s) => s.echo?.cores), 2)} cores busy (process CPU / wall)`);
     if (link) {
-      const all = samples.flatMap((s) => (s.link ? [s.link] : []));
+      const all = rounds.flatMap((s) => (s.link ? [s.link] : []));
       const sum = (k: keyof LinkCounters) => all.reduce((a, x) => a + x.counts[k], 0);
       const lat = [...link.latencies].sort((a, b) => a - b);
-      line('CSTA link', `${fmt(linkM)} msg/s`, `${fmt(med((s) => s.link?.cores), 2)} cores busy, ${fmt(med((s) => s.link?.wireBytesPerS) / 1e6, 1)} MB/s on the wire`);
+      line('CSTA link', `${fmt(linkM)} msg/s`, `${fmt(med((s) => s.link?.cores), 2)} cores busy; ${fmt(1e9 / med((s) => s.link?.messagesPerCpuS))} ns of CPU per message; ${fmt(med((s) => s.link?.wireBytesPerS) / 1e6, 1)} MB/s on the wire`);
       line('  call setups', `${fmt(med((s) => s.link?.setupsPerS))} /s`, `MakeCall -> EstablishedEvent p50 ${percentile(lat, 50).toFixed(1)} ms, p99 ${percentile(lat, 99).toFixed(1)} ms, max ${(lat[lat.length - 1] ?? NaN).toFixed(1)} ms`);
       line(
         '  messages / cycle',
         ((sum('requests') + sum('responses') + sum('events')) / sum('cycles')).toFixed(2),
-        `${fmt(sum('requests'))} requests + ${fmt(sum('responses'))} responses + ${fmt(sum('events'))} events, ${fmt(sum('cycles'))} cycles${link.strays ? `; ${link.strays} events for no worker` : ''}`,
+        `${fmt(sum('requests'))} requests + ${fmt(sum('responses'))} responses + ${fmt(sum('events'))} events in ${fmt(sum('cycles'))} cycles${link.strays ? `; ${link.strays} events for no worker` : ''}`,
       );
       for (const entry of link.simLog) console.log(`  simulator said: ${entry}`);
     }
     if (link && wants('codec')) {
-      const r = linkM / codecM;
-      line('link / codec', r.toFixed(3), `target >= ${TARGET}: ${r >= TARGET ? 'met' : 'MISSED'} (medians; per round ${samples.map((s) => (s.link!.messagesPerS / s.codec!).toFixed(3)).join(', ')})`);
+      const wall = linkM / codecM;
+      const cpu = med((s) => s.link?.messagesPerCpuS) / med((s) => s.codec?.perCpuS);
+      line('link / codec', wall.toFixed(3), `target >= ${TARGET}: ${wall >= TARGET ? 'met' : 'MISSED'}; per CPU-second ${cpu.toFixed(3)} (${cpu >= TARGET ? 'met' : 'MISSED'})`);
     }
-    if (link && echo) line('link / echo', (linkM / echoM).toFixed(3), `per round ${samples.map((s) => (s.link!.messagesPerS / s.echo!.messagesPerS).toFixed(3)).join(', ')}`);
-    if (echo && wants('codec')) line('codec / echo', (codecM / echoM).toFixed(3));
+    if (link && echo) line('link / echo', (linkM / echoM).toFixed(3), `per CPU-second ${(med((s) => s.link?.messagesPerCpuS) / med((s) => s.echo?.messagesPerCpuS)).toFixed(3)}`);
+    console.log(`  (${loadLine()} at the end)`);
   } finally {
     await echo?.close();
     await link?.close();

@@ -17,7 +17,7 @@ import { CliError, unreachable } from './errors.js';
 import type { Settings } from './settings.js';
 
 /** How long dialling ctid may take before the CLI gives up (exit 3; style.md section 5). */
-export const CONNECT_DEADLINE_MS = 5000;
+const CONNECT_DEADLINE_MS = 5000;
 /** A unary call's deadline: Submit returns once the request is stored, so this is generous. */
 const CALL_DEADLINE_MS = 30_000;
 
@@ -26,7 +26,6 @@ export interface CtiApi {
   readonly server: string;
   status(): Promise<GetStatusResponse>;
   submit(request: SubmitRequest): Promise<Request>;
-  get(id: string): Promise<Request>;
   list(all: boolean): Promise<Request[]>;
   cancel(id: string): Promise<Request>;
   watch(request: WatchRequestsRequest): ClientReadableStream<RequestUpdate>;
@@ -60,7 +59,6 @@ export function createApi(settings: Settings): CtiApi {
     server,
     status: () => unary((cb) => client.getStatus({}, metadata, deadline(), cb)),
     submit: (request) => unary((cb) => client.submit(request, metadata, deadline(), cb)),
-    get: (id) => unary((cb) => client.getRequest({ id }, metadata, deadline(), cb)),
     list: async (all) => (await unary<{ requests: Request[] }>((cb) => client.listRequests({ all }, metadata, deadline(), cb))).requests,
     cancel: (id) => unary((cb) => client.cancelRequest({ id }, metadata, deadline(), cb)),
     watch: (request) => client.watchRequests(request, metadata),

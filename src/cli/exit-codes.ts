@@ -58,8 +58,8 @@ export function isGrpcError(err: unknown): err is GrpcError {
   return typeof e === 'object' && e !== null && typeof e.code === 'number' && typeof e.details === 'string' && typeof e.metadata?.get === 'function';
 }
 
-/** The interfaces.md failure reason ctid put in the trailing metadata, if any. */
-export function reasonOf(err: GrpcError): string {
+/** The interfaces.md failure reason ctid put in the trailing metadata (src/daemon/grpc/status.ts), if any. */
+function reasonOf(err: GrpcError): string {
   const [reason] = err.metadata.get('cti-reason');
   return typeof reason === 'string' ? reason : '';
 }

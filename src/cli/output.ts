@@ -62,7 +62,10 @@ export async function createOutput(json: boolean, streams: OutputStreams = proce
       endProgress();
       stdout.write(`${text}\n`);
     },
-    object: (value) => stdout.write(`${JSON.stringify(value)}\n`),
+    object: (value) => {
+      endProgress();
+      stdout.write(`${JSON.stringify(value)}\n`);
+    },
     progress: (render) => {
       endProgress();
       if (!live) {

@@ -1,5 +1,5 @@
-// What a command that talks to ctid runs in: the resolved settings, the
-// output, and a connected client, closed when the command is done. The
+// What a command that talks to ctid runs in: the output (as the resolved
+// settings say) and a connected client, closed when the command is done. The
 // client module (grpc-js) is imported here, after the arguments are parsed,
 // so `--help` and usage errors never load it.
 
@@ -7,10 +7,9 @@ import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import type { CtiApi } from './client.js';
 import { createOutput, type Output } from './output.js';
-import { DEFAULT_SERVER, resolveSettings, type Settings } from './settings.js';
+import { DEFAULT_SERVER, resolveSettings } from './settings.js';
 
 export interface Session {
-  settings: Settings;
   out: Output;
   api: CtiApi;
 }
@@ -35,7 +34,7 @@ export class CliContext {
     const api = createApi(settings);
     try {
       await api.connect();
-      await command({ settings, out, api });
+      await command({ out, api });
     } finally {
       out.endProgress();
       api.close();

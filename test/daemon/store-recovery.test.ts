@@ -107,6 +107,36 @@ test('a torn last frame is dropped and cut away; the frames before it are intact
   }
 });
 
+test('a torn frame in the file before an empty next file is dropped too', async () => {
+  // A crash after the next file was prepared (journal.ts), before the switch to it.
+  const { dir, journal, frames } = await threeFrames();
+  await truncate(journal, frames[3]! - 5);
+  await writeFile(join(dir, 'requests.2.journal'), Buffer.alloc(1 << 20));
+  const store = await openRequestStore(dir);
+  assert.equal(store.load().map((r) => r.id).sort(), ['a', 'b']);
+  await store.put(record('d')); // goes to requests.2.journal
+  const after = await crashCopy(dir);
+  await store.close();
+  assert.equal(await ids(after), ['a', 'b', 'd']);
+});
+
+test('the journal moves on to new files as it grows; start-up replays them all', async () => {
+  const dir = newDir();
+  const store = await openRequestStore(dir, { foldAfterBytes: 1 << 30 });
+  for (let n = 0; n < 12_000; n += 500) {
+    await Promise.all(Array.from({ length: 500 }, (_, i) => store.put(record(`r${n + i}`, n + i))));
+  }
+  await store.remove('r5');
+  assert.ok(store.stats.journalGeneration >= 2, `generation ${store.stats.journalGeneration}`);
+  assert.is(store.stats.folds, 0);
+  const copy = await crashCopy(dir);
+  await store.close();
+  const again = await openRequestStore(copy);
+  assert.is(again.load().length, 11_999);
+  assert.is(again.load().find((r) => r.id === 'r11999')?.attempts, 11_999);
+  await again.close();
+});
+
 test('damage before the tail is refused, naming the journal and the byte', async () => {
   const cases: [string, (j: string, f: number[]) => Promise<void>, number][] = [
     ['payload bit flip in the first frame', (j) => patch(j, 30, Buffer.from('#')), 0],

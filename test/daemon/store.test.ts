@@ -5,11 +5,12 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawnSync } from 'node:child_process';
-import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { RequestRecord } from '../../src/daemon/core/request.js';
 import { openRequestStore } from '../../src/daemon/store/request-store.js';
+import { eventually } from '../helpers/eventually.js';
 
 const dirs: string[] = [];
 async function dataDir(): Promise<string> {
@@ -125,14 +126,37 @@ test('the journal folds by itself once it grows past foldAfterBytes', async () =
   for (let round = 0; round < 20; round++) {
     await Promise.all(Array.from({ length: 50 }, (_, i) => store.put(record(`r${i}`, { attempts: round }))));
   }
-  await store.fold(); // joins a fold that may still run
-  assert.ok(store.stats.folds >= 2, `${store.stats.folds} folds`);
-  const journals = (await readdir(dir)).filter((name) => name.endsWith('.journal'));
-  assert.is(journals.length, 1);
+  await eventually('a fold', async () => store.stats.folds, (folds) => folds >= 1);
+  await store.fold(); // joins a fold that may still run...
+  await store.fold(); // ...then folds what came in meanwhile
+  assert.ok(store.stats.journalBytes < 20_000, `${store.stats.journalBytes} bytes left in the journal`);
   await store.close();
   const again = await openRequestStore(dir);
   assert.is(again.load().length, 50);
   assert.ok(again.load().every((r) => r.attempts === 19));
+  await again.close();
+});
+
+test('a failed fold loses nothing and is retried later, not on every put', async () => {
+  const dir = await dataDir();
+  const errors: Error[] = [];
+  const threshold = 10_000;
+  const store = await openRequestStore(dir, { foldAfterBytes: threshold, onError: (e) => errors.push(e) });
+  await mkdir(join(dir, '.requests.json.tmp')); // the table's temp file cannot be written
+  for (let round = 0; round < 10; round++) {
+    await Promise.all(Array.from({ length: 50 }, (_, i) => store.put(record(`r${round}-${i}`))));
+  }
+  await eventually('a failed fold', async () => errors.length, (n) => n >= 1);
+  await store.fold().catch(() => undefined); // let a running attempt finish
+  const attempts = errors.length;
+  assert.ok(attempts <= store.stats.journalBytes / threshold + 1, `${attempts} fold attempts for ${store.stats.journalBytes} bytes`);
+  assert.match(errors[0]!.message, '.requests.json.tmp');
+  assert.is(store.stats.folds, 0);
+  await rm(join(dir, '.requests.json.tmp'), { recursive: true });
+  await store.close(); // folds now
+  const again = await openRequestStore(dir);
+  assert.is(again.load().length, 500);
+  assert.equal((await readdir(dir)).filter((name) => name.endsWith('.journal')).length, 1);
   await again.close();
 });
 

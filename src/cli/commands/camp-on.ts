@@ -14,7 +14,6 @@ interface CampOnOptions {
   strategy?: string;
   retryEvery?: number;
   recallFirst?: boolean;
-  place?: string;
   wait: boolean;
 }
 

@@ -1,6 +1,6 @@
 // `cti cancel ID`: cancel a pending request (FIG. 22). Exit 0 once it is
-// cancelled; a request that had already ended is left as it was (exit 1,
-// its result printed).
+// cancelled (again: cancelling twice is no error); a request that had
+// already ended otherwise is left as it was (exit 1, its state printed).
 
 import type { Command } from 'commander';
 import { CliError } from '../errors.js';
@@ -21,7 +21,7 @@ export function registerCancel(program: Command, ctx: CliContext): void {
         if (out.json) out.object(resultObject(request));
         else out.line(resultText(request, out.style.out));
         if (request.state !== 'cancelled') {
-          throw new CliError('request-ended', `${id} had already ended: ${request.state}`, { reason: request.reason || 'not-cancellable' });
+          throw new CliError('request-ended', `${id} was not cancelled: it is ${request.state}`, { reason: request.reason });
         }
       }),
     );

@@ -16,6 +16,9 @@ import { toStatusObject, type Logger } from './status.js';
  */
 const MAX_QUEUED_MESSAGES = 10_000;
 
+/** How our streams end at shutdown: clients re-attach to the restarted daemon. */
+const SHUTTING_DOWN = new CtiError('unavailable', 'ctid is shutting down');
+
 /** What a stream handler subscribes with: write updates, end (with an error, or cleanly). */
 export interface StreamSink<M> {
   write(message: M): void;
@@ -64,7 +67,7 @@ export class OpenStreams {
       call.once('cancelled', () => finish());
       try {
         // The core may deliver the initial updates, and even the end, before
-        // subscribe returns: `finish` then runs the unsubscribe as it arrives.
+        // subscribe returns; if the stream is done by then, unsubscribe at once.
         const off = subscribe(authenticate(this.core, call.metadata), call.request, sink);
         if (done) off();
         else unsubscribe = off;
@@ -74,11 +77,9 @@ export class OpenStreams {
     };
   }
 
-  /** Ends every open stream with UNAVAILABLE (clients re-attach to the restarted daemon). */
+  /** Ends every open stream with UNAVAILABLE, and any stream opened from now on. */
   endAll(): void {
     this.closing = true;
     for (const end of [...this.ends]) end(SHUTTING_DOWN);
   }
 }
-
-const SHUTTING_DOWN = new CtiError('unavailable', 'ctid is shutting down');

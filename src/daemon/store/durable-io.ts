@@ -24,14 +24,13 @@ export async function fsyncDir(dir: string): Promise<void> {
   }
 }
 
-/** Creates a new, empty file with mode 0600 (failing if it exists) and makes its name durable. */
-export async function createDurably(path: string, dir: string): Promise<FileHandle> {
-  const fh = await open(path, 'wx+', 0o600);
+/** Cuts a file to `length` and makes that durable. */
+export async function truncateDurably(path: string, length: number): Promise<void> {
+  const fh = await open(path, 'r+');
   try {
-    await fsyncDir(dir);
-    return fh;
-  } catch (error) {
+    await fh.truncate(length);
+    await fh.sync();
+  } finally {
     await fh.close();
-    throw error;
   }
 }

@@ -7,10 +7,11 @@
 // trusting it. After the last frame the file holds zeros (the writer
 // preallocates, see journal.ts).
 //
-// The writer fsyncs each frame before it writes the next, so only the file's
-// last frame can be incomplete after a crash, and none of its operations was
-// acknowledged: dropping it is safe. Anything else that fails its CRC while
-// a valid frame follows is damage to acknowledged data, and reading refuses.
+// The writer fsyncs each frame before it writes the next (and before it
+// switches to the next file), so only the last frame written can be
+// incomplete after a crash, and none of its operations was acknowledged:
+// dropping it is safe. Anything else that fails its CRC while a valid frame
+// follows is damage to acknowledged data, and reading refuses.
 
 import { crc32 } from 'node:zlib';
 
@@ -55,15 +56,15 @@ export interface JournalContents {
   ops: unknown[];
   /** Where the valid frames end: the next frame goes here. */
   end: number;
-  /** Whether an incomplete last frame was dropped (the caller truncates it away). */
+  /**
+   * Whether an incomplete last frame was dropped. Only the last frame written
+   * can be torn: the caller refuses it if a later journal holds frames.
+   */
   torn: boolean;
 }
 
-/**
- * Reads a journal's operations. `newest` says whether later frames may ever
- * have been written after this file: only then may its tail be torn.
- */
-export function readJournal(buf: Buffer, path: string, newest: boolean): JournalContents {
+/** Reads a journal's operations. */
+export function readJournal(buf: Buffer, path: string): JournalContents {
   const ops: unknown[] = [];
   let at = 0;
   for (let end = frameEnd(buf, at); end !== undefined; at = end, end = frameEnd(buf, at)) {
@@ -84,6 +85,5 @@ export function readJournal(buf: Buffer, path: string, newest: boolean): Journal
   for (let i = at + 1; i <= last; i++) {
     if (frameEnd(buf, i) !== undefined) throw new JournalCorruptError(path, at, `damaged frame, valid data follows at byte ${i}`);
   }
-  if (!newest) throw new JournalCorruptError(path, at, 'damaged frame in a journal that a newer one follows');
   return { ops, end: at, torn: true };
 }

@@ -3,65 +3,78 @@
 // next frame with a single fdatasync; each append resolves once its frame is
 // durable. With 64 requests in flight that turns 64 syncs into one or two.
 //
-// The file is preallocated with zeros ahead of the write position: on ext4
-// an fdatasync that must also commit a new file size costs ~4 ms here, one
-// that only flushes data blocks ~0.6 ms. journal-format.ts reads the zeros
-// as "no more frames".
+// The journal is a series of files, requests.N.journal, N its generation.
+// Each is filled with zeros before its first frame: on ext4 an fdatasync that
+// must also commit a new file size costs ~4 ms here, one that only flushes
+// data blocks ~0.6 ms (journal-format.ts reads the zeros as "no more
+// frames"). The next file is prepared in the background once the current one
+// is half full, and appends switch to it between two frames when the current
+// one is nearly full (or at once when a fold asks, rotate()), so zero-filling
+// never delays an acknowledgement.
 
-import { dirname } from 'node:path';
+import { constants } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
-import { createDurably, writeFully } from './durable-io.js';
+import { dirname, join } from 'node:path';
+import { fsyncDir, writeFully } from './durable-io.js';
 import { encodeFrame } from './journal-format.js';
 
-const PREALLOC_BYTES = 4 << 20;
+const ZERO_BYTES = 4 << 20;
+const PREPARE_AT = ZERO_BYTES / 2;
+const SWITCH_AT = ZERO_BYTES - (256 << 10);
 
-interface Waiter {
-  resolve: () => void;
+export const journalPath = (dir: string, generation: number): string => join(dir, `requests.${generation}.journal`);
+
+/** Readies a journal file for frames from `end` on: cuts off what follows, writes zeros ahead, makes it all durable. */
+async function prepareFile(path: string, end: number): Promise<FileHandle> {
+  const fh = await open(path, constants.O_RDWR | constants.O_CREAT, 0o600);
+  try {
+    await fh.truncate(end); // a torn frame: a frame after it would make it corruption before the tail
+    await writeFully(fh, Buffer.alloc(ZERO_BYTES), end);
+    await fh.sync();
+    await fsyncDir(dirname(path));
+    return fh;
+  } catch (error) {
+    await fh.close();
+    throw error;
+  }
+}
+
+interface Waiter<T> {
+  resolve: (value: T) => void;
   reject: (error: Error) => void;
 }
 
 export class JournalWriter {
   /** fdatasyncs so far (tests check that group commit batches). */
   fsyncs = 0;
+  /** Bytes of frames written since opening, over all files. */
+  written = 0;
   private queue: string[] = [];
-  private waiters: Waiter[] = [];
-  private next: { fh: FileHandle; path: string; waiter: Waiter } | undefined;
+  private waiters: Waiter<void>[] = [];
+  private rotations: Waiter<number>[] = [];
+  private preparing: Promise<void> | undefined;
+  private spare: { fh: FileHandle; generation: number } | undefined;
+  /** The position in the current file that starts preparing the next one. */
+  private prepareAt = PREPARE_AT;
   private draining: Promise<void> | undefined;
   private failure: Error | undefined;
 
   private constructor(
+    private readonly dir: string,
     private fh: FileHandle,
-    public path: string,
+    /** The generation of the file appended to. */
+    public generation: number,
     /** Where the next frame goes. */
     private position: number,
-    /** The file's size: zeros from position up to it. */
-    private allocated: number,
   ) {}
 
-  /**
-   * Appends to an existing journal whose valid frames end at `end`, cutting
-   * off what follows (a torn frame, preallocated zeros) first: a frame
-   * written after a torn one would turn it into corruption before the tail.
-   */
-  static async open(path: string, end: number): Promise<JournalWriter> {
-    const fh = await open(path, 'r+');
-    try {
-      await fh.truncate(end);
-      await fh.sync();
-    } catch (error) {
-      await fh.close();
-      throw error;
-    }
-    return new JournalWriter(fh, path, end, end);
+  /** Appends to journal `generation` (created if need be) after its valid frames, which end at `end`. */
+  static async open(dir: string, generation: number, end: number): Promise<JournalWriter> {
+    return new JournalWriter(dir, await prepareFile(journalPath(dir, generation), end), generation, end);
   }
 
-  static async create(path: string): Promise<JournalWriter> {
-    return new JournalWriter(await createDurably(path, dirname(path)), path, 0, 0);
-  }
-
-  /** Bytes of frames in the current file. */
-  get bytes(): number {
-    return this.position;
+  get path(): string {
+    return journalPath(this.dir, this.generation);
   }
 
   /** Appends one operation (a JSON text); resolves once it is durable. */
@@ -75,24 +88,47 @@ export class JournalWriter {
   }
 
   /**
-   * Switches to a new journal file at `path`, between two frames: every
-   * operation appended before the switch is durable in the old file, every
-   * later one goes to the new file. Resolves after the switch.
+   * Switches to the next file, between two frames. Resolves with its
+   * generation once every earlier append is durable in an older file and
+   * every later one goes to this one (or a newer one).
    */
-  async rotate(path: string): Promise<void> {
-    if (this.failure) throw this.failure;
-    const fh = await createDurably(path, dirname(path));
+  rotate(): Promise<number> {
+    if (this.failure) return Promise.reject(this.failure);
     return new Promise((resolve, reject) => {
-      this.next = { fh, path, waiter: { resolve, reject } };
-      this.kick();
+      this.rotations.push({ resolve, reject });
+      this.prepare();
+      this.kick(); // the next file may be ready already
     });
   }
 
-  /** Writes what is queued, then closes the file; later appends reject. */
+  /** Writes what is queued, then closes; later appends reject. An unused next file stays (empty) for the next start. */
   async close(): Promise<void> {
-    while (this.draining) await this.draining;
-    this.failure ??= new Error(`journal ${this.path} is closed`);
+    while (this.draining || this.preparing) await (this.draining ?? this.preparing);
+    this.fail(new Error(`journal ${this.path} is closed`));
+    await this.spare?.fh.close();
+    this.spare = undefined;
     await this.fh.close();
+  }
+
+  private prepare(): void {
+    if (this.preparing || this.spare) return; // a switch is coming
+    const generation = this.generation + 1;
+    this.preparing = prepareFile(journalPath(this.dir, generation), 0)
+      .then(
+        (fh) => {
+          if (this.failure) return fh.close();
+          this.spare = { fh, generation };
+        },
+        (error: Error) => {
+          // Not fatal: frames go on into the current file, past its zeros (slower fsyncs).
+          this.prepareAt = this.position + PREPARE_AT;
+          for (const rotation of this.rotations.splice(0)) rotation.reject(error);
+        },
+      )
+      .finally(() => {
+        this.preparing = undefined;
+        this.kick();
+      });
   }
 
   private kick(): void {
@@ -102,30 +138,31 @@ export class JournalWriter {
   private async drain(): Promise<void> {
     // One microtask: appends made in the same synchronous run share the first frame.
     await undefined;
-    while (!this.failure && (this.next || this.queue.length > 0)) {
+    while (!this.failure && (this.switchDue() || this.queue.length > 0)) {
       try {
-        // Switch first: under steady load the queue is never empty.
-        if (this.next) await this.switchFile();
+        if (this.switchDue()) await this.switchFile();
         else await this.writeFrame();
       } catch (error) {
         // After a failed write or fsync the file's state is unknown (and Linux
         // may drop the dirty pages): accept nothing more.
-        this.failure = new Error(`journal ${this.path} failed: ${(error as Error).message}`);
+        this.fail(new Error(`journal ${this.path} failed: ${(error as Error).message}`));
       }
-    }
-    if (this.failure) {
-      const waiters = this.waiters.splice(0);
-      if (this.next) {
-        waiters.push(this.next.waiter);
-        this.next.fh.close().catch(() => undefined); // the fold that wanted it fails anyway
-      }
-      this.queue = [];
-      this.next = undefined;
-      for (const waiter of waiters) waiter.reject(this.failure);
     }
     // In the same synchronous run as the loop's last look at the queue, so an
     // append from here on starts a new drain rather than waiting for this one.
     this.draining = undefined;
+  }
+
+  private switchDue(): boolean {
+    return this.spare !== undefined && (this.rotations.length > 0 || this.position >= SWITCH_AT);
+  }
+
+  private fail(error: Error): void {
+    this.failure ??= error;
+    this.queue = [];
+    for (const waiter of [...this.waiters.splice(0), ...this.rotations.splice(0)]) waiter.reject(this.failure);
+    this.spare?.fh.close().catch(() => undefined);
+    this.spare = undefined;
   }
 
   private async writeFrame(): Promise<void> {
@@ -134,31 +171,28 @@ export class JournalWriter {
     this.queue = [];
     this.waiters = [];
     try {
-      const end = this.position + frame.length;
       await writeFully(this.fh, frame, this.position);
-      if (end > this.allocated) {
-        await writeFully(this.fh, Buffer.alloc(PREALLOC_BYTES), end);
-        this.allocated = end + PREALLOC_BYTES;
-      }
       await this.fh.datasync();
-      this.fsyncs++;
-      this.position = end;
     } catch (error) {
-      this.waiters.unshift(...waiters); // drain() rejects them with the failure
+      this.waiters.unshift(...waiters); // fail() rejects them
       throw error;
     }
+    this.fsyncs++;
+    this.position += frame.length;
+    this.written += frame.length;
     for (const waiter of waiters) waiter.resolve();
+    if (this.position >= this.prepareAt) this.prepare();
   }
 
   private async switchFile(): Promise<void> {
-    const { fh, path, waiter } = this.next!;
-    this.next = undefined;
+    const { fh, generation } = this.spare!;
+    this.spare = undefined;
     const old = this.fh;
     this.fh = fh;
-    this.path = path;
+    this.generation = generation;
     this.position = 0;
-    this.allocated = 0;
-    waiter.resolve();
+    this.prepareAt = PREPARE_AT;
+    for (const rotation of this.rotations.splice(0)) rotation.resolve(generation);
     await old.close();
   }
 }

@@ -5,37 +5,39 @@
 //
 // Data directory:
 //   ctid.lock             the running daemon (lock.ts)
-//   requests.json         the tables, holding everything journalled before
-//                         generation G = its journalGeneration
-//   requests.G.journal    operations since then, oldest generation first
-//   requests.G+1.journal  (only between the steps of a fold)
+//   requests.json         the tables: every operation journalled in files
+//                         before generation G, its journalGeneration
+//   requests.G.journal    operations since, in files G, G+1, ... (appends
+//   requests.G+1.journal  move to a new file every 2-4 MiB, journal.ts; the
+//   ...                   newest may be empty, zeros only)
 //
-// A fold, and why a crash between any two of its steps loses nothing:
-//  1. create requests.G+1.journal (fsync the directory). Crash: start-up
-//     replays G and the empty G+1.
-//  2. switch appends to G+1 between two frames: G is complete and fsynced.
-//     Crash: start-up replays G, then G+1 (only G+1 can have a torn tail).
-//  3. write the tables from memory (which hold every operation of G, and
-//     maybe some of G+1: replaying those again is harmless, a put or remove
-//     sets the final value) with journalGeneration G+1, to a temp file,
-//     fsync, rename, fsync the directory. Crash before the rename: the old
-//     tables and G, G+1 as in 2; after it: G is ignored (and deleted).
-//  4. delete requests.G.journal.
-// Start-up requires the journals from the tables' generation on to be
-// contiguous and present; a missing one is refused, never skipped.
+// A fold, and why a crash at any point of it loses nothing:
+//  1. appends switch to a new file N between two frames (rotate()): every
+//     earlier operation is fsynced in a file before N, every later one goes
+//     to N or after. Crash: start-up replays G..N. Only the last frame
+//     written can be torn, so a torn frame with frames in a later file is
+//     refused as corruption.
+//  2. write the tables from memory with journalGeneration N: they hold every
+//     operation of the files before N, and maybe some of N (replaying those
+//     again is harmless: each put or remove sets a final value). Temp file,
+//     fsync, rename over requests.json, fsync the directory. Crash before the
+//     rename: as in 1 (the temp file is ignored); after it: the files before
+//     N are ignored, and deleted.
+//  3. delete the files before N.
+// The files from the tables' generation on must all be there (that one at
+// least): a missing one is refused, never skipped.
 
-import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
-import { join } from 'node:path';
+import { mkdir, rm } from 'node:fs/promises';
 import type { Low } from 'lowdb';
 import type { RequestStore } from '../core/ports.js';
 import type { RequestRecord } from '../core/request.js';
-import { JournalWriter } from './journal.js';
-import { readJournal } from './journal-format.js';
+import { journalPath, type JournalWriter } from './journal.js';
 import { lockDataDir, type DataDirLock } from './lock.js';
-import { openTables, TableStoreError, type DurableTableFile, type Tables } from './table-store.js';
+import { putOp, recover, removeOp } from './recovery.js';
+import type { DurableTableFile, Tables } from './table-store.js';
 
 export interface RequestStoreOptions {
-  /** Fold once the journal holds this many bytes, or half the tables' size if that is more. Default 4 MiB. */
+  /** Fold once the journal holds this many bytes, or half the tables' size if that is more. Default 16 MiB. */
   foldAfterBytes?: number;
   /** Gets a background fold's error (nothing is lost: the journal keeps it all). Default: a process warning. */
   onError?: (error: Error) => void;
@@ -46,8 +48,9 @@ export interface StoreStats {
   fsyncs: number;
   /** Folds completed since opening. */
   folds: number;
-  /** Bytes in the current journal. */
+  /** Bytes journalled since the last fold (over all journal files). */
   journalBytes: number;
+  /** The generation of the journal file appended to. */
   journalGeneration: number;
 }
 
@@ -56,9 +59,6 @@ export interface FileRequestStore extends RequestStore {
   fold(): Promise<void>;
   readonly stats: StoreStats;
 }
-
-const TABLE_FILE = 'requests.json';
-const journalPath = (dir: string, generation: number): string => join(dir, `requests.${generation}.journal`);
 
 /**
  * Opens (or creates) the store in `dir`. Throws, naming the file, if another
@@ -71,48 +71,11 @@ export async function openRequestStore(dir: string, options: RequestStoreOptions
   await mkdir(dir, { recursive: true, mode: 0o700 });
   const lock = await lockDataDir(dir);
   try {
-    const { db, file } = await openTables(join(dir, TABLE_FILE));
-    const records = new Map(db.data.requests.map((record) => [record.id, record]));
-    db.data.requests = []; // the map is the source from here on
-    const first = db.data.journalGeneration;
-    const generations = (await readdir(dir))
-      .map((name) => /^requests\.(\d+)\.journal$/.exec(name)?.[1])
-      .filter((gen) => gen !== undefined)
-      .map(Number)
-      .sort((a, b) => a - b);
-    // Folded already; left behind by a crash before step 4.
-    for (const gen of generations.filter((g) => g < first)) await rm(journalPath(dir, gen));
-    const live = generations.filter((g) => g >= first);
-    if (live.length === 0 && !file.found) {
-      const journal = await JournalWriter.create(journalPath(dir, first));
-      return new FileStore(dir, lock, db, file, records, journal, first, first, options);
-    }
-    if (!file.found && live[0] !== first) throw new TableStoreError(file.path, `is missing while ${journalPath(dir, live[0]!)} exists`);
-    // From the tables' generation on, every journal must be there (that one at least).
-    const gap = Array.from({ length: Math.max(live.length, 1) }, (_, i) => first + i).find((gen, i) => live[i] !== gen);
-    if (gap !== undefined) throw new Error(`journal ${journalPath(dir, gap)} is missing; refusing to start without its requests`);
-    let end = 0;
-    for (const [i, gen] of live.entries()) {
-      const path = journalPath(dir, gen);
-      const contents = readJournal(await readFile(path), path, i === live.length - 1);
-      replay(records, contents.ops, path);
-      end = contents.end;
-    }
-    const last = live[live.length - 1]!;
-    const journal = await JournalWriter.open(journalPath(dir, last), end);
-    return new FileStore(dir, lock, db, file, records, journal, first, last, options);
+    const { db, file, records, oldest, journal } = await recover(dir);
+    return new FileStore(dir, lock, db, file, records, journal, oldest, options);
   } catch (error) {
     await lock.release();
     throw error;
-  }
-}
-
-function replay(records: Map<string, RequestRecord>, ops: unknown[], path: string): void {
-  for (const op of ops) {
-    const { put, remove } = (op ?? {}) as { put?: RequestRecord; remove?: unknown };
-    if (typeof put?.id === 'string') records.set(put.id, put);
-    else if (typeof remove === 'string') records.delete(remove);
-    else throw new Error(`journal ${path} holds an unknown operation ${JSON.stringify(op)?.slice(0, 200)}; refusing to start`);
   }
 }
 
@@ -123,7 +86,9 @@ class FileStore implements FileRequestStore {
   /** Whether anything was appended since the last fold began. */
   private dirty = false;
   private readonly foldAfterBytes: number;
-  /** The current journal's size that starts the next fold. */
+  /** journal.written when the last fold switched files: what came before is in the tables. */
+  private folded = 0;
+  /** The journalBytes that start the next fold. */
   private foldAt: number;
   private readonly onError: (error: Error) => void;
 
@@ -136,17 +101,19 @@ class FileStore implements FileRequestStore {
     private readonly journal: JournalWriter,
     /** The oldest journal generation still on disk. */
     private oldest: number,
-    /** The generation of the journal appended to. */
-    private generation: number,
     options: RequestStoreOptions,
   ) {
-    this.foldAfterBytes = options.foldAfterBytes ?? 4 << 20;
+    this.foldAfterBytes = options.foldAfterBytes ?? 16 << 20;
     this.foldAt = this.foldThreshold();
     this.onError = options.onError ?? ((error) => process.emitWarning(error));
   }
 
   get stats(): StoreStats {
-    return { fsyncs: this.journal.fsyncs, folds: this.folds, journalBytes: this.journal.bytes, journalGeneration: this.generation };
+    return { fsyncs: this.journal.fsyncs, folds: this.folds, journalBytes: this.journalBytes, journalGeneration: this.journal.generation };
+  }
+
+  private get journalBytes(): number {
+    return this.journal.written - this.folded;
   }
 
   load(): RequestRecord[] {
@@ -155,7 +122,7 @@ class FileStore implements FileRequestStore {
 
   async put(record: RequestRecord): Promise<void> {
     this.checkOpen();
-    const op = `{"put":${JSON.stringify(record)}}`; // first: a record that cannot be serialised is not stored
+    const op = putOp(record); // first: a record that cannot be serialised is not stored
     this.records.set(record.id, record);
     await this.commit(op);
   }
@@ -163,7 +130,7 @@ class FileStore implements FileRequestStore {
   async remove(id: string): Promise<void> {
     this.checkOpen();
     this.records.delete(id);
-    await this.commit(`{"remove":${JSON.stringify(id)}}`);
+    await this.commit(removeOp(id));
   }
 
   fold(): Promise<void> {
@@ -176,7 +143,7 @@ class FileStore implements FileRequestStore {
           // Nothing is lost (the journals hold it all). Try again on close, or
           // once the journal has grown as much again: not on every put.
           this.dirty = true;
-          this.foldAt = this.journal.bytes + this.foldThreshold();
+          this.foldAt = this.journalBytes + this.foldThreshold();
           throw error;
         },
       )
@@ -196,14 +163,14 @@ class FileStore implements FileRequestStore {
   private commit(op: string): Promise<void> {
     this.dirty = true;
     const durable = this.journal.append(op);
-    if (!this.folding && this.journal.bytes >= this.foldAt) this.fold().catch(this.onError);
+    if (!this.folding && this.journalBytes >= this.foldAt) this.fold().catch(this.onError);
     return durable;
   }
 
   /**
-   * Folding rewrites the whole table, so it waits for a journal half the
-   * table's size: each byte of the table is rewritten at most 3 times per
-   * byte journalled, and start-up replays at most half a table's worth.
+   * A fold rewrites the whole table, so it waits for a journal of half the
+   * table's size (or foldAfterBytes): at most 2 bytes of table written per
+   * byte journalled, and start-up replays about that much journal at most.
    */
   private foldThreshold(): number {
     return Math.max(this.foldAfterBytes, this.table.bytes / 2);
@@ -211,17 +178,17 @@ class FileStore implements FileRequestStore {
 
   /** The steps of the fold described at the top of this file. */
   private async runFold(): Promise<void> {
-    const generation = this.generation + 1;
     this.dirty = false;
-    await this.journal.rotate(journalPath(this.dir, generation));
-    this.generation = generation;
+    const generation = await this.journal.rotate();
+    const written = this.journal.written;
     this.db.data = { journalGeneration: generation, requests: [...this.records.values()] };
     try {
       await this.db.write();
     } finally {
       this.db.data.requests = [];
     }
-    // If a fold failed before this point, its journal goes now too.
+    this.folded = written;
+    // Older segments, and those of a fold that failed after its switch, go too.
     for (; this.oldest < generation; this.oldest++) await rm(journalPath(this.dir, this.oldest), { force: true });
     this.folds++;
   }
