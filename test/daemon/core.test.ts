@@ -44,7 +44,10 @@ test('camp-on on a busy line: placed when it frees up, destination rung first, t
   const done = await office.until(r.id, (x) => x.state === 'succeeded');
   assert.equal(done.attempts, 1);
   assert.equal(groups(), ['a/2000 a/2001']);
-  assert.equal(done.history.map((h) => h.state), ['accepted', 'watching', 'calling', 'succeeded']);
+  assert.equal(
+    done.history.map((h) => `${h.state}${h.state === 'calling' ? ` ${h.detail}` : ''}`),
+    ['accepted', 'watching', 'calling attempt 1', 'calling ringing 2000', 'calling ringing 2001', 'succeeded'],
+  );
 });
 
 test('--recall-first rings the requester first', async () => {

@@ -83,9 +83,10 @@ export class RequestRunner {
     this.deadlineTimer = this.ctx.clock.setTimer(left, () => void this.finish('failed', 'timeout', `no connection within the window: ${this.lastFailure ?? 'the line stayed busy'}`));
     this.unlink = this.ctx.switch.onLinkState(() => this.poke());
     if (this.watchable) {
-      this.watch = this.ctx.switch.watchLine(r.dial, () => {
+      this.watch = this.ctx.switch.watchLine(r.dial, (state) => {
         this.lineKnown = true;
         this.lineChanges++;
+        if (r.state === 'watching' && !this.done) void this.ctx.registry.update(r, { note: `line ${state}` });
         this.poke();
       });
     }
@@ -108,7 +109,8 @@ export class RequestRunner {
   private async waitForChance(): Promise<void> {
     const r = this.record;
     const before = this.lineChanges;
-    await this.ctx.registry.update(r, { state: 'watching', detail: this.lastFailure ?? (this.watchable ? `line ${this.watch!.state}` : 'retrying'), fields: { ringing: undefined } });
+    const detail = this.lastFailure ?? (!this.watchable ? 'calling again on the retry cycle' : this.lineKnown ? `line ${this.watch!.state}` : 'checking the line');
+    await this.ctx.registry.update(r, { state: 'watching', detail, fields: { ringing: undefined } });
     const linkUp = () => this.ctx.switch.linkState === 'up';
     if (!this.watchable || r.strategy === 'retry') {
       if (r.attempts > 0) await this.waitFor(() => false, r.retryEveryMs);
@@ -133,7 +135,7 @@ export class RequestRunner {
       second: destinationFirst ? r.source : r.dial,
       destination: destinationFirst ? 'first' : 'second',
       signal: this.abort.signal,
-      onRinging: (device) => void this.ctx.registry.update(r, { fields: { ringing: device } }),
+      onRinging: (device) => void this.ctx.registry.update(r, { fields: { ringing: device }, note: `ringing ${device}` }),
     });
     if (this.done) return outcome;
     if (outcome.ok) {

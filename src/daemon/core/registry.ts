@@ -13,6 +13,8 @@ export interface Change {
   /** Words for the history entry of a state change ("line busy", "ringing 2000"). */
   detail?: string;
   fields?: Partial<Omit<RequestRecord, 'id' | 'state' | 'history'>>;
+  /** Progress within the same state ("ringing 2000"): a history entry without a state change. */
+  note?: string;
 }
 
 export class RequestRegistry {
@@ -79,6 +81,8 @@ export class RequestRegistry {
         record.ringing = undefined;
         this.removePending(record);
       }
+    } else if (change.note) {
+      record.history.push({ state: record.state, at: this.now(), detail: change.note });
     }
     this.publish(record);
     return this.store.put(record);
