@@ -1,25 +1,88 @@
 // The CSTA requests each PBX received, in order (`switch-sim log`): how tests
 // count MakeCalls. Bounded, and credentials never appear in it.
+//
+// Each office keeps a ring buffer of its last maxEntriesPerOffice requests, so
+// recording stays O(1) once the log is full (no shifting of a 50,000-entry
+// array per request). Times are kept as epoch milliseconds and formatted as
+// ISO 8601 only when the log is listed.
 
 import type { CstaMessage } from '../csta/messages.js';
 import type { LogEntry } from './control.js';
 
 const MAX_ENTRIES_PER_OFFICE = 50_000;
 
+export interface RequestLogOptions {
+  /** The most requests kept per office; older ones are forgotten. Default 50,000. */
+  maxEntriesPerOffice?: number;
+  /** Wall-clock time in epoch milliseconds. Default Date.now. */
+  now?: () => number;
+}
+
+interface LoggedRequest {
+  at: number;
+  session: string;
+  invokeId: number;
+  type: string;
+  message: Record<string, unknown>;
+}
+
+/** The last `capacity` records of one office, oldest first from `start` once full. */
+class Ring {
+  private readonly items: LoggedRequest[] = [];
+  /** Where the oldest record is, once the ring is full; 0 until then. */
+  private start = 0;
+
+  constructor(private readonly capacity: number) {}
+
+  push(record: LoggedRequest): void {
+    if (this.items.length < this.capacity) {
+      this.items.push(record);
+      return;
+    }
+    this.items[this.start] = record;
+    this.start = this.start + 1 === this.capacity ? 0 : this.start + 1;
+  }
+
+  /** Oldest first. */
+  toArray(): LoggedRequest[] {
+    if (this.start === 0) return this.items.slice();
+    return this.items.slice(this.start).concat(this.items.slice(0, this.start));
+  }
+}
+
 export class RequestLog {
-  private readonly entries = new Map<string, LogEntry[]>();
+  private readonly entries = new Map<string, Ring>();
+  private readonly capacity: number;
+  private readonly now: () => number;
+
+  constructor(opts: RequestLogOptions = {}) {
+    const capacity = opts.maxEntriesPerOffice ?? MAX_ENTRIES_PER_OFFICE;
+    if (!Number.isInteger(capacity) || capacity < 1) throw new RangeError(`maxEntriesPerOffice must be a positive integer, not ${capacity}`);
+    this.capacity = capacity;
+    this.now = opts.now ?? Date.now;
+  }
 
   record(office: string, session: string, invokeId: number, message: CstaMessage): void {
-    let list = this.entries.get(office);
-    if (!list) this.entries.set(office, (list = []));
+    let ring = this.entries.get(office);
+    if (!ring) this.entries.set(office, (ring = new Ring(this.capacity)));
     const body: Record<string, unknown> = { ...message };
     if ('password' in body) body.password = '***';
-    list.push({ at: new Date().toISOString(), office, session, invokeId, type: message.type, message: body });
-    if (list.length > MAX_ENTRIES_PER_OFFICE) list.splice(0, list.length - MAX_ENTRIES_PER_OFFICE);
+    ring.push({ at: this.now(), session, invokeId, type: message.type, message: body });
   }
 
+  /** One office's requests in the order it received them, or every office's ordered by time (ties in office order). */
   list(office?: string): LogEntry[] {
-    if (office !== undefined) return [...(this.entries.get(office) ?? [])];
-    return [...this.entries.values()].flat().sort((a, b) => a.at.localeCompare(b.at));
+    if (office !== undefined) {
+      const ring = this.entries.get(office);
+      return ring ? ring.toArray().map((r) => toEntry(office, r)) : [];
+    }
+    const all: [string, LoggedRequest][] = [];
+    for (const [name, ring] of this.entries) for (const r of ring.toArray()) all.push([name, r]);
+    all.sort((a, b) => a[1].at - b[1].at); // stable: equal times keep office, then arrival, order
+    return all.map(([name, r]) => toEntry(name, r));
   }
+}
+
+function toEntry(office: string, r: LoggedRequest): LogEntry {
+  return { at: new Date(r.at).toISOString(), office, session: r.session, invokeId: r.invokeId, type: r.type, message: r.message };
 }
