@@ -9,6 +9,14 @@
 //            waiting for the socket to finish (close() bounds this by closeTimeoutMs)
 //   closed   the socket is gone; 'close' emitted, once
 // Every pending request settles on every way out of 'open'.
+//
+// Writes: every frame goes to socket.write at once, in the order sent, so
+// ordering and backpressure (writableNeedDrain, 'drain') are the socket's own.
+// The first write of a tick corks the socket and a process.nextTick uncorks it,
+// so the frames of one tick (a response and the events it raised; the requests
+// a batch of responses set off) leave in one writev instead of one syscall each.
+// close() and destroy() uncork before ending or destroying the socket, so what
+// was sent before them is handed to the socket as it was without corking.
 
 import { EventEmitter } from 'node:events';
 import type { Duplex } from 'node:stream';
@@ -84,6 +92,8 @@ export class CstaConnection extends EventEmitter {
   private lastInvokeId = 0;
   private closeTimer: Timer | undefined;
   private closeReason: Error | undefined;
+  /** Whether this tick's writes are corked, waiting for the uncork scheduled with them. */
+  private corked = false;
 
   /** The socket must deliver Buffers (no setEncoding). */
   constructor(
@@ -147,7 +157,7 @@ export class CstaConnection extends EventEmitter {
         reject(new CstaLinkError('timeout', `${msg.type} (invoke id ${invokeId}) got no response within ${timeoutMs} ms`));
       });
       this.pending.set(invokeId, { requestType: msg.type, resolve: resolve as (r: CstaResponse) => void, reject, timer });
-      this.socket.write(bytes);
+      this.write(bytes);
     });
   }
 
@@ -160,8 +170,24 @@ export class CstaConnection extends EventEmitter {
    */
   send(invokeId: number, msg: CstaMessage): void {
     const bytes = encodeCstaFrame({ invokeId, message: msg });
-    if (this.linkState === 'open') this.socket.write(bytes);
+    if (this.linkState === 'open') this.write(bytes);
   }
+
+  private write(bytes: Buffer): void {
+    if (!this.corked) {
+      this.corked = true;
+      this.socket.cork();
+      process.nextTick(this.uncork);
+    }
+    this.socket.write(bytes);
+  }
+
+  /** Hands this tick's frames to the socket as one writev. Runs once per cork: on the next tick, or sooner when the link closes. */
+  private readonly uncork = (): void => {
+    if (!this.corked) return;
+    this.corked = false;
+    this.socket.uncork();
+  };
 
   /**
    * A free invoke id for a request of ours, 0001-9998 in turn, skipping ids
@@ -185,12 +211,14 @@ export class CstaConnection extends EventEmitter {
     if (this.linkState === 'closed') return;
     this.closeReason ??= err;
     if (this.linkState === 'open') this.leaveOpen(new CstaLinkError('closed', `the link was closed${err ? `: ${err.message}` : ''}`, { cause: err }));
+    this.uncork(); // what was sent before destroy() goes out as it would have uncorked (a NegResponse before the drop)
     this.socket.destroy();
   }
 
   private finish(why: string): void {
     if (this.linkState !== 'open') return;
     this.leaveOpen(new CstaLinkError('closed', why));
+    this.uncork(); // end() would flush it too; keep the count of corks ours
     this.socket.end();
     this.closeTimer = this.clock.setTimer(this.closeTimeoutMs, () => this.socket.destroy());
   }

@@ -10,6 +10,7 @@ import type { Clock, Timer } from '../common/clock.js';
 import type { CstaConnection } from '../csta/connection.js';
 import { CstaServiceError, isCstaServiceError, type CstaProtocolError } from '../csta/errors.js';
 import { ACCEPTED_CSTA_NAMESPACES, CSTA_NAMESPACE, EVENT_INVOKE_ID, type CstaEvent, type CstaFrame, type CstaMessage, type CstaRequest, type CstaResponse } from '../csta/messages.js';
+import type { Connection } from './call.js';
 import type { Exchange, ExchangeEvent } from './exchange.js';
 import type { RequestLog } from './request-log.js';
 import type { RouteSink } from './routing.js';
@@ -29,6 +30,15 @@ export interface SessionContext {
 }
 
 type State = 'opening' | 'active' | 'closed';
+
+interface Monitor {
+  crossRef: string;
+  /** The monitored extension. */
+  ext: string;
+  /** The order the session's monitors were started in: events go out to them in that order. */
+  seq: number;
+}
+
 type Handler = (request: never) => CstaResponse | void;
 
 const DEFAULT_SESSION_S = 180;
@@ -40,8 +50,11 @@ export class CstaSession implements RouteSink {
   private heartbeatTimer: Timer | undefined;
   private heartbeatPending = false;
   private missedHeartbeats = 0;
-  /** monitorCrossRefID -> monitored extension. */
-  private readonly monitors = new Map<string, string>();
+  /** monitorCrossRefID -> monitor. */
+  private readonly monitors = new Map<string, Monitor>();
+  /** Monitored extension -> its monitors, in the order they were started (deliver looks events up here). */
+  private readonly monitorsByDevice = new Map<string, Set<Monitor>>();
+  private monitorSeq = 0;
   /** Events raised while a request is being served wait until its response is written. */
   private deferred: CstaEvent[] | undefined;
   private readonly onEvent = (e: ExchangeEvent) => this.deliver(e);
@@ -155,11 +168,20 @@ export class CstaSession implements RouteSink {
     MonitorStart: (req) => {
       this.ctx.exchange.device(req.monitorObject);
       const crossRef = this.ctx.nextCrossRef();
-      this.monitors.set(crossRef, req.monitorObject);
+      const monitor: Monitor = { crossRef, ext: req.monitorObject, seq: this.monitorSeq++ };
+      this.monitors.set(crossRef, monitor);
+      let ofDevice = this.monitorsByDevice.get(monitor.ext);
+      if (!ofDevice) this.monitorsByDevice.set(monitor.ext, (ofDevice = new Set()));
+      ofDevice.add(monitor);
       return { type: 'MonitorStartResponse', monitorCrossRefId: crossRef };
     },
     MonitorStop: (req) => {
-      if (!this.monitors.delete(req.monitorCrossRefId)) throw new CstaServiceError('operation', 'invalidCrossRefID', `no monitor ${req.monitorCrossRefId}`);
+      const monitor = this.monitors.get(req.monitorCrossRefId);
+      if (!monitor) throw new CstaServiceError('operation', 'invalidCrossRefID', `no monitor ${req.monitorCrossRefId}`);
+      this.monitors.delete(monitor.crossRef);
+      const ofDevice = this.monitorsByDevice.get(monitor.ext);
+      ofDevice?.delete(monitor);
+      if (ofDevice?.size === 0) this.monitorsByDevice.delete(monitor.ext);
       return { type: 'MonitorStopResponse' };
     },
     SnapshotDevice: (req) => {
@@ -191,10 +213,20 @@ export class CstaSession implements RouteSink {
 
   private deliver({ body, devices, call }: ExchangeEvent): void {
     if (this.state !== 'active' || this.monitors.size === 0) return;
-    for (const [crossRef, ext] of this.monitors) {
-      if (!devices.includes(ext)) continue;
+    const hits: { monitor: Monitor; own: Connection | undefined }[] = [];
+    let devicesHit = 0;
+    for (let i = 0; i < devices.length; i++) {
+      const ext = devices[i];
+      const ofDevice = this.monitorsByDevice.get(ext);
+      if (!ofDevice || devices.indexOf(ext) !== i) continue; // each device once, however often it is listed
+      devicesHit++;
       const own = call?.connections.findLast((c) => c.deviceId === ext && c.device);
-      const event = { ...body, monitorCrossRefId: crossRef, ...(own ? { localConnectionInfo: own.state } : {}) } as CstaEvent;
+      for (const monitor of ofDevice) hits.push({ monitor, own });
+    }
+    // Several devices' monitors: in the order the monitors were started, not the order of the devices.
+    if (devicesHit > 1) hits.sort((a, b) => a.monitor.seq - b.monitor.seq);
+    for (const { monitor, own } of hits) {
+      const event = { ...body, monitorCrossRefId: monitor.crossRef, ...(own ? { localConnectionInfo: own.state } : {}) } as CstaEvent;
       if (this.deferred) this.deferred.push(event);
       else this.conn.send(9999, event);
     }
@@ -260,6 +292,7 @@ export class CstaSession implements RouteSink {
     this.sessionTimer?.cancel();
     this.heartbeatTimer?.cancel();
     this.monitors.clear();
+    this.monitorsByDevice.clear();
     if (wasActive) {
       this.ctx.exchange.off('event', this.onEvent);
       this.ctx.exchange.routing.dropSink(this);

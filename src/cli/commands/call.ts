@@ -18,7 +18,7 @@ interface CallOptions {
 export function registerCall(program: Command, ctx: CliContext): void {
   program
     .command('call')
-    .description('connect you with NUMBER now: your phone rings, then theirs')
+    .description('connect you with NUMBER now: an extension rings first, then your phone (an outside number: yours first)')
     .argument('<number>', 'an extension or an external number, e.g. 2000 or 044-222-3333', parseNumber)
     .option('--from <ext>', 'your extension, which rings first (default: your first extension)', parseExtension)
     .option('--camp-on', 'if the line is busy or does not answer, camp on it')

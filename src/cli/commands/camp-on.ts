@@ -20,7 +20,7 @@ interface CampOnOptions {
 export function registerCampOn(program: Command, ctx: CliContext): void {
   program
     .command('camp-on')
-    .description('wait until NUMBER is free, then connect you: your phone rings, then theirs')
+    .description('wait until NUMBER is free, then connect you: it rings first, then your phone (--recall-first: yours first)')
     .argument('<number>', 'an extension or an external number, e.g. 2000 or 044-222-3333', parseNumber)
     .option('--from <ext>', 'your extension (default: your first extension)', parseExtension)
     .option('--monitor <dur>', "how long to keep trying, e.g. 30m (default: ctid's window, 30m unless set)", parseDurationMs)
