@@ -175,7 +175,7 @@ test('link down mid-call: switch-unavailable at once; while down, calls and requ
   // The switch may or may not have answered before the drop (the in-process switch reads on its own
   // schedule); if it did not, the request must reject with the transition, never hang.
   const settled = await inFlight;
-  if (settled instanceof Error) assert.match(String(settled), /switch link went down/, 'a request in flight rejects with the transition');
+  if (settled instanceof Error) assert.match(String(settled), /switch link went down/, `a request in flight rejects with the transition: ${String(settled)}`);
   assert.is.not(link.state, 'up');
   assert.equal(await reasonOf(sw.placeCall({ first: '2001', second: '2000', destination: 'second' })), failure('switch-unavailable'));
   const err = await link.request({ type: 'SnapshotDevice', snapshotObject: '2000' }).catch((e: Error) => e);

@@ -13,7 +13,7 @@ import { EventEmitter } from 'node:events';
 import { connect } from 'node:net';
 import { Backoff, type BackoffOptions } from '../../../common/backoff.js';
 import { ScaledClock, type Clock, type Timer } from '../../../common/clock.js';
-import { CstaConnection, CstaLinkError } from '../../../csta/connection.js';
+import { CstaConnection, CstaLinkError, isCstaLinkError } from '../../../csta/connection.js';
 import { CSTA_NAMESPACE, type CstaFrame, type CstaRequest, type CstaResponse } from '../../../csta/messages.js';
 import type { LinkState } from '../../core/ports.js';
 
@@ -110,7 +110,10 @@ export class CstaLink extends EventEmitter<CstaLinkEvents> {
     if (this.current !== 'up' || !conn) return Promise.reject(new CstaLinkError('closed', `${msg.type} not sent: the switch link is down`));
     return new Promise<R>((resolve, reject) => {
       this.inFlight.add(reject);
-      conn.request<R>(msg, opts).then(resolve, reject).finally(() => this.inFlight.delete(reject));
+      const fail = (err: Error) =>
+        // The connection closing under a request is the link going down, whichever notices first.
+        reject(isCstaLinkError(err) && err.code === 'closed' ? new CstaLinkError('closed', `the switch link went down: ${err.message}`) : err);
+      conn.request<R>(msg, opts).then(resolve, fail).finally(() => this.inFlight.delete(reject));
     });
   }
 
