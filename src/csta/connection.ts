@@ -11,12 +11,18 @@
 // Every pending request settles on every way out of 'open'.
 //
 // Writes: every frame goes to socket.write at once, in the order sent, so
-// ordering and backpressure (writableNeedDrain, 'drain') are the socket's own.
-// The first write of a tick corks the socket and a process.nextTick uncorks it,
-// so the frames of one tick (a response and the events it raised; the requests
-// a batch of responses set off) leave in one writev instead of one syscall each.
-// close() and destroy() uncork before ending or destroying the socket, so what
-// was sent before them is handed to the socket as it was without corking.
+// ordering and backpressure (writableNeedDrain, 'drain') stay the socket's own;
+// corking only decides how many frames one syscall carries.
+//   - What the 'frame' listeners send while a chunk read from the socket is
+//     dispatched (a response and the events it raised, for every request in
+//     the chunk) is corked and leaves as one writev when the dispatch returns.
+//   - Otherwise the first frame of a tick leaves at once, as an uncorked write
+//     would, and the socket stays corked for the rest of the tick: the frames
+//     sent after it (the requests a batch of responses set off) leave as one
+//     writev on process.nextTick.
+// A frame is never held past the tick it was sent in, and close() and destroy()
+// uncork before ending or destroying the socket, so whatever was sent before
+// them is written as it would have been without corking.
 
 import { EventEmitter } from 'node:events';
 import type { Duplex } from 'node:stream';
@@ -92,8 +98,12 @@ export class CstaConnection extends EventEmitter {
   private lastInvokeId = 0;
   private closeTimer: Timer | undefined;
   private closeReason: Error | undefined;
-  /** Whether this tick's writes are corked, waiting for the uncork scheduled with them. */
-  private corked = false;
+  /** Whether the socket is corked for a dispatch of received frames (onData). */
+  private dispatchCorked = false;
+  /** Whether the socket is corked for the rest of this tick, until the process.nextTick that uncorks it. */
+  private tickCorked = false;
+  /** Frames handed to the socket so far. */
+  private framesWritten = 0;
 
   /** The socket must deliver Buffers (no setEncoding). */
   constructor(
@@ -174,20 +184,35 @@ export class CstaConnection extends EventEmitter {
   }
 
   private write(bytes: Buffer): void {
-    if (!this.corked) {
-      this.corked = true;
-      this.socket.cork();
-      process.nextTick(this.uncork);
-    }
     this.socket.write(bytes);
+    this.framesWritten++;
+    if (!this.dispatchCorked && !this.tickCorked) this.corkTick();
   }
 
-  /** Hands this tick's frames to the socket as one writev. Runs once per cork: on the next tick, or sooner when the link closes. */
-  private readonly uncork = (): void => {
-    if (!this.corked) return;
-    this.corked = false;
+  /** Corks the socket until the next tick, so that this tick's further frames leave together. */
+  private corkTick(): void {
+    this.tickCorked = true;
+    this.socket.cork();
+    process.nextTick(this.uncorkTick);
+  }
+
+  private readonly uncorkTick = (): void => {
+    if (!this.tickCorked) return;
+    this.tickCorked = false;
     this.socket.uncork();
   };
+
+  private uncorkDispatch(): void {
+    if (!this.dispatchCorked) return;
+    this.dispatchCorked = false;
+    this.socket.uncork();
+  }
+
+  /** Hands every frame sent so far to the socket: before it is ended or destroyed. */
+  private uncorkAll(): void {
+    this.uncorkDispatch();
+    this.uncorkTick();
+  }
 
   /**
    * A free invoke id for a request of ours, 0001-9998 in turn, skipping ids
@@ -211,14 +236,14 @@ export class CstaConnection extends EventEmitter {
     if (this.linkState === 'closed') return;
     this.closeReason ??= err;
     if (this.linkState === 'open') this.leaveOpen(new CstaLinkError('closed', `the link was closed${err ? `: ${err.message}` : ''}`, { cause: err }));
-    this.uncork(); // what was sent before destroy() goes out as it would have uncorked (a NegResponse before the drop)
+    this.uncorkAll(); // what was sent before destroy() is written first (a NegResponse before the drop), as uncorked
     this.socket.destroy();
   }
 
   private finish(why: string): void {
     if (this.linkState !== 'open') return;
     this.leaveOpen(new CstaLinkError('closed', why));
-    this.uncork(); // end() would flush it too; keep the count of corks ours
+    this.uncorkAll(); // end() would flush it too, but would leave our flags stale
     this.socket.end();
     this.closeTimer = this.clock.setTimer(this.closeTimeoutMs, () => this.socket.destroy());
   }
@@ -250,17 +275,33 @@ export class CstaConnection extends EventEmitter {
       this.onBadInput(err);
       return;
     }
-    for (const { invokeId, xml } of frames) {
-      if (this.linkState !== 'open') return; // a listener closed us
-      let message: CstaMessage;
-      try {
-        message = decodeMessage(xml);
-      } catch (err) {
-        if (!isCstaProtocolError(err) || FATAL.has(err.code)) this.onBadInput(err);
-        else this.emit('unreadable', err, invokeId);
-        continue;
+    if (frames.length === 0) return;
+    // Whatever the listeners send in answer leaves as one write when they are done (or sooner, if one closes us).
+    const corks = !this.dispatchCorked && !this.tickCorked;
+    const written = this.framesWritten;
+    if (corks) {
+      this.dispatchCorked = true;
+      this.socket.cork();
+    }
+    try {
+      for (const { invokeId, xml } of frames) {
+        if (this.linkState !== 'open') return; // a listener closed us
+        let message: CstaMessage;
+        try {
+          message = decodeMessage(xml);
+        } catch (err) {
+          if (!isCstaProtocolError(err) || FATAL.has(err.code)) this.onBadInput(err);
+          else this.emit('unreadable', err, invokeId);
+          continue;
+        }
+        this.dispatch({ invokeId, message });
       }
-      this.dispatch({ invokeId, message });
+    } finally {
+      if (corks && this.dispatchCorked) {
+        this.uncorkDispatch();
+        // The dispatch's writes were this tick's first: the rest of the tick's coalesce after them.
+        if (this.linkState === 'open' && this.framesWritten !== written) this.corkTick();
+      }
     }
   }
 

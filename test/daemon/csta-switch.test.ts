@@ -63,7 +63,7 @@ async function answerWhenRinging(rung: string[], office: string, device: string)
   sim.control.answer(office, device);
 }
 
-function watch(device: string): { states: LineState[]; stop: () => void; state: () => LineState } {
+function watch(device: string): { states: LineState[]; stop: () => void; state: () => LineState | undefined } {
   const states: LineState[] = [];
   const w = sw.watchLine(device, (s) => states.push(s));
   return { states, stop: () => w.stop(), state: () => w.state };

@@ -46,8 +46,6 @@ export class RequestRunner {
   private unlink: (() => void) | undefined;
   private waiter: (() => void) | undefined;
   private lineChanges = 0;
-  /** The destination's state is known only once the switch reported it (its first snapshot). */
-  private lineKnown = false;
   private done = false;
 
   constructor(
@@ -84,7 +82,6 @@ export class RequestRunner {
     this.unlink = this.ctx.switch.onLinkState(() => this.poke());
     if (this.watchable) {
       this.watch = this.ctx.switch.watchLine(r.dial, (state) => {
-        this.lineKnown = true;
         this.lineChanges++;
         if (r.state === 'watching' && !this.done) void this.ctx.registry.update(r, { note: `line ${state}` });
         this.poke();
@@ -109,7 +106,7 @@ export class RequestRunner {
   private async waitForChance(): Promise<void> {
     const r = this.record;
     const before = this.lineChanges;
-    const detail = this.lastFailure ?? (!this.watchable ? 'calling again on the retry cycle' : this.lineKnown ? `line ${this.watch!.state}` : 'checking the line');
+    const detail = this.lastFailure ?? (!this.watchable ? 'calling again on the retry cycle' : this.watch!.state ? `line ${this.watch!.state}` : 'checking the line');
     await this.ctx.registry.update(r, { state: 'watching', detail, fields: { ringing: undefined } });
     const linkUp = () => this.ctx.switch.linkState === 'up';
     if (!this.watchable || r.strategy === 'retry') {
@@ -117,7 +114,7 @@ export class RequestRunner {
       await this.waitFor(linkUp);
       return;
     }
-    const idle = () => this.lineKnown && this.watch!.state === 'idle' && linkUp();
+    const idle = () => this.watch!.state === 'idle' && linkUp();
     if (r.attempts === 0) return this.waitFor(idle);
     // After a failed attempt: the line's next change to idle, or --retry-every, whichever comes first.
     await this.waitFor(() => this.lineChanges > before && idle(), r.retryEveryMs);
@@ -149,9 +146,8 @@ export class RequestRunner {
 
   /** After a restart during `calling`: both lines busy means the call went through. */
   private async connectedBeforeRestart(): Promise<boolean> {
-    let sourceKnown = false;
-    const source = this.ctx.switch.watchLine(this.record.source, () => ((sourceKnown = true), this.poke()));
-    await this.waitFor(() => this.ctx.switch.linkState === 'up' && sourceKnown && (!this.watch || this.lineKnown));
+    const source = this.ctx.switch.watchLine(this.record.source, () => this.poke());
+    await this.waitFor(() => this.ctx.switch.linkState === 'up' && source.state !== undefined && (!this.watch || this.watch.state !== undefined));
     const both = source.state === 'busy' && (!this.watch || this.watch.state === 'busy');
     source.stop();
     if (this.done) return true;

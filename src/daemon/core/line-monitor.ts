@@ -25,6 +25,7 @@ export function monitorLine(
     watch.stop();
     onEnd();
   };
-  onUpdate({ device, state: watch.state, at: now() });
+  // Until the switch has reported the line, its first report is the current state.
+  if (watch.state) onUpdate({ device, state: watch.state, at: now() });
   return end;
 }

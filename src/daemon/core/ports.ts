@@ -37,8 +37,8 @@ export interface PlaceCallOptions {
 }
 
 export interface LineWatch {
-  /** The line's state now (as last reported by the switch). */
-  readonly state: LineState;
+  /** The line's state as last reported by the switch; undefined until the switch has reported it. */
+  readonly state: LineState | undefined;
   stop(): void;
 }
 

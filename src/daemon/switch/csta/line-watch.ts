@@ -104,7 +104,7 @@ export class LineWatches {
   /**
    * onChange hears the line's state once it is known (after the first
    * snapshot, or at once when another watcher already knows it), then every
-   * change. `state` before that is the tracker's guess (idle).
+   * change. `state` is undefined until then.
    */
   watch(device: string, onChange: (state: LineState) => void): LineWatch {
     let line = this.lines.get(device);
@@ -120,7 +120,7 @@ export class LineWatches {
     if (shared.known) queueMicrotask(() => shared.report());
     return {
       get state() {
-        return shared.state;
+        return shared.known ? shared.state : undefined;
       },
       stop: () => {
         if (!shared.watchers.delete(watcher) || shared.watchers.size > 0) return;
