@@ -191,7 +191,7 @@ test('watch sends the current state first, then every change, and ends after the
   assert.equal(seen, ['initial watching', 'cancelled']);
 });
 
-test('monitor: the line's real state first (never a guess), then each change, until the window ends', async () => {
+test("monitor: the line's real state first (never a guess), then each change, until the window ends", async () => {
   await busyLine();
   const states: string[] = [];
   const ended = new Promise<void>((resolve) => office.core.monitorLine(alice, '2000', 1500, (u) => states.push(u.state), () => resolve()));
