@@ -59,6 +59,31 @@ const configSchema = z.strictObject({
       retention: duration.default(24 * 3600_000),
     })
     .default({ defaultWindow: 1_800_000, maxWindow: 28_800_000, retryEvery: 30_000, perRequester: 20, perDestination: 20, total: 100_000, retention: 86_400_000 }),
+  /** Other offices' ctids: their gRPC address and the secret both sides of the pair share. */
+  peers: z
+    .record(
+      z.string().regex(/^[a-z0-9][a-z0-9-]{0,31}$/, 'an office id'),
+      z.strictObject({
+        address: hostPort,
+        secret: z.string().min(16, 'peer secrets must be at least 16 characters'),
+        /** TLS towards this peer: CA file to trust (and our client certificate for mutual TLS). */
+        tls: z.strictObject({ ca: z.string().min(1), cert: z.string().min(1).optional(), key: z.string().min(1).optional() }).optional(),
+      }),
+    )
+    .default({}),
+  /** The route table's base (FIG. 20); admins change it at run time with `cti routes`. */
+  routes: z
+    .array(
+      z.strictObject({
+        prefix: z.string().regex(/^[\d\s\-().]{1,32}$/, 'digits, with the usual formatting'),
+        office: z.string().regex(/^[a-z0-9][a-z0-9-]{0,31}$/, 'an office id'),
+        network: z.enum(['station', 'toll', 'public']).default('public'),
+        place: z.enum(['remote', 'local']).default('remote'),
+      }),
+    )
+    .default([]),
+  /** TLS for our own gRPC server (clients and peers); with `ca`, peers must present a certificate it signed (mutual TLS). */
+  tls: z.strictObject({ cert: z.string().min(1), key: z.string().min(1), ca: z.string().min(1).optional() }).optional(),
   /** Runs the embedded simulator's clock faster (demos, tests). */
   timeScale: z.number().positive().max(1000).default(1),
 });
@@ -102,6 +127,11 @@ export function loadConfig(flags: ConfigFlags, env: NodeJS.ProcessEnv = process.
   const config = parsed.data;
   if (config.switch.url !== 'embedded' && (!config.switch.user || !config.switch.password)) {
     throw new CtiError('invalid-argument', 'config: switch: a csta:// switch needs user and password');
+  }
+  for (const [i, route] of config.routes.entries()) {
+    if (route.office !== config.office && !config.peers[route.office]) {
+      throw new CtiError('invalid-argument', `config: routes.${i}.office: no peer "${route.office}" in peers`);
+    }
   }
   const dataHome = env.XDG_DATA_HOME || join(homedir(), '.local', 'share');
   return {

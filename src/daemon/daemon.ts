@@ -12,6 +12,9 @@ import { ensureAdminToken } from './admin-token.js';
 import { loadConfig, type ConfigFlags, type ResolvedConfig } from './config.js';
 import { Core } from './core/core.js';
 import { NumberResolver } from './core/numbers.js';
+import { NO_PEERS } from './core/peering.js';
+import { RouteTable, routePrefix } from './core/routes.js';
+import { openRouteStore } from './store/route-store.js';
 import { startGrpcServer } from './grpc/server.js';
 import type { Logger } from './logger.js';
 import { openRequestStore } from './store/request-store.js';
@@ -69,6 +72,12 @@ export async function startDaemon(flags: ConfigFlags, hooks: DaemonHooks): Promi
         retentionMs: config.limits.retention,
       },
       numbers: new NumberResolver(numbering, config.country),
+      routes: new RouteTable(
+        config.routes.map((r) => ({ ...r, prefix: routePrefix(r.prefix) })),
+        await openRouteStore(config.data),
+        (office) => office in config.peers,
+      ),
+      peers: NO_PEERS,
       switch: sw,
       store,
       clock: new ScaledClock(),

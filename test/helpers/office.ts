@@ -7,6 +7,9 @@ import { NumberingPlan } from '../../src/common/numbering.js';
 import type { Principal } from '../../src/daemon/core/api.js';
 import { Core, type CoreLimits } from '../../src/daemon/core/core.js';
 import { NumberResolver } from '../../src/daemon/core/numbers.js';
+import { NO_PEERS, type Peers } from '../../src/daemon/core/peering.js';
+import type { RouteStore } from '../../src/daemon/core/ports.js';
+import { RouteTable, type Route } from '../../src/daemon/core/routes.js';
 import type { RequestRecord } from '../../src/daemon/core/request.js';
 import { CstaLink } from '../../src/daemon/switch/csta/link.js';
 import { CstaSwitch } from '../../src/daemon/switch/csta/csta-switch.js';
@@ -39,14 +42,26 @@ export interface TestOffice {
   close(): Promise<void>;
 }
 
-export async function startOffice(options: { limits?: Partial<CoreLimits>; sim?: TestSim } = {}): Promise<TestOffice> {
+export interface OfficeOptions {
+  /** Default `a`. */
+  office?: string;
+  limits?: Partial<CoreLimits>;
+  /** Share a simulator between offices (then close() leaves it running). */
+  sim?: TestSim;
+  routes?: Route[];
+  peers?: Peers;
+}
+
+export async function startOffice(options: OfficeOptions = {}): Promise<TestOffice> {
+  const id = options.office ?? 'a';
   const sim = options.sim ?? (await startTestSim());
   const store = new MemoryStore();
-  const address = sim.csta('a');
+  const routeStore = memoryRouteStore();
+  const address = sim.csta(id);
   const link = new CstaLink({
     host: '127.0.0.1',
     port: Number(address.slice(address.lastIndexOf(':') + 1)),
-    ...sim.credentials('a'),
+    ...sim.credentials(id),
     clock: sim.world.clock,
     heartbeatMs: sim.world.config.heartbeatMs,
     backoff: { initialMs: 100, maxMs: 1000 },
@@ -55,7 +70,7 @@ export async function startOffice(options: { limits?: Partial<CoreLimits>; sim?:
   link.start();
   const makeCore = () =>
     new Core({
-      office: 'a',
+      office: id,
       version: 'test',
       switchUrl: 'embedded',
       users: [
@@ -63,7 +78,9 @@ export async function startOffice(options: { limits?: Partial<CoreLimits>; sim?:
         { ...bob, token: 'bob-token-0123456789ab' },
       ],
       limits: { ...TEST_LIMITS, ...options.limits },
-      numbers: new NumberResolver(new NumberingPlan(sim.world.config.offices[0]!.numbering), 'JP'),
+      numbers: new NumberResolver(new NumberingPlan(sim.world.config.offices.find((o) => o.id === id)!.numbering), 'JP'),
+      routes: new RouteTable(options.routes ?? [], routeStore, (o) => options.peers?.has(o) ?? false),
+      peers: options.peers ?? NO_PEERS,
       switch: sw,
       store,
       clock: new ScaledClock(),
@@ -84,10 +101,15 @@ export async function startOffice(options: { limits?: Partial<CoreLimits>; sim?:
     close: async () => {
       office.core.stop();
       await link.close();
-      await sim.close();
+      if (!options.sim) await sim.close();
     },
   };
   office.core.start();
   await eventually('the switch link to be up', async () => link.state, (s) => s === 'up');
   return office;
+}
+
+function memoryRouteStore(): RouteStore {
+  let changes = { added: [], removed: [] } as ReturnType<RouteStore['load']>;
+  return { load: () => structuredClone(changes), save: async (c) => void (changes = structuredClone(c)) };
 }

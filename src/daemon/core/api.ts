@@ -3,7 +3,9 @@
 // decided here, never in an adapter.
 
 import type { LineState, LinkState } from './ports.js';
+import type { PeerHealth } from './peering.js';
 import type { NetworkType, RequestKind, RequestRecord, Strategy } from './request.js';
+import type { ListedRoute, Place, Route } from './routes.js';
 
 /** An authenticated user (config `users`). Admins own every extension of their office. */
 export interface Principal {
@@ -25,6 +27,8 @@ export interface SubmitInput {
   recallFirst?: boolean;
   network?: NetworkType;
   idempotencyKey?: string;
+  /** Across offices: who places the call; default the route's. */
+  place?: Place;
 }
 
 export interface CoreStatus {
@@ -67,4 +71,10 @@ export interface CoreApi {
   ): Unsubscribe;
   /** A line's state now, then each change, until the window ends (then onEnd). */
   monitorLine(principal: Principal, number: string, windowMs: number, onUpdate: (update: LineUpdate) => void, onEnd: (err?: Error) => void): Unsubscribe;
+  /** The route table, longest prefix first (any user may read it). */
+  listRoutes(principal: Principal): ListedRoute[];
+  /** Admins only; persisted. The prefix is digits (formatting stripped). */
+  addRoute(principal: Principal, route: Route): Promise<ListedRoute>;
+  removeRoute(principal: Principal, prefix: string): Promise<void>;
+  listPeers(principal: Principal): PeerHealth[];
 }

@@ -1,18 +1,23 @@
 // The office's core: who may do what, admission (caps on pending requests),
-// and the runners that carry requests out. It implements the CoreApi the
-// gRPC adapter serves and depends only on the ports (Switch, RequestStore)
-// and a Clock.
+// where numbers lead (own switch, outside, another office), and the runners
+// that carry requests out. It implements the CoreApi the client gRPC adapter
+// serves; PeerDesk (peer-desk.ts) serves other offices from the same state.
 
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Clock } from '../../common/clock.js';
 import type { CoreApi, CoreStatus, LineUpdate, Principal, SubmitInput, Unsubscribe } from './api.js';
-import { RequestRunner } from './camp-on.js';
 import { CtiError } from './errors.js';
-import { monitorLine } from './line-monitor.js';
+import { monitorLine, type WatchFactory } from './line-monitor.js';
 import type { NumberResolver } from './numbers.js';
+import { peerLineWatch } from './peer-line.js';
+import { PeerDesk } from './peer-desk.js';
+import type { PeerFacingApi, PeerHealth, Peers } from './peering.js';
 import type { RequestStore, Switch } from './ports.js';
 import { RequestRegistry } from './registry.js';
 import { isFinal, type RequestRecord } from './request.js';
+import { routePrefix, type ListedRoute, type Route, type RouteTable } from './routes.js';
+import { Runners } from './runners.js';
+import { targetOf } from './targets.js';
 
 export interface CoreLimits {
   /** The window when a request gives none (interfaces.md: 30m). */
@@ -36,6 +41,8 @@ export interface CoreOptions {
   users: (Principal & { token: string })[];
   limits: CoreLimits;
   numbers: NumberResolver;
+  routes: RouteTable;
+  peers: Peers;
   switch: Switch;
   store: RequestStore;
   clock: Clock;
@@ -44,25 +51,36 @@ export interface CoreOptions {
 }
 
 export class Core implements CoreApi {
-  private readonly registry: RequestRegistry;
-  private readonly runners = new Map<string, RequestRunner>();
+  readonly registry: RequestRegistry;
+  readonly runners: Runners;
+  /** What other offices may ask of this one. */
+  readonly peerDesk: PeerFacingApi;
   private readonly now: () => number;
 
   constructor(private readonly options: CoreOptions) {
     this.now = options.now ?? Date.now;
     this.registry = new RequestRegistry(options.store, this.now);
+    this.runners = new Runners({
+      switch: options.switch,
+      peers: options.peers,
+      office: options.office,
+      clock: options.clock,
+      now: this.now,
+      registry: this.registry,
+      logger: options.logger,
+    });
+    this.peerDesk = new PeerDesk({ ...options, now: this.now, registry: this.registry, runners: this.runners, admit: (r) => this.admit(r) });
   }
 
   /** Resumes every pending request from the store, with its original deadline. */
   start(): void {
-    for (const record of this.registry.pendingRecords()) this.run(record);
+    this.runners.resume(this.registry.all());
     this.registry.startRetention(this.options.clock, this.options.limits.retentionMs);
   }
 
   /** Stops the runners without changing stored state: they resume on the next start. */
   stop(): void {
-    for (const runner of this.runners.values()) runner.stop();
-    this.runners.clear();
+    this.runners.stop();
     this.registry.stop();
   }
 
@@ -95,89 +113,91 @@ export class Core implements CoreApi {
     const record = this.newRecord(principal, input);
     this.admit(record);
     await this.registry.create(record);
-    this.options.logger('request accepted', { id: record.id, kind: record.kind, destination: record.dial, source: record.source });
+    this.options.logger('request accepted', { id: record.id, kind: record.kind, destination: record.dial, source: record.source, office: record.office });
     const acknowledged = structuredClone(record); // the state as stored, before the runner moves it on
-    this.run(record);
+    this.runners.run(record);
     return acknowledged;
   }
 
   get(principal: Principal, id: string): RequestRecord {
     const record = this.registry.get(id);
-    if (!record || !this.mayRead(principal, record)) throw new CtiError('not-found', `no request ${id}`);
+    if (!record || record.origin || !(principal.admin || record.requester === principal.name)) throw new CtiError('not-found', `no request ${id}`);
     return record;
   }
 
   list(principal: Principal, options: { all?: boolean }): RequestRecord[] {
     if (options.all && !principal.admin) throw new CtiError('permission-denied', 'only an admin may list every request (--all)', 'not-allowed');
-    return [...this.registry.all()].filter((r) => (options.all ? true : r.requester === principal.name)).sort((a, b) => b.createdAt - a.createdAt);
+    return [...this.registry.all()].filter((r) => (options.all ? !r.origin : r.requester === principal.name)).sort((a, b) => b.createdAt - a.createdAt);
   }
 
   async cancel(principal: Principal, id: string): Promise<RequestRecord> {
     const record = this.get(principal, id);
-    if (!isFinal(record)) await this.runners.get(id)?.cancel();
+    if (!isFinal(record)) await this.runners.cancel(id);
     return record;
   }
 
   watch(principal: Principal, filter: { id?: string; all?: boolean }, onUpdate: (r: RequestRecord, initial: boolean) => void, onEnd: () => void): Unsubscribe {
-    const wanted = (r: RequestRecord) => (filter.id ? r.id === filter.id : filter.all ? true : r.requester === principal.name);
+    const wanted = (r: RequestRecord) => !r.origin && (filter.id ? r.id === filter.id : filter.all ? true : r.requester === principal.name);
     const initial = filter.id ? [this.get(principal, filter.id)] : this.list(principal, { all: filter.all ?? false }).reverse();
-    let ended = false;
-    const end = () => {
-      if (ended) return;
-      ended = true;
-      unsubscribe();
-      onEnd();
-    };
-    const unsubscribe = this.registry.subscribe((r) => {
-      if (!wanted(r)) return;
-      onUpdate(r, false);
-      if (filter.id && isFinal(r)) end();
-    });
-    for (const r of initial) onUpdate(r, true);
-    if (filter.id && isFinal(initial[0]!)) end();
-    return end;
+    return watchRecords(this.registry, wanted, initial, filter.id !== undefined, onUpdate, onEnd);
   }
 
   monitorLine(principal: Principal, number: string, windowMs: number, onUpdate: (u: LineUpdate) => void, onEnd: (err?: Error) => void): Unsubscribe {
-    void principal; // any user may watch a line of the office (the line states are what a busy lamp field shows)
-    const { dial } = this.options.numbers.resolve(number);
-    const window = Math.min(windowMs > 0 ? windowMs : this.options.limits.maxWindowMs, this.options.limits.maxWindowMs);
-    return monitorLine(this.options.switch, this.options.clock, this.now, dial, window, onUpdate, onEnd);
+    void principal; // any user may watch a line of the office (what a busy-lamp field shows)
+    const { limits, clock, routes, numbers, office } = this.options;
+    const target = targetOf(numbers, routes, office, number);
+    const window = Math.min(windowMs > 0 ? windowMs : limits.maxWindowMs, limits.maxWindowMs);
+    const watch: WatchFactory = target.office
+      ? (onChange) => peerLineWatch(this.runners.ctx, target.office!, target.dial, [office], onChange)
+      : (onChange) => this.options.switch.watchLine(target.dial, onChange);
+    return monitorLine(watch, clock, this.now, target.dial, window, onUpdate, onEnd);
+  }
+
+  listRoutes(): ListedRoute[] {
+    return this.options.routes.list();
+  }
+
+  addRoute(principal: Principal, route: Route): Promise<ListedRoute> {
+    this.mustBeAdmin(principal, 'change the route table');
+    return this.options.routes.add({ ...route, prefix: routePrefix(route.prefix) });
+  }
+
+  removeRoute(principal: Principal, prefix: string): Promise<void> {
+    this.mustBeAdmin(principal, 'change the route table');
+    return this.options.routes.remove(routePrefix(prefix));
+  }
+
+  listPeers(): PeerHealth[] {
+    return this.options.peers.list();
   }
 
   // ------------------------------------------------------------ helpers
 
-  private run(record: RequestRecord): void {
-    const runner = new RequestRunner(
-      { switch: this.options.switch, clock: this.options.clock, now: this.now, registry: this.registry, logger: this.options.logger },
-      record,
-      (r) => this.runners.delete(r.record.id),
-    );
-    this.runners.set(record.id, runner);
-    runner.start();
-  }
-
-  private mayRead(principal: Principal, record: RequestRecord): boolean {
-    return principal.admin || record.requester === principal.name;
+  private mustBeAdmin(principal: Principal, what: string): void {
+    if (!principal.admin) throw new CtiError('permission-denied', `only an admin may ${what}`, 'not-allowed');
   }
 
   private newRecord(principal: Principal, input: SubmitInput): RequestRecord {
-    const { limits } = this.options;
+    const { limits, numbers, routes, office } = this.options;
     const source = input.source ?? principal.extensions[0];
     if (!source) throw new CtiError('invalid-argument', `user ${principal.name} has no extension: give the one to ring with --from`);
     if (!/^\d{1,8}$/.test(source)) throw new CtiError('invalid-argument', `--from must be an extension (digits), got "${source}"`);
     if (!principal.admin && !principal.extensions.includes(source)) {
       throw new CtiError('permission-denied', `extension ${source} is not yours (yours: ${principal.extensions.join(', ') || 'none'})`, 'not-allowed');
     }
-    const target = this.options.numbers.resolve(input.destination);
+    const target = targetOf(numbers, routes, office, input.destination, input.place);
     if (target.own && target.dial === source) throw new CtiError('invalid-argument', `cannot call ${source} from itself`, 'invalid-number');
+    const sourceExternal = target.office ? numbers.externalOf(source) : undefined;
+    if (target.office && target.place === 'remote' && !sourceExternal) {
+      throw new CtiError('invalid-argument', `extension ${source} has no external number in the numbering plan, so office ${target.office} cannot call it`, 'invalid-number');
+    }
     const windowMs = input.windowMs && input.windowMs > 0 ? input.windowMs : limits.defaultWindowMs;
     if (windowMs > limits.maxWindowMs) throw new CtiError('invalid-argument', `the window may be at most ${limits.maxWindowMs / 60_000} minutes`);
     const retryEveryMs = input.retryEveryMs && input.retryEveryMs > 0 ? input.retryEveryMs : limits.retryEveryMs;
     if (retryEveryMs < 1000) throw new CtiError('invalid-argument', '--retry-every must be at least 1s');
     const now = this.now();
     return {
-      id: newId(this.options.office),
+      id: newId(office),
       kind: input.kind,
       requester: principal.name,
       destination: input.destination.trim(),
@@ -194,6 +214,8 @@ export class Core implements CoreApi {
       attempts: 0,
       history: [{ state: 'accepted', at: now }],
       ...(input.idempotencyKey ? { idempotencyKey: input.idempotencyKey } : {}),
+      ...(target.office ? { office: target.office, place: target.place } : {}),
+      ...(sourceExternal ? { sourceExternal } : {}),
     };
   }
 
@@ -207,6 +229,35 @@ export class Core implements CoreApi {
     if (this.registry.pendingFor('requester', record.requester) >= perRequester) refuse(`of yours (${perRequester})`);
     if (this.registry.pendingFor('dial', record.dial) >= perDestination) refuse(`for ${record.destination} (${perDestination})`);
   }
+}
+
+/**
+ * The current state of the matching records first (initial = true), then each
+ * change; with `single`, the stream ends after that record's final state.
+ */
+export function watchRecords(
+  registry: RequestRegistry,
+  wanted: (r: RequestRecord) => boolean,
+  initial: RequestRecord[],
+  single: boolean,
+  onUpdate: (r: RequestRecord, initial: boolean) => void,
+  onEnd: () => void,
+): Unsubscribe {
+  let ended = false;
+  const end = () => {
+    if (ended) return;
+    ended = true;
+    unsubscribe();
+    onEnd();
+  };
+  const unsubscribe = registry.subscribe((r) => {
+    if (!wanted(r)) return;
+    onUpdate(r, false);
+    if (single && isFinal(r)) end();
+  });
+  for (const r of initial) onUpdate(r, true);
+  if (single && initial[0] && isFinal(initial[0])) end();
+  return end;
 }
 
 /** Unguessable ids (64 random bits) that still say which office made them: `a-3f9c...`. */

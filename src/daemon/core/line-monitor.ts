@@ -1,13 +1,16 @@
 // The monitor service (MISSION.md section 2): a line's state now, then each
-// change, for a window. The switch adapter keeps the watch across link
-// outages; this only bounds it in time.
+// change, for a window. The watch (this switch's, or another office's status
+// monitor) keeps itself up across outages; this only bounds it in time.
 
 import type { Clock } from '../../common/clock.js';
 import type { LineUpdate, Unsubscribe } from './api.js';
-import type { Switch } from './ports.js';
+import type { LineState, LineWatch } from './ports.js';
+
+/** Opens a watch of the line, reporting each change. */
+export type WatchFactory = (onChange: (state: LineState) => void) => LineWatch;
 
 export function monitorLine(
-  sw: Switch,
+  watchLine: WatchFactory,
   clock: Clock,
   now: () => number,
   device: string,
@@ -16,8 +19,7 @@ export function monitorLine(
   onEnd: (err?: Error) => void,
 ): Unsubscribe {
   let ended = false;
-  const watch = sw.watchLine(device, (state) => !ended && onUpdate({ device, state, at: now() }));
-  const timer = clock.setTimer(windowMs, () => end());
+  const watch = watchLine((state) => !ended && onUpdate({ device, state, at: now() }));
   const end = () => {
     if (ended) return;
     ended = true;
@@ -25,7 +27,8 @@ export function monitorLine(
     watch.stop();
     onEnd();
   };
-  // Until the switch has reported the line, its first report is the current state.
+  const timer = clock.setTimer(windowMs, end);
+  // Until the line has been reported, its first report is the current state.
   if (watch.state) onUpdate({ device, state: watch.state, at: now() });
   return end;
 }

@@ -42,6 +42,11 @@ export class NumberResolver {
     return { dial: national, own: false, network: 'public' };
   }
 
+  /** An extension's external number (national digits), if the numbering plan gives one. */
+  externalOf(extension: string): string | undefined {
+    return this.numbering.toExternal(extension);
+  }
+
   /** The digits this office dials for an external number. */
   private nationalDigits(text: string): string {
     const parsed = parsePhoneNumberFromString(text, this.country);

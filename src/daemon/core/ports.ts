@@ -4,6 +4,7 @@
 // imports nothing else from the outside world (test/architecture.test.ts).
 
 import type { RequestRecord } from './request.js';
+import type { Route } from './routes.js';
 
 /** interfaces.md line states. */
 export type LineState = 'idle' | 'ringing' | 'busy' | 'held' | 'out-of-service';
@@ -71,4 +72,17 @@ export interface RequestStore {
   /** Forgets a request (retention expiry); resolves when durable. */
   remove(id: string): Promise<void>;
   close(): Promise<void>;
+}
+
+/** Route changes made at run time (the config's routes are the base). */
+export interface RouteChanges {
+  added: Route[];
+  /** Prefixes of config routes an admin removed. */
+  removed: string[];
+}
+
+/** Where run-time route changes live; save() resolves when durable. */
+export interface RouteStore {
+  load(): RouteChanges;
+  save(changes: RouteChanges): Promise<void>;
 }

@@ -88,6 +88,13 @@ export class RequestRegistry {
     return this.store.put(record);
   }
 
+  /** Changes bookkeeping fields of any request, final ones included (no history, no watchers); resolves when durable. */
+  amend(record: RequestRecord, fields: Partial<Pick<RequestRecord, 'peerCancel'>>): Promise<void> {
+    Object.assign(record, fields);
+    for (const [key, value] of Object.entries(fields)) if (value === undefined) delete (record as unknown as Record<string, unknown>)[key];
+    return this.store.put(record);
+  }
+
   subscribe(listener: RequestListener): () => void {
     this.listeners.add(listener);
     return () => void this.listeners.delete(listener);

@@ -71,6 +71,18 @@ export interface RequestRecord {
   attempts: number;
   history: StateChange[];
   idempotencyKey?: string;
+  /** The office that owns the destination, when it is not this one (federation). */
+  office?: string;
+  /** Across offices: `remote` = that office places the call (FIG. 13-14), `local` = this one (FIG. 15-16). */
+  place?: 'remote' | 'local';
+  /** For a request another office forwarded here: that office. Only it may read or cancel it. */
+  origin?: string;
+  /** Offices the request passed through before this one (loop guard). */
+  via?: string[];
+  /** The requester's external number, for an owner in another office to call back (national digits). */
+  sourceExternal?: string;
+  /** A forwarded request cancelled here whose owner has not confirmed the cancel yet. */
+  peerCancel?: 'pending';
 }
 
 export function isFinal(record: Pick<RequestRecord, 'state'>): boolean {

@@ -29,6 +29,9 @@ export class TableStoreError extends Error {
   }
 }
 
+/** Whether a parsed file holds what it should; else the sentence why not. */
+export type TableCheck<T> = (data: unknown) => data is T;
+
 function isTables(data: unknown): data is Tables {
   if (typeof data !== 'object' || data === null) return false;
   const { journalGeneration, requests } = data as Partial<Tables>;
@@ -40,15 +43,21 @@ function isTables(data: unknown): data is Tables {
   );
 }
 
-export class DurableTableFile implements Adapter<Tables> {
+/** A lowdb adapter for one JSON table file, durable on write and checked on read. */
+export class DurableJsonFile<T extends object> implements Adapter<T> {
   /** Whether read() found the file. */
   found = false;
   /** The file's size as last read or written (the store folds relative to it). */
   bytes = 0;
 
-  constructor(readonly path: string) {}
+  constructor(
+    readonly path: string,
+    private readonly check: TableCheck<T>,
+    /** What the file holds, for the refusal message ("ctid tables"). */
+    private readonly holds: string,
+  ) {}
 
-  async read(): Promise<Tables | null> {
+  async read(): Promise<T | null> {
     let buf: Buffer;
     try {
       buf = await readFile(this.path);
@@ -63,13 +72,13 @@ export class DurableTableFile implements Adapter<Tables> {
     } catch (error) {
       throw new TableStoreError(this.path, `is not valid JSON (${(error as Error).message})`);
     }
-    if (!isTables(data)) throw new TableStoreError(this.path, 'does not hold ctid tables');
+    if (!this.check(data)) throw new TableStoreError(this.path, `does not hold ${this.holds}`);
     this.found = true;
     this.bytes = buf.length;
     return data;
   }
 
-  async write(data: Tables): Promise<void> {
+  async write(data: T): Promise<void> {
     const dir = dirname(this.path);
     const temp = join(dir, `.${basename(this.path)}.tmp`);
     await rm(temp, { force: true }); // a leftover of a crash mid-write
@@ -103,6 +112,13 @@ export class DurableTableFile implements Adapter<Tables> {
     await rename(temp, this.path);
     await fsyncDir(dir);
     this.bytes = position;
+  }
+}
+
+/** The request tables (requests.json). */
+export class DurableTableFile extends DurableJsonFile<Tables> {
+  constructor(path: string) {
+    super(path, isTables, 'ctid tables');
   }
 }
 

@@ -71,6 +71,12 @@ export interface SubmitRequest {
   network: string;
   /** Client-chosen key: re-submitting with the same key returns the same request. */
   idempotencyKey: string;
+  /**
+   * Across offices: `remote` (the owning office places the call, FIG. 13-14)
+   * or `local` (this office places it when told the line is idle, FIG. 15-16);
+   * empty = the route's.
+   */
+  place: string;
 }
 
 export interface StateChange {
@@ -109,6 +115,10 @@ export interface Request {
   /** Calls placed so far. */
   attempts: number;
   history: StateChange[];
+  /** The office that owns the destination; empty = this one. */
+  office: string;
+  /** `remote` or `local` for a request across offices. */
+  place: string;
 }
 
 export interface GetRequestRequest {
@@ -156,6 +166,53 @@ export interface LineUpdate {
   /** `idle`, `ringing`, `busy`, `held`, `out-of-service`. */
   state: string;
   at: string;
+}
+
+export interface Route {
+  /** A prefix of normalized national numbers, digits only (e.g. `044222`). */
+  prefix: string;
+  office: string;
+  /** `station`, `toll` or `public`. */
+  network: string;
+  /** `remote` or `local`. */
+  place: string;
+  /** `config` (from the config file) or `runtime` (added with AddRoute). */
+  origin: string;
+}
+
+export interface ListRoutesRequest {
+}
+
+export interface ListRoutesResponse {
+  routes: Route[];
+}
+
+export interface AddRouteRequest {
+  route: Route | undefined;
+}
+
+export interface RemoveRouteRequest {
+  prefix: string;
+}
+
+export interface RemoveRouteResponse {
+}
+
+export interface Peer {
+  office: string;
+  address: string;
+  /** `serving`, `not-serving`, `unreachable` or `unknown` (not yet asked). */
+  health: string;
+  /** RFC 3339; empty if never reached. */
+  lastReached: string;
+  lastError: string;
+}
+
+export interface ListPeersRequest {
+}
+
+export interface ListPeersResponse {
+  peers: Peer[];
 }
 
 function createBaseGetStatusRequest(): GetStatusRequest {
@@ -426,6 +483,7 @@ function createBaseSubmitRequest(): SubmitRequest {
     recallFirst: false,
     network: "",
     idempotencyKey: "",
+    place: "",
   };
 }
 
@@ -460,6 +518,9 @@ export const SubmitRequest: MessageFns<SubmitRequest> = {
     }
     if (message.idempotencyKey !== "") {
       writer.uint32(82).string(message.idempotencyKey);
+    }
+    if (message.place !== "") {
+      writer.uint32(90).string(message.place);
     }
     return writer;
   },
@@ -557,6 +618,14 @@ export const SubmitRequest: MessageFns<SubmitRequest> = {
             message.idempotencyKey = reader.string();
             continue;
           }
+          case 11: {
+            if (tag !== 90) {
+              break;
+            }
+
+            message.place = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -601,6 +670,7 @@ export const SubmitRequest: MessageFns<SubmitRequest> = {
         : isSet(object.idempotency_key)
         ? globalThis.String(object.idempotency_key)
         : "",
+      place: isSet(object.place) ? globalThis.String(object.place) : "",
     };
   },
 
@@ -636,6 +706,9 @@ export const SubmitRequest: MessageFns<SubmitRequest> = {
     if (message.idempotencyKey !== "") {
       obj.idempotencyKey = message.idempotencyKey;
     }
+    if (message.place !== "") {
+      obj.place = message.place;
+    }
     return obj;
   },
 
@@ -654,6 +727,7 @@ export const SubmitRequest: MessageFns<SubmitRequest> = {
     message.recallFirst = object.recallFirst ?? false;
     message.network = object.network ?? "";
     message.idempotencyKey = object.idempotencyKey ?? "";
+    message.place = object.place ?? "";
     return message;
   },
 };
@@ -781,6 +855,8 @@ function createBaseRequest(): Request {
     endedAt: "",
     attempts: 0,
     history: [],
+    office: "",
+    place: "",
   };
 }
 
@@ -845,6 +921,12 @@ export const Request: MessageFns<Request> = {
     }
     for (const v of message.history) {
       StateChange.encode(v!, writer.uint32(162).fork()).join();
+    }
+    if (message.office !== "") {
+      writer.uint32(170).string(message.office);
+    }
+    if (message.place !== "") {
+      writer.uint32(178).string(message.place);
     }
     return writer;
   },
@@ -1022,6 +1104,22 @@ export const Request: MessageFns<Request> = {
             message.history.push(StateChange.decode(reader, reader.uint32()));
             continue;
           }
+          case 21: {
+            if (tag !== 170) {
+              break;
+            }
+
+            message.office = reader.string();
+            continue;
+          }
+          case 22: {
+            if (tag !== 178) {
+              break;
+            }
+
+            message.place = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1078,6 +1176,8 @@ export const Request: MessageFns<Request> = {
       history: globalThis.Array.isArray(object?.history)
         ? object.history.map((e: any) => StateChange.fromJSON(e))
         : [],
+      office: isSet(object.office) ? globalThis.String(object.office) : "",
+      place: isSet(object.place) ? globalThis.String(object.place) : "",
     };
   },
 
@@ -1143,6 +1243,12 @@ export const Request: MessageFns<Request> = {
     if (message.history?.length) {
       obj.history = message.history.map((e) => StateChange.toJSON(e));
     }
+    if (message.office !== "") {
+      obj.office = message.office;
+    }
+    if (message.place !== "") {
+      obj.place = message.place;
+    }
     return obj;
   },
 
@@ -1171,6 +1277,8 @@ export const Request: MessageFns<Request> = {
     message.endedAt = object.endedAt ?? "";
     message.attempts = object.attempts ?? 0;
     message.history = object.history?.map((e) => StateChange.fromPartial(e)) || [];
+    message.office = object.office ?? "";
+    message.place = object.place ?? "";
     return message;
   },
 };
@@ -1807,6 +1915,704 @@ export const LineUpdate: MessageFns<LineUpdate> = {
   },
 };
 
+function createBaseRoute(): Route {
+  return { prefix: "", office: "", network: "", place: "", origin: "" };
+}
+
+export const Route: MessageFns<Route> = {
+  encode(message: Route, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.prefix !== "") {
+      writer.uint32(10).string(message.prefix);
+    }
+    if (message.office !== "") {
+      writer.uint32(18).string(message.office);
+    }
+    if (message.network !== "") {
+      writer.uint32(26).string(message.network);
+    }
+    if (message.place !== "") {
+      writer.uint32(34).string(message.place);
+    }
+    if (message.origin !== "") {
+      writer.uint32(42).string(message.origin);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): Route {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRoute();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.prefix = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.office = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.network = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.place = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.origin = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): Route {
+    return {
+      prefix: isSet(object.prefix) ? globalThis.String(object.prefix) : "",
+      office: isSet(object.office) ? globalThis.String(object.office) : "",
+      network: isSet(object.network) ? globalThis.String(object.network) : "",
+      place: isSet(object.place) ? globalThis.String(object.place) : "",
+      origin: isSet(object.origin) ? globalThis.String(object.origin) : "",
+    };
+  },
+
+  toJSON(message: Route): unknown {
+    const obj: any = {};
+    if (message.prefix !== "") {
+      obj.prefix = message.prefix;
+    }
+    if (message.office !== "") {
+      obj.office = message.office;
+    }
+    if (message.network !== "") {
+      obj.network = message.network;
+    }
+    if (message.place !== "") {
+      obj.place = message.place;
+    }
+    if (message.origin !== "") {
+      obj.origin = message.origin;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<Route>, I>>(base?: I): Route {
+    return Route.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<Route>, I>>(object: I): Route {
+    const message = createBaseRoute();
+    message.prefix = object.prefix ?? "";
+    message.office = object.office ?? "";
+    message.network = object.network ?? "";
+    message.place = object.place ?? "";
+    message.origin = object.origin ?? "";
+    return message;
+  },
+};
+
+function createBaseListRoutesRequest(): ListRoutesRequest {
+  return {};
+}
+
+export const ListRoutesRequest: MessageFns<ListRoutesRequest> = {
+  encode(_: ListRoutesRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListRoutesRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListRoutesRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(_: any): ListRoutesRequest {
+    return {};
+  },
+
+  toJSON(_: ListRoutesRequest): unknown {
+    const obj: any = {};
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ListRoutesRequest>, I>>(base?: I): ListRoutesRequest {
+    return ListRoutesRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ListRoutesRequest>, I>>(_: I): ListRoutesRequest {
+    const message = createBaseListRoutesRequest();
+    return message;
+  },
+};
+
+function createBaseListRoutesResponse(): ListRoutesResponse {
+  return { routes: [] };
+}
+
+export const ListRoutesResponse: MessageFns<ListRoutesResponse> = {
+  encode(message: ListRoutesResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.routes) {
+      Route.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListRoutesResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListRoutesResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.routes.push(Route.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListRoutesResponse {
+    return { routes: globalThis.Array.isArray(object?.routes) ? object.routes.map((e: any) => Route.fromJSON(e)) : [] };
+  },
+
+  toJSON(message: ListRoutesResponse): unknown {
+    const obj: any = {};
+    if (message.routes?.length) {
+      obj.routes = message.routes.map((e) => Route.toJSON(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ListRoutesResponse>, I>>(base?: I): ListRoutesResponse {
+    return ListRoutesResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ListRoutesResponse>, I>>(object: I): ListRoutesResponse {
+    const message = createBaseListRoutesResponse();
+    message.routes = object.routes?.map((e) => Route.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseAddRouteRequest(): AddRouteRequest {
+  return { route: undefined };
+}
+
+export const AddRouteRequest: MessageFns<AddRouteRequest> = {
+  encode(message: AddRouteRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.route !== undefined) {
+      Route.encode(message.route, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): AddRouteRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseAddRouteRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.route = Route.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): AddRouteRequest {
+    return { route: isSet(object.route) ? Route.fromJSON(object.route) : undefined };
+  },
+
+  toJSON(message: AddRouteRequest): unknown {
+    const obj: any = {};
+    if (message.route !== undefined) {
+      obj.route = Route.toJSON(message.route);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<AddRouteRequest>, I>>(base?: I): AddRouteRequest {
+    return AddRouteRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<AddRouteRequest>, I>>(object: I): AddRouteRequest {
+    const message = createBaseAddRouteRequest();
+    message.route = (object.route !== undefined && object.route !== null) ? Route.fromPartial(object.route) : undefined;
+    return message;
+  },
+};
+
+function createBaseRemoveRouteRequest(): RemoveRouteRequest {
+  return { prefix: "" };
+}
+
+export const RemoveRouteRequest: MessageFns<RemoveRouteRequest> = {
+  encode(message: RemoveRouteRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.prefix !== "") {
+      writer.uint32(10).string(message.prefix);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RemoveRouteRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRemoveRouteRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.prefix = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RemoveRouteRequest {
+    return { prefix: isSet(object.prefix) ? globalThis.String(object.prefix) : "" };
+  },
+
+  toJSON(message: RemoveRouteRequest): unknown {
+    const obj: any = {};
+    if (message.prefix !== "") {
+      obj.prefix = message.prefix;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<RemoveRouteRequest>, I>>(base?: I): RemoveRouteRequest {
+    return RemoveRouteRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<RemoveRouteRequest>, I>>(object: I): RemoveRouteRequest {
+    const message = createBaseRemoveRouteRequest();
+    message.prefix = object.prefix ?? "";
+    return message;
+  },
+};
+
+function createBaseRemoveRouteResponse(): RemoveRouteResponse {
+  return {};
+}
+
+export const RemoveRouteResponse: MessageFns<RemoveRouteResponse> = {
+  encode(_: RemoveRouteResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RemoveRouteResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRemoveRouteResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(_: any): RemoveRouteResponse {
+    return {};
+  },
+
+  toJSON(_: RemoveRouteResponse): unknown {
+    const obj: any = {};
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<RemoveRouteResponse>, I>>(base?: I): RemoveRouteResponse {
+    return RemoveRouteResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<RemoveRouteResponse>, I>>(_: I): RemoveRouteResponse {
+    const message = createBaseRemoveRouteResponse();
+    return message;
+  },
+};
+
+function createBasePeer(): Peer {
+  return { office: "", address: "", health: "", lastReached: "", lastError: "" };
+}
+
+export const Peer: MessageFns<Peer> = {
+  encode(message: Peer, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.office !== "") {
+      writer.uint32(10).string(message.office);
+    }
+    if (message.address !== "") {
+      writer.uint32(18).string(message.address);
+    }
+    if (message.health !== "") {
+      writer.uint32(26).string(message.health);
+    }
+    if (message.lastReached !== "") {
+      writer.uint32(34).string(message.lastReached);
+    }
+    if (message.lastError !== "") {
+      writer.uint32(42).string(message.lastError);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): Peer {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePeer();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.office = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.address = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.health = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.lastReached = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.lastError = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): Peer {
+    return {
+      office: isSet(object.office) ? globalThis.String(object.office) : "",
+      address: isSet(object.address) ? globalThis.String(object.address) : "",
+      health: isSet(object.health) ? globalThis.String(object.health) : "",
+      lastReached: isSet(object.lastReached)
+        ? globalThis.String(object.lastReached)
+        : isSet(object.last_reached)
+        ? globalThis.String(object.last_reached)
+        : "",
+      lastError: isSet(object.lastError)
+        ? globalThis.String(object.lastError)
+        : isSet(object.last_error)
+        ? globalThis.String(object.last_error)
+        : "",
+    };
+  },
+
+  toJSON(message: Peer): unknown {
+    const obj: any = {};
+    if (message.office !== "") {
+      obj.office = message.office;
+    }
+    if (message.address !== "") {
+      obj.address = message.address;
+    }
+    if (message.health !== "") {
+      obj.health = message.health;
+    }
+    if (message.lastReached !== "") {
+      obj.lastReached = message.lastReached;
+    }
+    if (message.lastError !== "") {
+      obj.lastError = message.lastError;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<Peer>, I>>(base?: I): Peer {
+    return Peer.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<Peer>, I>>(object: I): Peer {
+    const message = createBasePeer();
+    message.office = object.office ?? "";
+    message.address = object.address ?? "";
+    message.health = object.health ?? "";
+    message.lastReached = object.lastReached ?? "";
+    message.lastError = object.lastError ?? "";
+    return message;
+  },
+};
+
+function createBaseListPeersRequest(): ListPeersRequest {
+  return {};
+}
+
+export const ListPeersRequest: MessageFns<ListPeersRequest> = {
+  encode(_: ListPeersRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListPeersRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListPeersRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(_: any): ListPeersRequest {
+    return {};
+  },
+
+  toJSON(_: ListPeersRequest): unknown {
+    const obj: any = {};
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ListPeersRequest>, I>>(base?: I): ListPeersRequest {
+    return ListPeersRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ListPeersRequest>, I>>(_: I): ListPeersRequest {
+    const message = createBaseListPeersRequest();
+    return message;
+  },
+};
+
+function createBaseListPeersResponse(): ListPeersResponse {
+  return { peers: [] };
+}
+
+export const ListPeersResponse: MessageFns<ListPeersResponse> = {
+  encode(message: ListPeersResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.peers) {
+      Peer.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListPeersResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListPeersResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.peers.push(Peer.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListPeersResponse {
+    return { peers: globalThis.Array.isArray(object?.peers) ? object.peers.map((e: any) => Peer.fromJSON(e)) : [] };
+  },
+
+  toJSON(message: ListPeersResponse): unknown {
+    const obj: any = {};
+    if (message.peers?.length) {
+      obj.peers = message.peers.map((e) => Peer.toJSON(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ListPeersResponse>, I>>(base?: I): ListPeersResponse {
+    return ListPeersResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ListPeersResponse>, I>>(object: I): ListPeersResponse {
+    const message = createBaseListPeersResponse();
+    message.peers = object.peers?.map((e) => Peer.fromPartial(e)) || [];
+    return message;
+  },
+};
+
 /** Every call carries the user's token as metadata `authorization: Bearer TOKEN`. */
 export type CtiServiceService = typeof CtiServiceService;
 export const CtiServiceService = {
@@ -1875,7 +2681,10 @@ export const CtiServiceService = {
     responseSerialize: (value: RequestUpdate): Buffer => Buffer.from(RequestUpdate.encode(value).finish()),
     responseDeserialize: (value: Buffer): RequestUpdate => RequestUpdate.decode(value),
   },
-  /** Line states of a number for a window: the current state first, then changes. */
+  /**
+   * Line states of a number for a window: the current state first, then changes.
+   * A number another office owns is monitored through that office.
+   */
   monitorLine: {
     path: "/cti.v1.CtiService/MonitorLine" as const,
     requestStream: false as const,
@@ -1884,6 +2693,44 @@ export const CtiServiceService = {
     requestDeserialize: (value: Buffer): MonitorLineRequest => MonitorLineRequest.decode(value),
     responseSerialize: (value: LineUpdate): Buffer => Buffer.from(LineUpdate.encode(value).finish()),
     responseDeserialize: (value: Buffer): LineUpdate => LineUpdate.decode(value),
+  },
+  /** The route table (FIG. 20 CTIDB), longest prefix first. Changes are admin-only and persisted. */
+  listRoutes: {
+    path: "/cti.v1.CtiService/ListRoutes" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ListRoutesRequest): Buffer => Buffer.from(ListRoutesRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ListRoutesRequest => ListRoutesRequest.decode(value),
+    responseSerialize: (value: ListRoutesResponse): Buffer => Buffer.from(ListRoutesResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ListRoutesResponse => ListRoutesResponse.decode(value),
+  },
+  addRoute: {
+    path: "/cti.v1.CtiService/AddRoute" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: AddRouteRequest): Buffer => Buffer.from(AddRouteRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): AddRouteRequest => AddRouteRequest.decode(value),
+    responseSerialize: (value: Route): Buffer => Buffer.from(Route.encode(value).finish()),
+    responseDeserialize: (value: Buffer): Route => Route.decode(value),
+  },
+  removeRoute: {
+    path: "/cti.v1.CtiService/RemoveRoute" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: RemoveRouteRequest): Buffer => Buffer.from(RemoveRouteRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): RemoveRouteRequest => RemoveRouteRequest.decode(value),
+    responseSerialize: (value: RemoveRouteResponse): Buffer => Buffer.from(RemoveRouteResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): RemoveRouteResponse => RemoveRouteResponse.decode(value),
+  },
+  /** The peer offices, their addresses and health. */
+  listPeers: {
+    path: "/cti.v1.CtiService/ListPeers" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ListPeersRequest): Buffer => Buffer.from(ListPeersRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ListPeersRequest => ListPeersRequest.decode(value),
+    responseSerialize: (value: ListPeersResponse): Buffer => Buffer.from(ListPeersResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ListPeersResponse => ListPeersResponse.decode(value),
   },
 } as const;
 
@@ -1904,8 +2751,17 @@ export interface CtiServiceServer extends UntypedServiceImplementation {
    * the stream ends after its final state. Without: all of the caller's.
    */
   watchRequests: handleServerStreamingCall<WatchRequestsRequest, RequestUpdate>;
-  /** Line states of a number for a window: the current state first, then changes. */
+  /**
+   * Line states of a number for a window: the current state first, then changes.
+   * A number another office owns is monitored through that office.
+   */
   monitorLine: handleServerStreamingCall<MonitorLineRequest, LineUpdate>;
+  /** The route table (FIG. 20 CTIDB), longest prefix first. Changes are admin-only and persisted. */
+  listRoutes: handleUnaryCall<ListRoutesRequest, ListRoutesResponse>;
+  addRoute: handleUnaryCall<AddRouteRequest, Route>;
+  removeRoute: handleUnaryCall<RemoveRouteRequest, RemoveRouteResponse>;
+  /** The peer offices, their addresses and health. */
+  listPeers: handleUnaryCall<ListPeersRequest, ListPeersResponse>;
 }
 
 export interface CtiServiceClient extends Client {
@@ -1997,13 +2853,75 @@ export interface CtiServiceClient extends Client {
     metadata?: Metadata,
     options?: Partial<CallOptions>,
   ): ClientReadableStream<RequestUpdate>;
-  /** Line states of a number for a window: the current state first, then changes. */
+  /**
+   * Line states of a number for a window: the current state first, then changes.
+   * A number another office owns is monitored through that office.
+   */
   monitorLine(request: MonitorLineRequest, options?: Partial<CallOptions>): ClientReadableStream<LineUpdate>;
   monitorLine(
     request: MonitorLineRequest,
     metadata?: Metadata,
     options?: Partial<CallOptions>,
   ): ClientReadableStream<LineUpdate>;
+  /** The route table (FIG. 20 CTIDB), longest prefix first. Changes are admin-only and persisted. */
+  listRoutes(
+    request: ListRoutesRequest,
+    callback: (error: ServiceError | null, response: ListRoutesResponse) => void,
+  ): ClientUnaryCall;
+  listRoutes(
+    request: ListRoutesRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ListRoutesResponse) => void,
+  ): ClientUnaryCall;
+  listRoutes(
+    request: ListRoutesRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ListRoutesResponse) => void,
+  ): ClientUnaryCall;
+  addRoute(request: AddRouteRequest, callback: (error: ServiceError | null, response: Route) => void): ClientUnaryCall;
+  addRoute(
+    request: AddRouteRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: Route) => void,
+  ): ClientUnaryCall;
+  addRoute(
+    request: AddRouteRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: Route) => void,
+  ): ClientUnaryCall;
+  removeRoute(
+    request: RemoveRouteRequest,
+    callback: (error: ServiceError | null, response: RemoveRouteResponse) => void,
+  ): ClientUnaryCall;
+  removeRoute(
+    request: RemoveRouteRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: RemoveRouteResponse) => void,
+  ): ClientUnaryCall;
+  removeRoute(
+    request: RemoveRouteRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: RemoveRouteResponse) => void,
+  ): ClientUnaryCall;
+  /** The peer offices, their addresses and health. */
+  listPeers(
+    request: ListPeersRequest,
+    callback: (error: ServiceError | null, response: ListPeersResponse) => void,
+  ): ClientUnaryCall;
+  listPeers(
+    request: ListPeersRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ListPeersResponse) => void,
+  ): ClientUnaryCall;
+  listPeers(
+    request: ListPeersRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ListPeersResponse) => void,
+  ): ClientUnaryCall;
 }
 
 export const CtiServiceClient = makeGenericClientConstructor(CtiServiceService, "cti.v1.CtiService") as unknown as {

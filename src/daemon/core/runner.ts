@@ -1,0 +1,99 @@
+// What every request runner shares: the window (an absolute deadline,
+// re-armed on the monotonic clock after a restart), one waiting point that
+// any event can wake, and a single way to end (finish). Subclasses say how
+// the request is carried out (run) and what to let go of (cleanup).
+
+import type { Clock, Timer } from '../../common/clock.js';
+import type { Peers } from './peering.js';
+import type { Switch } from './ports.js';
+import type { RequestRegistry } from './registry.js';
+import type { FailureReason, RequestRecord } from './request.js';
+
+export interface RunnerContext {
+  switch: Switch;
+  peers: Peers;
+  /** This office's id. */
+  office: string;
+  clock: Clock;
+  /** Wall-clock epoch ms: deadlines are absolute UTC. */
+  now: () => number;
+  registry: RequestRegistry;
+  logger: (event: string, fields?: Record<string, unknown>) => void;
+}
+
+export type FinalState = 'succeeded' | 'failed' | 'cancelled';
+
+export abstract class Runner {
+  protected done = false;
+  private deadlineTimer: Timer | undefined;
+  private waiter: (() => void) | undefined;
+
+  constructor(
+    protected readonly ctx: RunnerContext,
+    readonly record: RequestRecord,
+    /** Called once the request reached its final state. */
+    private readonly onDone: (runner: Runner) => void,
+  ) {}
+
+  start(): void {
+    const left = this.record.deadline + this.deadlineGraceMs - this.ctx.now();
+    if (left <= 0) {
+      void this.onDeadline();
+      return;
+    }
+    this.deadlineTimer = this.ctx.clock.setTimer(left, () => void this.onDeadline());
+    this.run().catch((err: unknown) => {
+      this.ctx.logger('request crashed', { id: this.record.id, err: String(err) });
+      void this.finish('failed', 'internal', 'an internal error ended this request');
+    });
+  }
+
+  /** Cancel (FIG. 22). */
+  cancel(): Promise<void> {
+    return this.finish('cancelled', 'cancelled', 'cancelled by request');
+  }
+
+  /** Daemon shutdown: stop working without changing the stored state (it resumes on restart). */
+  stop(): void {
+    this.release();
+  }
+
+  protected abstract run(): Promise<void>;
+  /** The window ended without a final state. */
+  protected abstract onDeadline(): Promise<void>;
+  /** Lets go of watches, streams and calls in progress. */
+  protected abstract cleanup(): void;
+
+  /** How long after the deadline this runner's own timer fires (a forwarded request lets the owner report first). */
+  protected get deadlineGraceMs(): number {
+    return 0;
+  }
+
+  protected async finish(state: FinalState, reason: FailureReason | undefined, message: string): Promise<void> {
+    if (this.done) return;
+    this.release();
+    await this.ctx.registry.update(this.record, { state, detail: message, fields: { ...(reason ? { reason } : {}), message } });
+    this.onDone(this);
+  }
+
+  protected poke(): void {
+    const w = this.waiter;
+    this.waiter = undefined;
+    w?.();
+  }
+
+  /** Resolves when cond() holds, the timeout passes, or the request ends. */
+  protected async waitFor(cond: () => boolean, timeoutMs?: number): Promise<void> {
+    let expired = false;
+    const timer = timeoutMs === undefined ? undefined : this.ctx.clock.setTimer(timeoutMs, () => ((expired = true), this.poke()));
+    while (!this.done && !expired && !cond()) await new Promise<void>((resolve) => (this.waiter = resolve));
+    timer?.cancel();
+  }
+
+  private release(): void {
+    this.done = true;
+    this.deadlineTimer?.cancel();
+    this.cleanup();
+    this.poke();
+  }
+}
