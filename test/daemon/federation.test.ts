@@ -16,6 +16,7 @@ let sim: TestSim;
 let a: TestOffice;
 let b: TestOffice;
 let peersOfA: DirectPeers;
+let desksOf: Map<string, PeerFacingApi>;
 
 const toB = (place: 'remote' | 'local'): Route[] => [{ prefix: '044222', office: 'b', network: 'public', place }];
 const toA: Route[] = [{ prefix: '044123', office: 'a', network: 'public', place: 'remote' }];
@@ -23,6 +24,7 @@ const toA: Route[] = [{ prefix: '044123', office: 'a', network: 'public', place:
 async function offices(routesA: Route[], routesB: Route[] = toA): Promise<void> {
   sim = await startTestSim();
   const desks = new Map<string, PeerFacingApi>();
+  desksOf = desks;
   peersOfA = new DirectPeers('a', desks);
   a = await startOffice({ office: 'a', sim, routes: routesA, peers: peersOfA });
   b = await startOffice({ office: 'b', sim, routes: routesB, peers: new DirectPeers('b', desks) });
@@ -119,6 +121,39 @@ test('b unreachable at first: a keeps the request and forwards it once b answers
   peersOfA.down.delete('b');
   await atB(r.id);
   await a.until(r.id, (x) => x.state === 'watching');
+});
+
+test('b restarts mid-request: it resumes its side, a re-attaches, the call is placed once', async () => {
+  await offices(toB('remote'));
+  await busyB2000();
+  const r = await a.core.submit(alice, { kind: 'camp-on', destination: '044-222-3333' });
+  await atB(r.id);
+  peersOfA.cut('b'); // b's process goes away: a's streams to it break
+  await b.restart();
+  desksOf.set('b', b.core.peerDesk);
+  peersOfA.down.delete('b');
+  phones().hangup('b', '2000');
+  await waitLine('b/2000', 'ringing');
+  phones().answer('b', '2000');
+  await waitLine('a/2001', 'ringing');
+  phones().answer('a', '2001');
+  await a.until(r.id, (x) => x.state === 'succeeded');
+  assert.equal(phones().log('b').filter((e) => e.type === 'MakeCall').length, 1);
+});
+
+test('a restarts mid-request: it re-attaches to what it forwarded', async () => {
+  await offices(toB('remote'));
+  await busyB2000();
+  const r = await a.core.submit(alice, { kind: 'camp-on', destination: '044-222-3333' });
+  await a.until(r.id, (x) => x.state === 'watching');
+  await a.restart();
+  phones().hangup('b', '2000');
+  await waitLine('b/2000', 'ringing');
+  phones().answer('b', '2000');
+  await waitLine('a/2001', 'ringing');
+  phones().answer('a', '2001');
+  await a.until(r.id, (x) => x.state === 'succeeded');
+  assert.equal([...b.core.registry.all()].length, 1, 'still one request at b');
 });
 
 test('a peer that stays unreachable: failed with reason peer-unavailable when the window ends', async () => {
