@@ -13,6 +13,7 @@ import { loadConfig, type ConfigFlags, type ResolvedConfig } from './config.js';
 import { Core } from './core/core.js';
 import { NumberResolver } from './core/numbers.js';
 import { NO_PEERS } from './core/peering.js';
+import { GrpcPeers } from './peers/grpc-peers.js';
 import { RouteTable, routePrefix } from './core/routes.js';
 import { openRouteStore } from './store/route-store.js';
 import { startGrpcServer } from './grpc/server.js';
@@ -56,6 +57,9 @@ export async function startDaemon(flags: ConfigFlags, hooks: DaemonHooks): Promi
     link.start();
     stops.push(() => link.close());
 
+    const peers = Object.keys(config.peers).length > 0 ? new GrpcPeers({ office: config.office, peers: config.peers, logger: (e, f) => logger(`peer ${e}`, f) }) : NO_PEERS;
+    if (peers instanceof GrpcPeers) stops.push(() => peers.close());
+
     const numbering = new NumberingPlan(config.numbering ?? (target.sim ? embeddedNumbering(config.office) : []));
     const core = new Core({
       office: config.office,
@@ -77,7 +81,7 @@ export async function startDaemon(flags: ConfigFlags, hooks: DaemonHooks): Promi
         await openRouteStore(config.data),
         (office) => office in config.peers,
       ),
-      peers: NO_PEERS,
+      peers,
       switch: sw,
       store,
       clock: new ScaledClock(),
@@ -86,7 +90,12 @@ export async function startDaemon(flags: ConfigFlags, hooks: DaemonHooks): Promi
     core.start();
     stops.push(() => core.stop());
 
-    const server = await startGrpcServer(core, { listen: config.listen, logger });
+    const server = await startGrpcServer(core, {
+      listen: config.listen,
+      logger,
+      peer: { api: core.peerDesk, secrets: Object.fromEntries(Object.entries(config.peers).map(([office, p]) => [office, p.secret])) },
+      ...(config.tls ? { tls: config.tls } : {}),
+    });
     stops.push(() => server.close(2000));
     server.setServing(sw.linkState === 'up');
     sw.onLinkState((state) => server.setServing(state === 'up'));
