@@ -4,8 +4,8 @@
 
 import { parseArgs } from 'node:util';
 import { isCtiError } from './core/errors.js';
-import { startDaemon } from './daemon.js';
-import { createLogger } from './logger.js';
+import { startDaemon, type RunningDaemon } from './daemon.js';
+import { createLogger, type Logger } from './logger.js';
 
 const USAGE = 'usage: ctid [--config FILE] [--data DIR] [--listen HOST:PORT]';
 
@@ -27,30 +27,35 @@ export async function main(argv = process.argv.slice(2)): Promise<void> {
     return;
   }
   const logger = createLogger();
-  let daemon: Awaited<ReturnType<typeof startDaemon>>;
+  // Signals are handled from the start: one that arrives while ctid starts stops it as soon as it is up.
+  let daemon: RunningDaemon | undefined;
+  let stopping: NodeJS.Signals | undefined;
+  const stop = (signal: NodeJS.Signals) => {
+    if (stopping) process.exit(signal === 'SIGINT' ? 130 : 143); // a second signal ends at once (style.md section 6)
+    stopping = signal;
+    logger('shutting down', { signal });
+    if (daemon) void shutdown(daemon, logger);
+  };
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
   try {
     daemon = await startDaemon(flags, { logger, ready: (line) => process.stdout.write(`${line}\n`) });
   } catch (err) {
     process.stderr.write(`ctid: ${isCtiError(err) ? err.message : (err as Error).message}\n`);
     process.exitCode = isCtiError(err) && err.code === 'invalid-argument' ? 2 : 1;
+    process.off('SIGTERM', stop);
+    process.off('SIGINT', stop);
     return;
   }
-  let stopping = false;
-  const stop = (signal: NodeJS.Signals) => {
-    if (stopping) {
-      // A second signal ends at once (style.md section 6).
-      process.exit(signal === 'SIGINT' ? 130 : 143);
-    }
-    stopping = true;
-    logger('shutting down', { signal });
-    daemon.stop().then(
-      () => (process.exitCode = 0),
-      (err: unknown) => {
-        logger('shutdown failed', { err: String(err) });
-        process.exitCode = 1;
-      },
-    );
-  };
-  process.on('SIGTERM', stop);
-  process.on('SIGINT', stop);
+  if (stopping) await shutdown(daemon, logger);
+}
+
+async function shutdown(daemon: RunningDaemon, logger: Logger): Promise<void> {
+  try {
+    await daemon.stop();
+    process.exitCode = 0;
+  } catch (err) {
+    logger('shutdown failed', { err: String(err) });
+    process.exitCode = 1;
+  }
 }

@@ -27,6 +27,7 @@ const FAILURE_WORDS: Record<CallFailure, string> = {
   'requester-busy': 'your own phone was busy',
   'invalid-number': 'the switch cannot reach that number',
   'switch-unavailable': 'the switch link is down',
+  unknown: 'the switch link dropped while the call was being placed',
   cancelled: 'cancelled',
 };
 
@@ -44,19 +45,24 @@ export class RequestRunner extends Runner {
     const r = this.record;
     this.unlink = this.ctx.switch.onLinkState(() => this.poke());
     this.watch = this.watchDestination();
-    if (r.state === 'calling' && (await this.connectedBeforeRestart())) return;
+    if (r.state === 'calling' && (await this.settleUnknownCall())) return;
     if (r.kind === 'call' && r.attempts === 0) {
       const outcome = await this.attempt();
-      if (this.done || outcome.ok) return;
+      if (this.done || outcome.ok || (await this.settled(outcome))) return;
       if (!r.campOn || FATAL.has(outcome.reason)) return this.fail(outcome.reason);
     }
     while (!this.done) {
       await this.waitForChance();
       if (this.done) return;
       const outcome = await this.attempt();
-      if (this.done || outcome.ok) return;
+      if (this.done || outcome.ok || (await this.settled(outcome))) return;
       if (FATAL.has(outcome.reason)) return this.fail(outcome.reason);
     }
+  }
+
+  /** An attempt whose outcome is unknown is followed until the lines tell; true when that ended the request. */
+  private async settled(outcome: Exclude<CallOutcome, { ok: true }>): Promise<boolean> {
+    return outcome.reason === 'unknown' && (await this.settleUnknownCall());
   }
 
   protected onDeadline(): Promise<void> {
@@ -125,21 +131,46 @@ export class RequestRunner extends Runner {
     return outcome;
   }
 
-  /** After a restart during `calling`: both lines busy means the call went through. */
-  private async connectedBeforeRestart(): Promise<boolean> {
+  /**
+   * The last MakeCall's outcome is unknown (ctid restarted, or the link
+   * dropped, while it was being placed): the call may still be up. Follow
+   * both lines until they tell: both busy means it went through; both idle
+   * means it is gone and the camp-on goes on. Anything between (a party
+   * ringing) waits for the next change, so a call still in progress is never
+   * placed a second time.
+   */
+  private async settleUnknownCall(): Promise<boolean> {
     const r = this.record;
-    const source = /^[1-9]/.test(r.source) ? this.ctx.switch.watchLine(r.source, () => this.poke()) : undefined;
-    const watched = [source, this.watch].filter((w): w is LineWatch => w !== undefined);
-    await this.waitFor(() => this.ctx.switch.linkState === 'up' && watched.every((w) => w.state !== undefined));
-    const both = watched.length > 0 && watched.every((w) => w.state === 'busy');
-    source?.stop();
-    if (this.done) return true;
-    if (both) await this.finish('succeeded', undefined, `connected ${r.source} with ${r.destination} (confirmed after a restart)`);
-    return both;
+    void this.ctx.registry.update(r, { note: 'following the call placed before the interruption' });
+    let changes = 0;
+    const onChange = () => (changes++, this.poke());
+    const source = /^[1-9]/.test(r.source) ? this.ctx.switch.watchLine(r.source, onChange) : undefined;
+    const unlink = this.ctx.switch.onLinkState(onChange);
+    const lines = [source, this.watch].filter((w): w is LineWatch => w !== undefined);
+    const up = () => this.ctx.switch.linkState === 'up' && lines.every((w) => w.state !== undefined);
+    let connected = false;
+    try {
+      for (;;) {
+        await this.waitFor(up);
+        if (this.done || lines.length === 0) return this.done;
+        if (lines.every((w) => w.state === 'busy')) {
+          connected = true;
+          break;
+        }
+        if (lines.every((w) => w.state === 'idle' || w.state === 'out-of-service')) return false;
+        const before = changes + this.lineChanges;
+        await this.waitFor(() => changes + this.lineChanges > before);
+      }
+    } finally {
+      source?.stop();
+      unlink();
+    }
+    if (connected) await this.finish('succeeded', undefined, `connected ${r.source} with ${r.destination} (confirmed after an interruption)`);
+    return connected;
   }
 
   private fail(reason: CallFailure): Promise<void> {
-    const mapped: FailureReason = reason === 'requester-busy' ? 'busy' : reason;
+    const mapped: FailureReason = reason === 'requester-busy' ? 'busy' : reason === 'unknown' ? 'switch-unavailable' : reason;
     return this.finish('failed', mapped, FAILURE_WORDS[reason]);
   }
 }

@@ -19,7 +19,8 @@ export type CallFailure =
   | 'requester-no-answer' // the requester did not answer the recall
   | 'requester-busy' // the requester's own phone is busy
   | 'invalid-number' // the switch cannot reach that number at all
-  | 'switch-unavailable' // the link is down, or the switch failed the request
+  | 'switch-unavailable' // the link is down (nothing was placed), or the switch failed the request
+  | 'unknown' // the link dropped after MakeCall was sent: the call may go on at the switch
   | 'cancelled'; // the caller's AbortSignal fired
 
 export type CallOutcome = { ok: true } | { ok: false; reason: CallFailure; detail: string };

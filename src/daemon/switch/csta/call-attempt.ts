@@ -64,7 +64,8 @@ export class CallAttempt implements MonitorSubscriber {
     const { link } = this;
     const onDown = (reason: string): void => {
       if (this.stage === 'answered') this.release();
-      else void this.finish('switch-unavailable', `the switch link went down: ${reason}`);
+      // Once MakeCall may have reached the switch, the call may go on without us: say so, never "nothing happened".
+      else void this.finish(this.stage === 'monitoring' ? 'switch-unavailable' : 'unknown', `the switch link went down: ${reason}`);
     };
     const onAbort = (): void => void this.finish('cancelled', 'cancelled', true);
     link.on('down', onDown);
