@@ -102,13 +102,14 @@ test('requests --watch: the current requests first, then each change', async () 
   const current = (await runCti(['requests', '--json'], as('boss'))).stdout.trim().split('\n').length;
   const watch = startCti(['requests', '--watch', '--json'], as('boss'));
   await eventually('the current requests', async () => watch.lines.length, (n) => n === current);
+  await busy('2004', '2000'); // the camp-on must stay pending until it is cancelled
   const id = (await runCti(['camp-on', '2000', '--from', '2009', '--monitor', '1m', '--no-wait'], as('boss'))).stdout.trim();
   await watch.waitForLine(new RegExp(`"type":"request","id":"${id}"`));
   await runCti(['cancel', id], as('boss'));
   await watch.waitForLine(new RegExp(`"id":"${id}".*"state":"cancelled"`));
   watch.kill('SIGINT');
   assert.is((await watch.exited).code, 130);
-  await hangUp('2000', '2009');
+  await hangUp('2000', '2004', '2009');
 });
 
 test('refusals: wrong token 4, someone else\'s extension 4, bad number or duration 2', async () => {
