@@ -8,8 +8,10 @@ import {
   type GetStatusResponse,
   type LineUpdate,
   type MonitorLineRequest,
+  type Peer,
   type Request,
   type RequestUpdate,
+  type Route,
   type SubmitRequest,
   type WatchRequestsRequest,
 } from '../gen/cti/v1/cti.js';
@@ -30,6 +32,10 @@ export interface CtiApi {
   cancel(id: string): Promise<Request>;
   watch(request: WatchRequestsRequest): ClientReadableStream<RequestUpdate>;
   monitor(request: MonitorLineRequest): ClientReadableStream<LineUpdate>;
+  routes(): Promise<Route[]>;
+  addRoute(route: Route): Promise<Route>;
+  removeRoute(prefix: string): Promise<void>;
+  peers(): Promise<Peer[]>;
   /** Resolves once connected; throws CliError 'unreachable' at the first failure to connect, or after the deadline. */
   connect(): Promise<void>;
   /** Like connect, but keeps trying (grpc-js's reconnect backoff) until deadlineMs: for ctid restarting. */
@@ -63,6 +69,10 @@ export function createApi(settings: Settings): CtiApi {
     cancel: (id) => unary((cb) => client.cancelRequest({ id }, metadata, deadline(), cb)),
     watch: (request) => client.watchRequests(request, metadata),
     monitor: (request) => client.monitorLine(request, metadata),
+    routes: async () => (await unary<{ routes: Route[] }>((cb) => client.listRoutes({}, metadata, deadline(), cb))).routes,
+    addRoute: (route) => unary((cb) => client.addRoute({ route }, metadata, deadline(), cb)),
+    removeRoute: async (prefix) => void (await unary((cb) => client.removeRoute({ prefix }, metadata, deadline(), cb))),
+    peers: async () => (await unary<{ peers: Peer[] }>((cb) => client.listPeers({}, metadata, deadline(), cb))).peers,
     connect: () =>
       new Promise((resolve, reject) => {
         const channel = client.getChannel();

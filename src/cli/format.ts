@@ -68,3 +68,9 @@ export function lineText(update: LineUpdate): string {
 export function lineObject(update: LineUpdate): object {
   return { type: 'line', ...update };
 }
+
+/** Rows of cells as aligned columns for people: the first row is the header; the last column is not padded. */
+export function table(rows: readonly (readonly string[])[]): string[] {
+  const widths = rows[0]?.map((_, i) => Math.max(...rows.map((row) => row[i]?.length ?? 0))) ?? [];
+  return rows.map((row) => row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i]!))).join('  ').trimEnd());
+}

@@ -36,6 +36,19 @@ export function parseExtension(text: string): string {
   return text;
 }
 
+/** PREFIX: the start of national numbers, with the usual formatting (`044-222`); the digits are what ctid stores. */
+export function parsePrefix(text: string): string {
+  const digits = text.replace(/[ ()\-.]/g, '');
+  if (!/^[0-9]{1,20}$/.test(digits)) throw new InvalidArgumentError(`${show(text)} is not a number prefix: give digits, optionally with - ( ) . or spaces, e.g. 044-222`);
+  return digits;
+}
+
+/** OFFICE: an office id as the config's `peers` names it. */
+export function parseOffice(text: string): string {
+  if (!/^[a-z0-9][a-z0-9-]{0,31}$/.test(text)) throw new InvalidArgumentError(`${show(text)} is not an office id: lower-case letters, digits and -, e.g. b`);
+  return text;
+}
+
 /** ID: a request id as ctid printed it. */
 export function parseRequestId(text: string): string {
   if (!/^[A-Za-z0-9._:-]{1,128}$/.test(text)) throw new InvalidArgumentError(`${show(text)} is not a request id (cti requests lists them)`);

@@ -9,7 +9,9 @@ import { registerCall } from './commands/call.js';
 import { registerCampOn } from './commands/camp-on.js';
 import { registerCancel } from './commands/cancel.js';
 import { registerMonitor } from './commands/monitor.js';
+import { registerPeers } from './commands/peers.js';
 import { registerRequests } from './commands/requests.js';
+import { registerRoutes } from './commands/routes.js';
 import { registerStatus } from './commands/status.js';
 import { registerWait } from './commands/wait.js';
 import { examples } from './help.js';
@@ -37,7 +39,7 @@ export function buildProgram(): { program: Command; ctx: CliContext } {
         '\nExit status: 0 ok; 1 the request failed or was refused; 2 bad input; 3 ctid unreachable; 4 not allowed; 130/143 interrupted.\n',
     );
   const ctx = new CliContext(() => program.opts<GlobalFlags>());
-  for (const register of [registerStatus, registerCall, registerCampOn, registerMonitor, registerRequests, registerWait, registerCancel]) {
+  for (const register of [registerStatus, registerCall, registerCampOn, registerMonitor, registerRequests, registerWait, registerCancel, registerRoutes, registerPeers]) {
     register(program, ctx);
   }
   return { program, ctx };

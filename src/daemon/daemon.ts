@@ -57,7 +57,7 @@ export async function startDaemon(flags: ConfigFlags, hooks: DaemonHooks): Promi
     link.start();
     stops.push(() => link.close());
 
-    const peers = Object.keys(config.peers).length > 0 ? new GrpcPeers({ office: config.office, peers: config.peers, logger: (e, f) => logger(`peer ${e}`, f) }) : NO_PEERS;
+    const peers = Object.keys(config.peers).length > 0 ? new GrpcPeers({ office: config.office, peers: config.peers, logger }) : NO_PEERS;
     if (peers instanceof GrpcPeers) stops.push(() => peers.close());
 
     const numbering = new NumberingPlan(config.numbering ?? (target.sim ? embeddedNumbering(config.office) : []));

@@ -4,7 +4,9 @@
 
 import type { CoreApi, LineUpdate, Principal, SubmitInput, Unsubscribe } from '../../src/daemon/core/api.js';
 import { CtiError } from '../../src/daemon/core/errors.js';
+import type { PeerHealth } from '../../src/daemon/core/peering.js';
 import { isFinal, type FailureReason, type RequestRecord, type RequestState } from '../../src/daemon/core/request.js';
+import type { ListedRoute, Route } from '../../src/daemon/core/routes.js';
 
 export const TOKENS = { bob: 'bob-token', boss: 'boss-token' } as const;
 
@@ -18,6 +20,12 @@ type LineWatcher = { number: string; onUpdate: (u: LineUpdate) => void; onEnd: (
 
 export class FakeCore implements CoreApi {
   readonly requests = new Map<string, RequestRecord>();
+  /** The route table, as the real one: config routes first, admins change it. */
+  readonly routes: ListedRoute[] = [{ prefix: '044222', office: 'b', network: 'public', place: 'remote', origin: 'config' }];
+  /** What listPeers returns; the test sets it. */
+  peers: PeerHealth[] = [];
+  /** The last SubmitInput the core was given (to check what the adapter passed through). */
+  lastSubmit: SubmitInput | undefined;
   /** Thrown by the next submit, if set (then cleared). */
   failNextSubmit: unknown;
   private readonly requestWatchers = new Set<RequestWatcher>();
@@ -37,6 +45,7 @@ export class FakeCore implements CoreApi {
     const failure = this.failNextSubmit;
     this.failNextSubmit = undefined;
     if (failure) throw failure;
+    this.lastSubmit = input;
     const source = input.source ?? principal.extensions[0] ?? '';
     if (!principal.admin && !principal.extensions.includes(source)) throw new CtiError('permission-denied', `extension ${source} is not yours`, 'not-allowed');
     const now = Date.now();
@@ -57,6 +66,7 @@ export class FakeCore implements CoreApi {
       deadline: now + (input.windowMs ?? 30 * 60_000),
       attempts: 0,
       history: [{ state: 'accepted', at: now }],
+      place: input.place,
     };
     this.requests.set(record.id, record);
     this.publish(record);
@@ -97,6 +107,38 @@ export class FakeCore implements CoreApi {
       clearTimeout(timer);
       this.lineWatchers.delete(watcher);
     };
+  }
+
+  listRoutes(): ListedRoute[] {
+    return [...this.routes].sort((a, b) => b.prefix.length - a.prefix.length || a.prefix.localeCompare(b.prefix));
+  }
+
+  async addRoute(principal: Principal, route: Route): Promise<ListedRoute> {
+    this.admin(principal, 'change routes');
+    if (!['b', 'c'].includes(route.office)) throw new CtiError('invalid-argument', `no peer office "${route.office}" in the config (peers)`);
+    const listed: ListedRoute = { ...route, origin: 'runtime' };
+    this.dropRoute(route.prefix);
+    this.routes.push(listed);
+    return listed;
+  }
+
+  async removeRoute(principal: Principal, prefix: string): Promise<void> {
+    this.admin(principal, 'change routes');
+    if (!this.dropRoute(prefix)) throw new CtiError('not-found', `no route for prefix ${prefix}`);
+  }
+
+  listPeers(): PeerHealth[] {
+    return this.peers;
+  }
+
+  private admin(principal: Principal, what: string): void {
+    if (!principal.admin) throw new CtiError('permission-denied', `only admins may ${what}`, 'not-allowed');
+  }
+
+  private dropRoute(prefix: string): boolean {
+    const i = this.routes.findIndex((r) => r.prefix === prefix);
+    if (i >= 0) this.routes.splice(i, 1);
+    return i >= 0;
   }
 
   // ------------------------------------------------------------ the test's hands

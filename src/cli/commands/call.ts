@@ -1,4 +1,4 @@
-// `cti call NUMBER [--from EXT] [--camp-on] [--monitor DUR] [--no-wait]`:
+// `cti call NUMBER [--from EXT] [--camp-on] [--monitor DUR] [--place remote|local] [--no-wait]`:
 // a telephone connection request (FIG. 17): try now; with --camp-on, camp on
 // if the first attempt fails (retrieval).
 
@@ -6,12 +6,13 @@ import type { Command } from 'commander';
 import { examples } from '../help.js';
 import { parseDurationMs, parseExtension, parseNumber } from '../input.js';
 import type { CliContext } from '../session.js';
-import { submitRequest } from '../submit.js';
+import { placeOption, submitRequest } from '../submit.js';
 
 interface CallOptions {
   from?: string;
   campOn?: boolean;
   monitor?: number;
+  place?: string;
   wait: boolean;
 }
 
@@ -23,6 +24,7 @@ export function registerCall(program: Command, ctx: CliContext): void {
     .option('--from <ext>', 'your extension, which rings first (default: your first extension)', parseExtension)
     .option('--camp-on', 'if the line is busy or does not answer, camp on it')
     .option('--monitor <dur>', "with --camp-on: how long to keep trying, e.g. 30m (default: ctid's window)", parseDurationMs)
+    .addOption(placeOption())
     .option('--no-wait', 'print the request id once ctid has stored it, and exit')
     .addHelpText(
       'after',
@@ -33,7 +35,11 @@ export function registerCall(program: Command, ctx: CliContext): void {
     )
     .action((number: string, opts: CallOptions) =>
       ctx.run((session) =>
-        submitRequest(session, { kind: 'call', destination: number, source: opts.from, campOn: opts.campOn === true, windowMs: opts.monitor }, opts.wait),
+        submitRequest(
+          session,
+          { kind: 'call', destination: number, source: opts.from, campOn: opts.campOn === true, windowMs: opts.monitor, place: opts.place },
+          opts.wait,
+        ),
       ),
     );
 }

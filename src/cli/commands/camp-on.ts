@@ -6,7 +6,7 @@ import { Option, type Command } from 'commander';
 import { examples } from '../help.js';
 import { parseDurationMs, parseExtension, parseNumber } from '../input.js';
 import type { CliContext } from '../session.js';
-import { submitRequest } from '../submit.js';
+import { placeOption, submitRequest } from '../submit.js';
 
 interface CampOnOptions {
   from?: string;
@@ -14,6 +14,7 @@ interface CampOnOptions {
   strategy?: string;
   retryEvery?: number;
   recallFirst?: boolean;
+  place?: string;
   wait: boolean;
 }
 
@@ -32,8 +33,7 @@ export function registerCampOn(program: Command, ctx: CliContext): void {
     )
     .option('--retry-every <dur>', 'the retry cycle, and the fallback cycle of watch (default: 30s)', parseDurationMs)
     .option('--recall-first', 'ring your phone first, then the destination (default: the destination first)')
-    // Across offices (FIG. 13-16); accepted now so scripts can pass it, sent once ctid's API carries it.
-    .addOption(new Option('--place <where>', 'across offices: remote = the owning office places the call, local = this one (default: from the route)').choices(['remote', 'local']))
+    .addOption(placeOption())
     .option('--no-wait', 'print the request id once ctid has stored it, and exit')
     .addHelpText(
       'after',
@@ -54,6 +54,7 @@ export function registerCampOn(program: Command, ctx: CliContext): void {
             strategy: opts.strategy,
             retryEveryMs: opts.retryEvery,
             recallFirst: opts.recallFirst === true,
+            place: opts.place,
           },
           opts.wait,
         ),

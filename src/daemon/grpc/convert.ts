@@ -5,12 +5,15 @@
 
 import type { CoreStatus, LineUpdate as CoreLineUpdate, Principal, SubmitInput } from '../core/api.js';
 import { CtiError } from '../core/errors.js';
+import type { PeerHealth } from '../core/peering.js';
 import type { NetworkType, RequestKind, RequestRecord, Strategy } from '../core/request.js';
-import type { GetStatusResponse, LineUpdate, Request, SubmitRequest } from '../../gen/cti/v1/cti.js';
+import { routePrefix, type ListedRoute, type Place, type Route } from '../core/routes.js';
+import type { GetStatusResponse, LineUpdate, Peer, Request, Route as ProtoRoute, SubmitRequest } from '../../gen/cti/v1/cti.js';
 
 const KINDS: readonly RequestKind[] = ['call', 'camp-on'];
-const STRATEGIES: readonly Strategy[] = ['watch', 'retry'];
-const NETWORKS: readonly NetworkType[] = ['station', 'toll', 'public'];
+export const STRATEGIES: readonly Strategy[] = ['watch', 'retry'];
+export const NETWORKS: readonly NetworkType[] = ['station', 'toll', 'public'];
+const PLACES: readonly Place[] = ['remote', 'local'];
 
 /** Epoch ms as RFC 3339 (UTC); empty for an unset time, as proto3 strings are. */
 export function rfc3339(ms: number | undefined): string {
@@ -39,6 +42,8 @@ export function toProtoRequest(r: RequestRecord): Request {
     endedAt: rfc3339(r.endedAt),
     attempts: r.attempts,
     history: r.history.map((h) => ({ state: h.state, at: rfc3339(h.at), detail: h.detail ?? '' })),
+    office: r.office ?? '',
+    place: r.place ?? '',
   };
 }
 
@@ -72,7 +77,27 @@ export function fromSubmitRequest(req: SubmitRequest): SubmitInput {
     recallFirst: req.recallFirst,
     network: req.network ? oneOf('network', req.network, NETWORKS) : undefined,
     idempotencyKey: req.idempotencyKey || undefined,
+    place: req.place ? oneOf('place', req.place, PLACES) : undefined,
   };
+}
+
+export function toProtoRoute(r: ListedRoute): ProtoRoute {
+  return { prefix: r.prefix, office: r.office, network: r.network, place: r.place, origin: r.origin };
+}
+
+/** AddRoute's route: the prefix as digits, and the config's defaults (public, remote) for empty words. */
+export function fromProtoRoute(r: ProtoRoute | undefined): Route {
+  if (!r?.office) throw new CtiError('invalid-argument', 'a route needs a prefix and an office');
+  return {
+    prefix: routePrefix(r.prefix),
+    office: r.office,
+    network: r.network ? oneOf('network', r.network, NETWORKS) : 'public',
+    place: r.place ? oneOf('place', r.place, PLACES) : 'remote',
+  };
+}
+
+export function toProtoPeer(p: PeerHealth): Peer {
+  return { office: p.office, address: p.address, health: p.health, lastReached: rfc3339(p.lastReached), lastError: p.lastError ?? '' };
 }
 
 /** A window for MonitorLine: 0 means "until the client goes away" (the core bounds it). */
@@ -80,7 +105,8 @@ export function monitorWindowMs(windowMs: number): number {
   return optionalMs('window_ms', windowMs) ?? 0;
 }
 
-function oneOf<T extends string>(field: string, value: string, allowed: readonly T[]): T {
+/** A wire word as one of a closed set; anything else is the caller's bad input. */
+export function oneOf<T extends string>(field: string, value: string, allowed: readonly T[]): T {
   if ((allowed as readonly string[]).includes(value)) return value as T;
   throw new CtiError('invalid-argument', `${field} must be one of ${allowed.join(', ')}; got "${value}"`);
 }

@@ -10,11 +10,12 @@ import { ReflectionService } from '@grpc/reflection';
 import { protoPath as healthProtoPath } from 'grpc-health-check';
 import { fileURLToPath } from 'node:url';
 import { protobufFileName } from '../../gen/cti/v1/cti.js';
+import { protobufFileName as peerProtoFileName } from '../../gen/cti/v1/peer.js';
 
 /** proto/ of this package, from dist/src/daemon/grpc/. */
 const PROTO_ROOT = fileURLToPath(new URL('../../../../proto/', import.meta.url));
 
 export async function addReflection(server: Server): Promise<void> {
-  const definition = await load([protobufFileName, healthProtoPath], { includeDirs: [PROTO_ROOT] });
+  const definition = await load([protobufFileName, peerProtoFileName, healthProtoPath], { includeDirs: [PROTO_ROOT] });
   new ReflectionService(definition).addToServer(server);
 }

@@ -1,13 +1,19 @@
-// ctid's gRPC server: the client API (cti.v1.CtiService), health checking and
-// reflection on one port. Shutdown is bounded and idempotent (style.md
-// section 6): our own streams end first, then tryShutdown waits for calls in
-// flight, and forceShutdown cuts what is left after the grace period.
+// ctid's gRPC server: the client API (cti.v1.CtiService), the peer API
+// (cti.v1.PeerService) when the daemon federates, health checking and
+// reflection on one port, in plain text or TLS. Shutdown is bounded and
+// idempotent (style.md section 6): our own streams (of both services) end
+// first, then tryShutdown waits for calls in flight, and forceShutdown cuts
+// what is left after the grace period.
 
-import { Server, ServerCredentials } from '@grpc/grpc-js';
+import { Server } from '@grpc/grpc-js';
 import { formatHostPort, parseHostPort } from '../../common/listen.js';
 import type { CoreApi } from '../core/api.js';
+import type { PeerFacingApi } from '../core/peering.js';
 import { CtiServiceService } from '../../gen/cti/v1/cti.js';
+import { PeerServiceService } from '../../gen/cti/v1/peer.js';
 import { addHealth } from './health.js';
+import { peerService } from './peer-service.js';
+import { serverCredentials, type ServerTls } from './peer-tls.js';
 import { addReflection } from './reflection.js';
 import { ctiService } from './service.js';
 import type { Logger } from './status.js';
@@ -23,6 +29,10 @@ export interface GrpcServerOptions {
    */
   maxMessageBytes?: number;
   logger: Logger;
+  /** Serve cti.v1.PeerService: `secrets` maps each peer office to the secret that pair shares (config `peers.*.secret`). */
+  peer?: { api: PeerFacingApi; secrets: Readonly<Record<string, string>> };
+  /** PEM files (config `tls`); with `ca`, every client must present a certificate it signed (mutual TLS). Default: plain text. */
+  tls?: ServerTls;
 }
 
 export interface RunningGrpcServer {
@@ -41,13 +51,14 @@ export async function startGrpcServer(core: CoreApi, options: GrpcServerOptions)
   const log = options.logger;
   const { host } = parseHostPort(options.listen, { allowPortZero: true });
   const server = new Server({ 'grpc.max_receive_message_length': options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES });
-  const streams = new OpenStreams(core, log);
+  const streams = new OpenStreams(log);
   server.addService(CtiServiceService, ctiService(core, log, streams));
+  if (options.peer) server.addService(PeerServiceService, peerService(options.peer.api, options.peer.secrets, log, streams));
   const health = addHealth(server);
   await addReflection(server);
 
   const port = await new Promise<number>((resolve, reject) =>
-    server.bindAsync(options.listen, ServerCredentials.createInsecure(), (err, bound) =>
+    server.bindAsync(options.listen, serverCredentials(options.tls), (err, bound) =>
       err ? reject(new Error(`cannot listen on ${options.listen}: ${err.message}`)) : resolve(bound),
     ),
   );

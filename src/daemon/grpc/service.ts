@@ -4,33 +4,42 @@
 
 import type { handleUnaryCall } from '@grpc/grpc-js';
 import type { CoreApi, Principal } from '../core/api.js';
+import { routePrefix } from '../core/routes.js';
 import type { CtiServiceServer, LineUpdate, MonitorLineRequest, RequestUpdate, WatchRequestsRequest } from '../../gen/cti/v1/cti.js';
 import { authenticate } from './auth.js';
-import { fromSubmitRequest, monitorWindowMs, toProtoLine, toProtoRequest, toProtoStatus } from './convert.js';
+import { fromProtoRoute, fromSubmitRequest, monitorWindowMs, toProtoLine, toProtoPeer, toProtoRequest, toProtoRoute, toProtoStatus } from './convert.js';
 import { toStatusObject, type Logger } from './status.js';
-import type { OpenStreams } from './streams.js';
+import type { Identify, OpenStreams } from './streams.js';
+
+/** A unary handler of any of our services: the callback gets the answer, or the mapped status of whatever was thrown. */
+export function unary<Who, Req, Res>(
+  method: string,
+  log: Logger,
+  identify: Identify<Who>,
+  handle: (who: Who, request: Req) => Res | Promise<Res>,
+): handleUnaryCall<Req, Res> {
+  return (call, callback) => {
+    Promise.resolve()
+      .then(() => handle(identify(call), call.request))
+      .then(
+        (response) => callback(null, response),
+        (err: unknown) => callback(toStatusObject(err, log, method)),
+      );
+  };
+}
 
 export function ctiService(core: CoreApi, log: Logger, streams: OpenStreams): CtiServiceServer {
-  /** A unary handler: the callback gets the answer, or the mapped status of whatever was thrown. */
-  function unary<Req, Res>(method: string, handle: (principal: Principal, request: Req) => Res | Promise<Res>): handleUnaryCall<Req, Res> {
-    return (call, callback) => {
-      Promise.resolve()
-        .then(() => handle(authenticate(core, call.metadata), call.request))
-        .then(
-          (response) => callback(null, response),
-          (err: unknown) => callback(toStatusObject(err, log, method)),
-        );
-    };
-  }
+  const user: Identify<Principal> = (call) => authenticate(core, call.metadata);
+  const userCall = <Req, Res>(method: string, handle: (principal: Principal, request: Req) => Res | Promise<Res>) => unary(method, log, user, handle);
 
   return {
-    getStatus: unary('GetStatus', (principal) => toProtoStatus(core.status(principal), principal)),
-    submit: unary('Submit', async (principal, req) => toProtoRequest(await core.submit(principal, fromSubmitRequest(req)))),
-    getRequest: unary('GetRequest', (principal, req) => toProtoRequest(core.get(principal, req.id))),
-    listRequests: unary('ListRequests', (principal, req) => ({ requests: core.list(principal, { all: req.all }).map(toProtoRequest) })),
-    cancelRequest: unary('CancelRequest', async (principal, req) => toProtoRequest(await core.cancel(principal, req.id))),
+    getStatus: userCall('GetStatus', (principal) => toProtoStatus(core.status(principal), principal)),
+    submit: userCall('Submit', async (principal, req) => toProtoRequest(await core.submit(principal, fromSubmitRequest(req)))),
+    getRequest: userCall('GetRequest', (principal, req) => toProtoRequest(core.get(principal, req.id))),
+    listRequests: userCall('ListRequests', (principal, req) => ({ requests: core.list(principal, { all: req.all }).map(toProtoRequest) })),
+    cancelRequest: userCall('CancelRequest', async (principal, req) => toProtoRequest(await core.cancel(principal, req.id))),
 
-    watchRequests: streams.handler<WatchRequestsRequest, RequestUpdate>('WatchRequests', (principal, req, sink) =>
+    watchRequests: streams.handler<Principal, WatchRequestsRequest, RequestUpdate>('WatchRequests', user, (principal, req, sink) =>
       core.watch(
         principal,
         { id: req.id || undefined, all: req.all },
@@ -39,7 +48,7 @@ export function ctiService(core: CoreApi, log: Logger, streams: OpenStreams): Ct
       ),
     ),
 
-    monitorLine: streams.handler<MonitorLineRequest, LineUpdate>('MonitorLine', (principal, req, sink) =>
+    monitorLine: streams.handler<Principal, MonitorLineRequest, LineUpdate>('MonitorLine', user, (principal, req, sink) =>
       core.monitorLine(
         principal,
         req.number,
@@ -48,5 +57,13 @@ export function ctiService(core: CoreApi, log: Logger, streams: OpenStreams): Ct
         (err) => sink.end(err),
       ),
     ),
+
+    listRoutes: userCall('ListRoutes', (principal) => ({ routes: core.listRoutes(principal).map(toProtoRoute) })),
+    addRoute: userCall('AddRoute', async (principal, req) => toProtoRoute(await core.addRoute(principal, fromProtoRoute(req.route)))),
+    removeRoute: userCall('RemoveRoute', async (principal, req) => {
+      await core.removeRoute(principal, routePrefix(req.prefix));
+      return {};
+    }),
+    listPeers: userCall('ListPeers', (principal) => ({ peers: core.listPeers(principal).map(toProtoPeer) })),
   };
 }

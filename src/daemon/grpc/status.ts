@@ -10,7 +10,7 @@ import { isCtiError, type CtiErrorCode } from '../core/errors.js';
 export type Logger = (event: string, fields?: Record<string, unknown>) => void;
 
 /** Trailing metadata key carrying the interfaces.md failure reason. */
-const REASON_METADATA_KEY = 'cti-reason';
+export const REASON_METADATA_KEY = 'cti-reason';
 
 const GRPC_STATUS: Record<CtiErrorCode, status> = {
   'invalid-argument': status.INVALID_ARGUMENT,

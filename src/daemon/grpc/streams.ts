@@ -1,12 +1,13 @@
-// Server-streaming calls (WatchRequests, MonitorLine): subscribe to the core,
+// Server-streaming calls (WatchRequests, MonitorLine, and the peer API's
+// WatchCampOn, MonitorStatus): identify the caller, subscribe to the core,
 // write each update, end when the core says so, unsubscribe when the client
-// goes away. Every open stream is registered so shutdown can end them first:
-// grpc-js's tryShutdown waits for open streams (grpc-node #1458).
+// goes away. Every open stream of every service is registered here so
+// shutdown can end them first: grpc-js's tryShutdown waits for open streams
+// (grpc-node #1458).
 
-import type { ServerWritableStream } from '@grpc/grpc-js';
-import type { CoreApi, Principal, Unsubscribe } from '../core/api.js';
+import type { ServerUnaryCall, ServerWritableStream } from '@grpc/grpc-js';
+import type { Unsubscribe } from '../core/api.js';
 import { CtiError } from '../core/errors.js';
-import { authenticate } from './auth.js';
 import { toStatusObject, type Logger } from './status.js';
 
 /**
@@ -25,19 +26,22 @@ export interface StreamSink<M> {
   end(err?: unknown): void;
 }
 
-export type Subscribe<Req, M> = (principal: Principal, request: Req, sink: StreamSink<M>) => Unsubscribe;
+/** What every incoming call, unary or streaming, tells about its caller. */
+export type CallerInfo = Pick<ServerUnaryCall<unknown, unknown>, 'metadata' | 'getPeer'>;
+
+/** Who is calling (a user, a peer office); throws CtiError 'unauthenticated' to refuse the call. */
+export type Identify<Who> = (call: CallerInfo) => Who;
+
+export type Subscribe<Who, Req, M> = (who: Who, request: Req, sink: StreamSink<M>) => Unsubscribe;
 
 export class OpenStreams {
   private readonly ends = new Set<(err: unknown) => void>();
   private closing = false;
 
-  constructor(
-    private readonly core: CoreApi,
-    private readonly log: Logger,
-  ) {}
+  constructor(private readonly log: Logger) {}
 
-  /** A grpc-js handler that authenticates, subscribes, and keeps the subscription tied to the call. */
-  handler<Req, M>(method: string, subscribe: Subscribe<Req, M>): (call: ServerWritableStream<Req, M>) => void {
+  /** A grpc-js handler that identifies the caller, subscribes, and keeps the subscription tied to the call. */
+  handler<Who, Req, M>(method: string, identify: Identify<Who>, subscribe: Subscribe<Who, Req, M>): (call: ServerWritableStream<Req, M>) => void {
     return (call) => {
       let unsubscribe: Unsubscribe | undefined;
       let done = false;
@@ -68,7 +72,7 @@ export class OpenStreams {
       try {
         // The core may deliver the initial updates, and even the end, before
         // subscribe returns; if the stream is done by then, unsubscribe at once.
-        const off = subscribe(authenticate(this.core, call.metadata), call.request, sink);
+        const off = subscribe(identify(call), call.request, sink);
         if (done) off();
         else unsubscribe = off;
       } catch (err) {

@@ -1,0 +1,102 @@
+// Between the peer API's messages (peer.proto) and the core's federation
+// types (core/peering.ts), for both ends: the peer server (peer-service.ts)
+// and the peer client (daemon/peers). Every word from the wire is checked
+// against its closed set here; the sets are Records over the core's unions,
+// so a word added to the core without being added here fails to compile.
+
+import { CtiError } from '../core/errors.js';
+import type { PeerCampOn, PeerRequestState, PeerStatus, PeerStatusNotification } from '../core/peering.js';
+import type { LineState } from '../core/ports.js';
+import type { FailureReason, RequestState } from '../core/request.js';
+import type {
+  CampOnRequest,
+  MonitorStatusRequest,
+  PeerRequestState as ProtoPeerRequestState,
+  PeerStatusNotification as ProtoPeerStatusNotification,
+} from '../../gen/cti/v1/peer.js';
+import { monitorWindowMs, NETWORKS, oneOf, rfc3339, STRATEGIES } from './convert.js';
+
+const REQUEST_STATES = words<RequestState>({ accepted: 1, watching: 1, 'waiting-consent': 1, calling: 1, succeeded: 1, failed: 1, cancelled: 1 });
+const REASONS = words<FailureReason>({
+  timeout: 1, cancelled: 1, busy: 1, 'no-answer': 1, 'requester-no-answer': 1, rejected: 1, 'not-in-call': 1, 'call-ended': 1,
+  'no-free-port': 1, 'invalid-number': 1, unroutable: 1, barred: 1, limit: 1, 'not-allowed': 1, 'peer-unavailable': 1, loop: 1,
+  'switch-unavailable': 1, internal: 1,
+});
+const STATUSES = words<PeerStatus>({ idle: 1, ringing: 1, answered: 1, busy: 1, held: 1, 'out-of-service': 1, failure: 1 });
+const LINE_STATES = words<LineState>({ idle: 1, ringing: 1, busy: 1, held: 1, 'out-of-service': 1 });
+
+function words<T extends string>(set: Record<T, 1>): readonly T[] {
+  return Object.keys(set) as T[];
+}
+
+/** National digits, as the origin normalized them. */
+function digits(field: string, value: string): string {
+  if (/^\d{1,20}$/.test(value)) return value;
+  throw new CtiError('invalid-argument', `${field} must be national digits; got "${value}"`);
+}
+
+function given(field: string, value: string): string {
+  if (value.length > 0 && value.length <= 128) return value;
+  throw new CtiError('invalid-argument', `${field} must be 1 to 128 characters`);
+}
+
+function positiveMs(field: string, ms: number): number {
+  if (Number.isSafeInteger(ms) && ms > 0) return ms;
+  throw new CtiError('invalid-argument', `${field} must be a positive number of milliseconds; got ${ms}`);
+}
+
+function via(offices: string[]): string[] {
+  return offices.map((office, i) => given(`via[${i}]`, office));
+}
+
+export function toProtoCampOn(r: PeerCampOn): CampOnRequest {
+  return { ...r, deadlineMs: r.deadline, via: [...r.via] };
+}
+
+export function fromProtoCampOn(r: CampOnRequest): PeerCampOn {
+  return {
+    id: given('id', r.id),
+    destination: digits('destination', r.destination),
+    source: digits('source', r.source),
+    network: oneOf('network', r.network, NETWORKS),
+    deadline: positiveMs('deadline_ms', r.deadlineMs),
+    strategy: oneOf('strategy', r.strategy, STRATEGIES),
+    retryEveryMs: positiveMs('retry_every_ms', r.retryEveryMs),
+    requester: given('requester', r.requester),
+    via: via(r.via),
+  };
+}
+
+/** The id of a WatchCampOn / CancelCampOn request. */
+export function requestId(id: string): string {
+  return given('id', id);
+}
+
+export function toProtoPeerState(s: PeerRequestState, at = Date.now()): ProtoPeerRequestState {
+  return { id: s.id, state: s.state, reason: s.reason ?? '', message: s.message ?? '', ringing: s.ringing ?? '', attempts: s.attempts, at: rfc3339(at), detail: s.detail ?? '' };
+}
+
+export function fromProtoPeerState(s: ProtoPeerRequestState): PeerRequestState {
+  return {
+    id: given('id', s.id),
+    state: oneOf('state', s.state, REQUEST_STATES),
+    reason: s.reason ? oneOf('reason', s.reason, REASONS) : undefined,
+    message: s.message || undefined,
+    ringing: s.ringing || undefined,
+    attempts: s.attempts,
+    detail: s.detail || undefined,
+  };
+}
+
+/** A MonitorStatus request as the core's arguments; window 0 = the owning office's maximum. */
+export function fromProtoMonitor(r: MonitorStatusRequest): { number: string; windowMs: number; via: string[] } {
+  return { number: digits('number', r.number), windowMs: monitorWindowMs(r.windowMs), via: via(r.via) };
+}
+
+export function toProtoStatus(number: string, n: PeerStatusNotification, at = Date.now()): ProtoPeerStatusNotification {
+  return { number, status: n.status, lineState: n.lineState, at: rfc3339(at) };
+}
+
+export function fromProtoStatus(n: ProtoPeerStatusNotification): PeerStatusNotification {
+  return { status: oneOf('status', n.status, STATUSES), lineState: oneOf('line_state', n.lineState, LINE_STATES) };
+}

@@ -1,0 +1,62 @@
+// cti.v1.PeerService (peer.proto) on top of the core's PeerFacingApi: the
+// camp-on request / reply / cancel and status monitor of other offices'
+// ctids (FIG. 19-26). Each call is authenticated as a peer office
+// (auth.ts) and the core is told which office asks; what that office may do
+// with a request is the core's decision.
+
+import type { PeerFacingApi } from '../core/peering.js';
+import type {
+  MonitorStatusRequest,
+  PeerRequestState,
+  PeerServiceServer,
+  PeerStatusNotification,
+  WatchCampOnRequest,
+} from '../../gen/cti/v1/peer.js';
+import { authenticatePeer } from './auth.js';
+import { fromProtoCampOn, fromProtoMonitor, requestId, toProtoPeerState, toProtoStatus } from './peer-convert.js';
+import { unary } from './service.js';
+import type { Logger } from './status.js';
+import type { Identify, OpenStreams } from './streams.js';
+
+/** Status names of the peer methods, as logs show them beside CtiService's. */
+const METHOD = {
+  campOn: 'PeerService/CampOn',
+  watchCampOn: 'PeerService/WatchCampOn',
+  cancelCampOn: 'PeerService/CancelCampOn',
+  monitorStatus: 'PeerService/MonitorStatus',
+} as const;
+
+/**
+ * @param secrets each peer office's id -> the secret that pair of offices
+ *   shares (config `peers.*.secret`); an office not in it is refused.
+ */
+export function peerService(api: PeerFacingApi, secrets: Readonly<Record<string, string>>, log: Logger, streams: OpenStreams): PeerServiceServer {
+  const office: Identify<string> = (call) => authenticatePeer(secrets, call, log);
+
+  return {
+    campOn: unary(METHOD.campOn, log, office, async (origin, req) => toProtoPeerState(await api.peerCampOn(origin, fromProtoCampOn(req)))),
+
+    watchCampOn: streams.handler<string, WatchCampOnRequest, PeerRequestState>(METHOD.watchCampOn, office, (origin, req, sink) =>
+      api.peerWatch(
+        origin,
+        requestId(req.id),
+        (state) => sink.write(toProtoPeerState(state)),
+        () => sink.end(),
+      ),
+    ),
+
+    cancelCampOn: unary(METHOD.cancelCampOn, log, office, async (origin, req) => toProtoPeerState(await api.peerCancel(origin, requestId(req.id)))),
+
+    monitorStatus: streams.handler<string, MonitorStatusRequest, PeerStatusNotification>(METHOD.monitorStatus, office, (origin, req, sink) => {
+      const { number, windowMs, via } = fromProtoMonitor(req);
+      return api.peerMonitor(
+        origin,
+        number,
+        windowMs,
+        via,
+        (notification) => sink.write(toProtoStatus(number, notification)),
+        (err) => sink.end(err),
+      );
+    }),
+  };
+}
