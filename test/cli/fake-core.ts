@@ -38,7 +38,7 @@ export class FakeCore implements CoreApi {
 
   status() {
     const pending = [...this.requests.values()].filter((r) => !isFinal(r)).length;
-    return { office: 'a', version: '9.9.9', switchLink: 'up' as const, switchUrl: 'embedded', pendingRequests: pending };
+    return { office: 'a', version: '9.9.9', switchLink: 'up' as const, switchUrl: 'embedded', pendingRequests: pending, peers: this.listPeers() };
   }
 
   async submit(principal: Principal, input: SubmitInput): Promise<RequestRecord> {

@@ -23,6 +23,7 @@ export function registerStatus(program: Command, ctx: CliContext): void {
           ['user', `${s.user}${s.admin ? ' (admin)' : ''}`],
           ['extensions', s.extensions.join(' ') || (s.admin ? 'all of the office' : 'none')],
           ['pending', `${s.pendingRequests} request${s.pendingRequests === 1 ? '' : 's'}`],
+          ['peers', s.peers.map((p) => `${p.office} ${p.health}`).join(', ') || 'none'],
           ['version', s.version],
         ];
         rows.forEach(([key, value]) => out.line(`${key.padEnd(12)}${value}`));

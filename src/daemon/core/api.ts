@@ -37,6 +37,7 @@ export interface CoreStatus {
   switchLink: LinkState;
   switchUrl: string;
   pendingRequests: number;
+  peers: PeerHealth[];
 }
 
 export interface LineUpdate {

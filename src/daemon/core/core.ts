@@ -102,6 +102,7 @@ export class Core implements CoreApi {
       switchLink: this.options.switch.linkState,
       switchUrl: this.options.switchUrl,
       pendingRequests: this.registry.pendingCount,
+      peers: this.options.peers.list(),
     };
   }
 

@@ -61,6 +61,7 @@ export function toProtoStatus(s: CoreStatus, principal: Principal): GetStatusRes
     admin: principal.admin,
     extensions: principal.extensions,
     pendingRequests: s.pendingRequests,
+    peers: s.peers.map(toProtoPeer),
   };
 }
 

@@ -48,6 +48,8 @@ export interface GetStatusResponse {
   extensions: string[];
   /** Requests not yet in a final state. */
   pendingRequests: number;
+  /** The peer offices and their health. */
+  peers: Peer[];
 }
 
 export interface SubmitRequest {
@@ -277,6 +279,7 @@ function createBaseGetStatusResponse(): GetStatusResponse {
     admin: false,
     extensions: [],
     pendingRequests: 0,
+    peers: [],
   };
 }
 
@@ -305,6 +308,9 @@ export const GetStatusResponse: MessageFns<GetStatusResponse> = {
     }
     if (message.pendingRequests !== 0) {
       writer.uint32(64).uint32(message.pendingRequests);
+    }
+    for (const v of message.peers) {
+      Peer.encode(v!, writer.uint32(74).fork()).join();
     }
     return writer;
   },
@@ -386,6 +392,14 @@ export const GetStatusResponse: MessageFns<GetStatusResponse> = {
             message.pendingRequests = reader.uint32();
             continue;
           }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.peers.push(Peer.decode(reader, reader.uint32()));
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -422,6 +436,9 @@ export const GetStatusResponse: MessageFns<GetStatusResponse> = {
         : isSet(object.pending_requests)
         ? globalThis.Number(object.pending_requests)
         : 0,
+      peers: globalThis.Array.isArray(object?.peers)
+        ? object.peers.map((e: any) => Peer.fromJSON(e))
+        : [],
     };
   },
 
@@ -451,6 +468,9 @@ export const GetStatusResponse: MessageFns<GetStatusResponse> = {
     if (message.pendingRequests !== 0) {
       obj.pendingRequests = Math.round(message.pendingRequests);
     }
+    if (message.peers?.length) {
+      obj.peers = message.peers.map((e) => Peer.toJSON(e));
+    }
     return obj;
   },
 
@@ -467,6 +487,7 @@ export const GetStatusResponse: MessageFns<GetStatusResponse> = {
     message.admin = object.admin ?? false;
     message.extensions = object.extensions?.map((e) => e) || [];
     message.pendingRequests = object.pendingRequests ?? 0;
+    message.peers = object.peers?.map((e) => Peer.fromPartial(e)) || [];
     return message;
   },
 };
