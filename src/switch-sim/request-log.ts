@@ -3,8 +3,8 @@
 //
 // Each office keeps a ring buffer of its last maxEntriesPerOffice requests, so
 // recording stays O(1) once the log is full (no shifting of a 50,000-entry
-// array per request). Times are kept as epoch milliseconds and formatted as
-// ISO 8601 only when the log is listed.
+// array per request). Times are kept as epoch milliseconds; an entry (its time
+// in ISO 8601) is made the first time list() returns it and reused after.
 
 import type { CstaMessage } from '../csta/messages.js';
 import type { LogEntry } from './control.js';
@@ -19,11 +19,15 @@ export interface RequestLogOptions {
 }
 
 interface LoggedRequest {
+  /** Epoch milliseconds. */
   at: number;
+  office: string;
   session: string;
   invokeId: number;
   type: string;
   message: Record<string, unknown>;
+  /** Made by the first list() that returns it, and returned by the next ones too. */
+  entry?: LogEntry;
 }
 
 /** The last `capacity` records of one office, oldest first from `start` once full. */
@@ -51,7 +55,7 @@ class Ring {
 }
 
 export class RequestLog {
-  private readonly entries = new Map<string, Ring>();
+  private readonly rings = new Map<string, Ring>();
   private readonly capacity: number;
   private readonly now: () => number;
 
@@ -63,26 +67,34 @@ export class RequestLog {
   }
 
   record(office: string, session: string, invokeId: number, message: CstaMessage): void {
-    let ring = this.entries.get(office);
-    if (!ring) this.entries.set(office, (ring = new Ring(this.capacity)));
+    let ring = this.rings.get(office);
+    if (!ring) this.rings.set(office, (ring = new Ring(this.capacity)));
     const body: Record<string, unknown> = { ...message };
     if ('password' in body) body.password = '***';
-    ring.push({ at: this.now(), session, invokeId, type: message.type, message: body });
+    ring.push({ at: this.now(), office, session, invokeId, type: message.type, message: body });
   }
 
   /** One office's requests in the order it received them, or every office's ordered by time (ties in office order). */
   list(office?: string): LogEntry[] {
-    if (office !== undefined) {
-      const ring = this.entries.get(office);
-      return ring ? ring.toArray().map((r) => toEntry(office, r)) : [];
-    }
-    const all: [string, LoggedRequest][] = [];
-    for (const [name, ring] of this.entries) for (const r of ring.toArray()) all.push([name, r]);
-    all.sort((a, b) => a[1].at - b[1].at); // stable: equal times keep office, then arrival, order
-    return all.map(([name, r]) => toEntry(name, r));
+    if (office !== undefined) return (this.rings.get(office)?.toArray() ?? []).map(entryOf);
+    const all: LoggedRequest[] = [];
+    for (const ring of this.rings.values()) for (const r of ring.toArray()) all.push(r);
+    all.sort((a, b) => a.at - b.at); // stable: equal times keep office, then arrival, order (as the ISO strings sorted before)
+    return all.map(entryOf);
   }
 }
 
-function toEntry(office: string, r: LoggedRequest): LogEntry {
-  return { at: new Date(r.at).toISOString(), office, session: r.session, invokeId: r.invokeId, type: r.type, message: r.message };
+function entryOf(r: LoggedRequest): LogEntry {
+  return (r.entry ??= { at: isoTime(r.at), office: r.office, session: r.session, invokeId: r.invokeId, type: r.type, message: r.message });
+}
+
+// Requests logged in the same millisecond are common: format each millisecond once.
+let lastMs = NaN;
+let lastIso = '';
+function isoTime(ms: number): string {
+  if (ms !== lastMs) {
+    lastIso = new Date(ms).toISOString();
+    lastMs = ms;
+  }
+  return lastIso;
 }
