@@ -75,7 +75,10 @@ export class ForwardedRunner extends Runner {
     this.backoff.reset();
     if (this.done) return;
     if (FINAL_STATES.has(s.state)) {
-      void this.finish(s.state as 'succeeded' | 'failed' | 'cancelled', s.reason, s.message ?? `office ${this.record.office}: ${s.state}`);
+      // In the requester's own words on success; the owner's explanation otherwise.
+      const r = this.record;
+      const message = s.state === 'succeeded' ? `connected ${r.source} with ${r.destination} (placed by office ${r.office})` : (s.message ?? `office ${r.office}: ${s.state}`);
+      void this.finish(s.state as 'succeeded' | 'failed' | 'cancelled', s.reason, message);
       return;
     }
     const state: RequestState = s.state === 'accepted' ? 'watching' : s.state;

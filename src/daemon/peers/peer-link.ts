@@ -53,6 +53,8 @@ export class PeerLink {
   private health: PeerHealthState = 'unknown';
   private lastReached?: number;
   private lastError?: string;
+  /** The peer refused our credentials on the last authenticated call. */
+  private refused = false;
   private checking?: Promise<void>;
   private closed = false;
 
@@ -163,17 +165,29 @@ export class PeerLink {
     }
   }
 
-  /** The peer answered; an unreachable peer is asked for its health again at once, to say what it is now. */
+  /**
+   * The peer answered; an unreachable peer is asked for its health again at
+   * once, to say what it is now. A health check needs no secret, so only an
+   * authenticated call (recheck) clears a refusal of our credentials.
+   */
   private reached(recheck = true): void {
     this.lastReached = this.options.now();
-    this.lastError = undefined;
+    if (recheck) this.refused = false;
+    if (!this.refused) this.lastError = undefined;
     if (recheck && this.health === 'unreachable') void this.checkHealth();
   }
 
   private failed(err: unknown): CtiError {
     const error = peerError(this, err);
     this.lastError = error.message;
-    if (isUnreachable(error)) this.setHealth('unreachable');
+    if (isUnreachable(error)) {
+      this.setHealth('unreachable');
+      return error;
+    }
+    // It answered, if only to refuse: it is reachable.
+    this.refused = error.code === 'permission-denied';
+    this.lastReached = this.options.now();
+    if (this.health === 'unreachable') void this.checkHealth();
     return error;
   }
 
