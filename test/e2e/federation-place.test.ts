@@ -14,45 +14,20 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { startCti } from '../helpers/ctid.js';
 import { eventually } from '../helpers/eventually.js';
-import { Federation } from '../helpers/federation.js';
-import { killAll, type RunningBin } from '../helpers/processes.js';
+import { parseLines, resultOf, transcript } from '../helpers/cti-json.js';
+import { campOnAtA, Federation } from '../helpers/federation.js';
+import { killAll } from '../helpers/processes.js';
 
 test.after.each(async () => {
   await killAll();
 });
 
-interface Line {
-  type: string;
-  id: string;
-  state: string;
-  detail?: string;
-  reason?: string;
-  message?: string;
-  device?: string;
-}
-
-const parse = (cti: RunningBin): Line[] => cti.lines.map((line) => JSON.parse(line) as Line);
-const transcript = (cti: RunningBin) => `stdout:\n${cti.lines.join('\n')}\nstderr:\n${cti.stderr}`;
-
-/** alice camps on 044-222-3333 at office a (--json); resolves once a reports the request watching. */
-async function campOn(f: Federation, ...flags: string[]): Promise<RunningBin> {
-  const cti = startCti(['camp-on', '044-222-3333', '--from', '2001', '--json', ...flags], f.as('a', 'alice'));
-  await cti.waitForLine(/"type":"progress".*"state":"watching"/, 30_000);
-  return cti;
-}
-
-async function result(cti: RunningBin, code: number): Promise<Line> {
-  assert.equal(await cti.exited, { code, signal: null }, transcript(cti));
-  const last = parse(cti).at(-1)!;
-  assert.is(last.type, 'result', transcript(cti));
-  return last;
-}
 
 test('FIG. 13-14 (place remote): b rings 2000 once it frees, then calls a/2001 back; both answer: exit 0, one MakeCall, at b', async () => {
   const f = await Federation.start();
   const { phones } = f;
   await f.busy('b', '2000');
-  const cti = await campOn(f);
+  const cti = await campOnAtA(f);
 
   await phones.hangup('b', '2000');
   await phones.untilLine('b', '2000', 'ringing'); // the destination first (S505-S508), prompted by b's MakeCall
@@ -60,7 +35,7 @@ test('FIG. 13-14 (place remote): b rings 2000 once it frees, then calls a/2001 b
   await phones.answer('b', '2000');
   await phones.answerWhenRinging('a', '2001');
 
-  const done = await result(cti, 0);
+  const done = await resultOf(cti, 0);
   assert.is(done.state, 'succeeded');
   assert.equal(await f.groups(), ['a/2001 b/2000'], 'a/2001 and b/2000 hear each other');
   assert.equal(await f.makeCalls('b'), [{ callingDevice: '2000', calledDirectoryNumber: '0441234567' }], 'b placed the call: 2000, then 044-123-4567');
@@ -70,9 +45,9 @@ test('FIG. 13-14 (place remote): b rings 2000 once it frees, then calls a/2001 b
 test('FIG. 13-14 (place remote), the window ends with the line still busy: exit 1, reason timeout, no MakeCall', async () => {
   const f = await Federation.start({ start: ['a', 'b'] });
   await f.busy('b', '2000');
-  const cti = await campOn(f, '--monitor', '3s');
+  const cti = await campOnAtA(f, '--monitor', '3s');
 
-  const done = await result(cti, 1);
+  const done = await resultOf(cti, 1);
   assert.equal([done.state, done.reason], ['failed', 'timeout'], transcript(cti));
   assert.equal(await f.groups(), ['b/2000 b/2005'], 'b/2000 is still in its call');
   assert.equal(await f.makeCalls('b'), []);
@@ -85,7 +60,7 @@ test('ringing and answered notifications: a shows the progress b reports, and b\
   await f.busy('b', '2000');
   const monitor = startCti(['monitor', '044-222-3333', '--for', '60s', '--json'], f.as('a', 'alice'));
   await monitor.waitForLine(/"type":"line".*"state":"busy"/, 30_000);
-  const cti = await campOn(f);
+  const cti = await campOnAtA(f);
   // b reports that it watches a busy line before anything rings.
   await cti.waitForLine(/"type":"progress".*"detail":"line busy"/, 30_000);
 
@@ -96,8 +71,8 @@ test('ringing and answered notifications: a shows the progress b reports, and b\
   await cti.waitForLine(/"type":"progress".*"detail":"ringing 0441234567"/, 30_000);
   await phones.answerWhenRinging('a', '2001');
 
-  assert.is((await result(cti, 0)).state, 'succeeded');
-  const progress = parse(cti).filter((l) => l.type === 'progress');
+  assert.is((await resultOf(cti, 0)).state, 'succeeded');
+  const progress = parseLines(cti).filter((l) => l.type === 'progress');
   const details = progress.map((l) => l.detail);
   const ringing = progress.filter((l) => /^ringing /.test(l.detail ?? ''));
   assert.equal(
@@ -117,7 +92,7 @@ test('ringing and answered notifications: a shows the progress b reports, and b\
   monitor.kill('SIGINT'); // detaches: exit 130
   assert.equal(await monitor.exited, { code: 130, signal: null }, transcript(monitor));
   assert.equal(
-    parse(monitor).map((l) => [l.device, l.state]),
+    parseLines(monitor).map((l) => [l.device, l.state]),
     [
       ['0442223333', 'busy'],
       ['0442223333', 'idle'],

@@ -14,6 +14,7 @@ import * as assert from 'uvu/assert';
 import type { LogEntry } from '../../src/switch-sim/control.js';
 import { runCti, startCti, untilRequest } from '../helpers/ctid.js';
 import { eventually } from '../helpers/eventually.js';
+import { resultOf, transcript, type CtiLine } from '../helpers/cti-json.js';
 import { Federation } from '../helpers/federation.js';
 import { killAll, type RunningBin } from '../helpers/processes.js';
 
@@ -21,36 +22,18 @@ test.after.each(async () => {
   await killAll();
 });
 
-interface Line {
-  type: string;
-  id: string;
-  state: string;
-  detail?: string;
-  reason?: string;
-  message?: string;
-}
-
 interface Peer {
   office: string;
   health: string;
   lastError: string;
 }
 
-const parse = (cti: RunningBin): Line[] => cti.lines.map((line) => JSON.parse(line) as Line);
-const transcript = (cti: RunningBin) => `stdout:\n${cti.lines.join('\n')}\nstderr:\n${cti.stderr}`;
 
 /** alice camps on 044-222-3333 at office a (--json); resolves once b reports watching its busy line. */
 async function campOn(f: Federation): Promise<{ cti: RunningBin; id: string }> {
   const cti = startCti(['camp-on', '044-222-3333', '--from', '2001', '--json'], f.as('a', 'alice'));
   const busy = await cti.waitForLine(/"type":"progress".*"state":"watching".*"detail":"line busy"/, 30_000);
-  return { cti, id: (JSON.parse(busy.input) as Line).id };
-}
-
-async function result(cti: RunningBin, code: number): Promise<Line> {
-  assert.equal(await cti.exited, { code, signal: null }, transcript(cti));
-  const last = parse(cti).at(-1)!;
-  assert.is(last.type, 'result', transcript(cti));
-  return last;
+  return { cti, id: (JSON.parse(busy.input) as CtiLine).id };
 }
 
 /** The line freed, b/2000 rings first and answers, then a/2001 is called back and answers. */
@@ -86,8 +69,8 @@ test('cancel at the origin (cti cancel ID at a): alice sees cancelled, b lets go
   const stopsBefore = (await phones.log('b')).filter((e) => e.type === 'MonitorStop').length;
   const cancel = await runCti(['cancel', id, '--json'], f.as('a', 'alice'));
   assert.is(cancel.code, 0, `${cancel.stdout} ${cancel.stderr}`);
-  assert.equal((JSON.parse(cancel.stdout.trim().split('\n').at(-1)!) as Line).state, 'cancelled');
-  const done = await result(cti, 1);
+  assert.equal((JSON.parse(cancel.stdout.trim().split('\n').at(-1)!) as CtiLine).state, 'cancelled');
+  const done = await resultOf(cti, 1);
   assert.equal([done.state, done.reason], ['cancelled', 'cancelled']);
 
   // b heard of it: its request ended, so it stops watching b/2000 (MonitorStop for its only monitor).
@@ -128,7 +111,7 @@ test('the owner (b) killed -9 and restarted mid-request: b resumes, a re-attache
   await eventually('b to watch b/2000 again', async () => monitorStarts(await phones.log('b'), '2000').length, (n) => n > watchedBefore, 30_000);
   await freeAndAnswer(f);
 
-  const done = await result(cti, 0);
+  const done = await resultOf(cti, 0);
   assert.is(done.state, 'succeeded', transcript(cti));
   assert.equal(await f.groups(), ['a/2001 b/2000'], 'a/2001 and b/2000 hear each other');
   assert.equal(await f.makeCalls('b'), [{ callingDevice: '2000', calledDirectoryNumber: '0441234567' }], 'exactly one MakeCall, at b');
@@ -155,7 +138,7 @@ test('the origin (a) killed -9 and restarted mid-request: cti wait ID at the res
   await waiting.waitForLine(/"type":"progress".*"state":"watching"/, 30_000);
   await freeAndAnswer(f);
 
-  const done = await result(waiting, 0);
+  const done = await resultOf(waiting, 0);
   assert.equal([done.id, done.state], [id, 'succeeded'], transcript(waiting));
   assert.equal(await f.groups(), ['a/2001 b/2000'], 'a/2001 and b/2000 hear each other');
   assert.equal(await f.makeCalls('b'), [{ callingDevice: '2000', calledDirectoryNumber: '0441234567' }], 'exactly one MakeCall, at b');

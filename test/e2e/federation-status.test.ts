@@ -12,45 +12,20 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { startCti } from '../helpers/ctid.js';
-import { Federation } from '../helpers/federation.js';
-import { killAll, type RunningBin } from '../helpers/processes.js';
+import { parseLines, resultOf, transcript } from '../helpers/cti-json.js';
+import { campOnAtA, Federation } from '../helpers/federation.js';
+import { killAll } from '../helpers/processes.js';
 
 test.after.each(async () => {
   await killAll();
 });
 
-interface Line {
-  type: string;
-  id: string;
-  state: string;
-  detail?: string;
-  reason?: string;
-  message?: string;
-  device?: string;
-}
-
-const parse = (cti: RunningBin): Line[] => cti.lines.map((line) => JSON.parse(line) as Line);
-const transcript = (cti: RunningBin) => `stdout:\n${cti.lines.join('\n')}\nstderr:\n${cti.stderr}`;
-
-/** alice camps on 044-222-3333 at office a (--json); resolves once a reports the request watching. */
-async function campOn(f: Federation, ...flags: string[]): Promise<RunningBin> {
-  const cti = startCti(['camp-on', '044-222-3333', '--from', '2001', '--json', ...flags], f.as('a', 'alice'));
-  await cti.waitForLine(/"type":"progress".*"state":"watching"/, 30_000);
-  return cti;
-}
-
-async function result(cti: RunningBin, code: number): Promise<Line> {
-  assert.equal(await cti.exited, { code, signal: null }, transcript(cti));
-  const last = parse(cti).at(-1)!;
-  assert.is(last.type, 'result', transcript(cti));
-  return last;
-}
 
 test('FIG. 15-16 (--place local): a rings 2001 first, then calls 044-222-3333; both answer: exit 0, b placed no MakeCall', async () => {
   const f = await Federation.start();
   const { phones } = f;
   await f.busy('b', '2000');
-  const cti = await campOn(f, '--place', 'local');
+  const cti = await campOnAtA(f, '--place', 'local');
   // a learns the line's state from b's status monitor (FIG. 24-26).
   await cti.waitForLine(/"type":"progress".*"detail":"line busy"/, 30_000);
 
@@ -60,7 +35,7 @@ test('FIG. 15-16 (--place local): a rings 2001 first, then calls 044-222-3333; b
   await phones.answer('a', '2001');
   await phones.answerWhenRinging('b', '2000');
 
-  const done = await result(cti, 0);
+  const done = await resultOf(cti, 0);
   assert.is(done.state, 'succeeded');
   assert.equal(await f.groups(), ['a/2001 b/2000'], 'a/2001 and b/2000 hear each other');
   assert.equal(await f.makeCalls('a'), [{ callingDevice: '2001', calledDirectoryNumber: '0442223333' }], 'a placed the call: 2001, then 044-222-3333');
@@ -70,9 +45,9 @@ test('FIG. 15-16 (--place local): a rings 2001 first, then calls 044-222-3333; b
 test('FIG. 15-16 (--place local), the window ends with the line still busy: exit 1, reason timeout, no MakeCall', async () => {
   const f = await Federation.start({ start: ['a', 'b'] });
   await f.busy('b', '2000');
-  const cti = await campOn(f, '--place', 'local', '--monitor', '3s');
+  const cti = await campOnAtA(f, '--place', 'local', '--monitor', '3s');
 
-  const done = await result(cti, 1);
+  const done = await resultOf(cti, 1);
   assert.equal([done.state, done.reason], ['failed', 'timeout'], transcript(cti));
   assert.equal(await f.groups(), ['b/2000 b/2005'], 'b/2000 is still in its call');
   assert.equal(await f.makeCalls('a'), []);
@@ -89,7 +64,7 @@ test('cti monitor 044-222-3333 at a streams the states of b/2000 through b: busy
   await monitor.waitForLine(/"type":"line".*"state":"idle"/, 30_000);
 
   assert.equal(await monitor.exited, { code: 0, signal: null }, transcript(monitor));
-  const lines = parse(monitor);
+  const lines = parseLines(monitor);
   assert.equal(
     lines.map((l) => [l.type, l.device, l.state]),
     [

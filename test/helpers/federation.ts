@@ -14,8 +14,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { WorldInput } from '../../src/switch-sim/world-file.js';
-import { USERS, startCtid, startSwitchSim, untilCtidLink, type CtiOptions, type SwitchSimCli, type TestCtid, type TestSwitchSim } from './ctid.js';
+import { USERS, startCti, startCtid, startSwitchSim, untilCtidLink, type CtiOptions, type SwitchSimCli, type TestCtid, type TestSwitchSim } from './ctid.js';
 import { closedPort } from './ports.js';
+import type { RunningBin } from './processes.js';
 
 export const OFFICES = ['a', 'b', 'c'] as const;
 export type Office = (typeof OFFICES)[number];
@@ -199,4 +200,11 @@ export class Federation {
   async makeCalls(office: Office): Promise<{ callingDevice: unknown; calledDirectoryNumber: unknown }[]> {
     return (await this.phones.makeCalls(office)).map((e) => ({ callingDevice: e.message.callingDevice, calledDirectoryNumber: e.message.calledDirectoryNumber }));
   }
+}
+
+/** alice camps on 044-222-3333 at office a (--json); resolves once a reports the request watching. */
+export async function campOnAtA(f: Federation, ...flags: string[]): Promise<RunningBin> {
+  const cti = startCti(['camp-on', '044-222-3333', '--from', '2001', '--json', ...flags], f.as('a', 'alice'));
+  await cti.waitForLine(/"type":"progress".*"state":"watching"/, 30_000);
+  return cti;
 }
