@@ -80,7 +80,8 @@ export class RequestRunner extends Runner {
     const r = this.record;
     const onChange = (state: string) => {
       this.lineChanges++;
-      if (r.state === 'watching' && !this.done) void this.ctx.registry.update(r, { note: `line ${state}` });
+      const note = `line ${state}`;
+      if (r.state === 'watching' && !this.done && r.history.at(-1)?.detail !== note) void this.ctx.registry.update(r, { note });
       this.poke();
     };
     if (!r.office) return /^[1-9]/.test(r.dial) ? this.ctx.switch.watchLine(r.dial, onChange) : undefined;

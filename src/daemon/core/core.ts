@@ -251,11 +251,12 @@ export function watchRecords(
     unsubscribe();
     onEnd();
   };
-  const unsubscribe = registry.subscribe((r) => {
+  const listener = (r: RequestRecord) => {
     if (!wanted(r)) return;
     onUpdate(r, false);
     if (single && isFinal(r)) end();
-  });
+  };
+  const unsubscribe = single && initial[0] ? registry.subscribeTo(initial[0].id, listener) : registry.subscribe(listener);
   for (const r of initial) onUpdate(r, true);
   if (single && initial[0] && isFinal(initial[0])) end();
   return end;

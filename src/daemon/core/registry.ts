@@ -20,6 +20,8 @@ export interface Change {
 export class RequestRegistry {
   private readonly records = new Map<string, RequestRecord>();
   private readonly listeners = new Set<RequestListener>();
+  /** Watchers of one request each, by id: a change wakes only its own (many forwarded requests stay open at once). */
+  private readonly byId = new Map<string, Set<RequestListener>>();
   private readonly pending = new Set<string>();
   /** Pending counts by requester and by destination, for the admission caps. */
   private readonly counts = { requester: new Map<string, number>(), dial: new Map<string, number>() };
@@ -100,6 +102,17 @@ export class RequestRegistry {
     return () => void this.listeners.delete(listener);
   }
 
+  /** Like subscribe, for the changes of one request only. */
+  subscribeTo(id: string, listener: RequestListener): () => void {
+    let set = this.byId.get(id);
+    if (!set) this.byId.set(id, (set = new Set()));
+    set.add(listener);
+    return () => {
+      set.delete(listener);
+      if (set.size === 0 && this.byId.get(id) === set) this.byId.delete(id);
+    };
+  }
+
   /** Forgets finished requests older than the retention period, checking once a minute. */
   startRetention(clock: Clock, retentionMs: number): void {
     const sweep = () => {
@@ -118,6 +131,7 @@ export class RequestRegistry {
   stop(): void {
     this.sweeper?.cancel();
     this.listeners.clear();
+    this.byId.clear();
   }
 
   private addPending(record: RequestRecord): void {
@@ -136,5 +150,7 @@ export class RequestRegistry {
 
   private publish(record: RequestRecord): void {
     for (const listener of [...this.listeners]) listener(record);
+    const own = this.byId.get(record.id);
+    if (own) for (const listener of [...own]) listener(record);
   }
 }
