@@ -71,6 +71,24 @@ test('remote places the call (FIG. 13-14): b watches its line, rings 2000, then 
   assert.equal(phones().log('b').filter((e) => e.type === 'MakeCall').length, 1);
 });
 
+test('a call to another office is tried here first; on failure, with --camp-on, the owner camps on (FIG. 12-13)', async () => {
+  await offices(toB('remote'));
+  await busyB2000();
+  const r = await a.core.submit(alice, { kind: 'call', destination: '044-222-3333', campOn: true });
+  await waitLine('a/2001', 'ringing'); // a's own attempt rings the requester first
+  phones().answer('a', '2001');
+  await atB(r.id); // busy: handed over to b
+  assert.equal(phones().log('a').filter((e) => e.type === 'MakeCall').length, 1);
+  await waitLine('a/2001', 'idle');
+  phones().hangup('b', '2000');
+  await waitLine('b/2000', 'ringing');
+  phones().answer('b', '2000');
+  await waitLine('a/2001', 'ringing');
+  phones().answer('a', '2001');
+  await a.until(r.id, (x) => x.state === 'succeeded');
+  assert.equal(groups(), ['a/2001 b/2000']);
+});
+
 test('local places the call (FIG. 15-16): b reports the line idle, a rings 2001 and calls 044-222-3333', async () => {
   await offices(toB('local'));
   await busyB2000();

@@ -50,6 +50,7 @@ export class RequestRunner extends Runner {
       const outcome = await this.attempt();
       if (this.done || outcome.ok || (await this.settled(outcome))) return;
       if (!r.campOn || FATAL.has(outcome.reason)) return this.fail(outcome.reason);
+      if (r.office && r.place === 'remote') return this.handOver(); // FIG. 12: on failure, camp on through the owner
     }
     while (!this.done) {
       await this.waitForChance();
@@ -168,6 +169,12 @@ export class RequestRunner extends Runner {
     }
     if (connected) await this.finish('succeeded', undefined, `connected ${r.source} with ${r.destination} (confirmed after an interruption)`);
     return connected;
+  }
+
+  /** The owning office takes over the camp-on: this runner lets go, a forwarding one starts. */
+  private handOver(): void {
+    this.stop();
+    this.ctx.rerun(this.record);
   }
 
   private fail(reason: CallFailure): Promise<void> {

@@ -19,6 +19,8 @@ export interface RunnerContext {
   now: () => number;
   registry: RequestRegistry;
   logger: (event: string, fields?: Record<string, unknown>) => void;
+  /** Hands a request over to the runner its record now calls for (a call that failed, then forwarded: FIG. 12). */
+  rerun: (record: RequestRecord) => void;
 }
 
 export type FinalState = 'succeeded' | 'failed' | 'cancelled';

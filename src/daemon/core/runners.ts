@@ -9,12 +9,23 @@ import type { Runner, RunnerContext } from './runner.js';
 export class Runners {
   private readonly running = new Map<string, Runner>();
 
-  constructor(readonly ctx: RunnerContext) {}
+  readonly ctx: RunnerContext;
 
-  /** Starts (or, after a restart, resumes) a request. */
+  constructor(ctx: Omit<RunnerContext, 'rerun'>) {
+    this.ctx = { ...ctx, rerun: (record) => this.run(record) };
+  }
+
+  /**
+   * Starts (or, after a restart, resumes) a request. Another office's number
+   * with place=remote is forwarded (FIG. 13-14), except that a *call* is
+   * first tried through this office's own switch (FIG. 12).
+   */
   run(record: RequestRecord): void {
-    const forget = (runner: Runner) => this.running.delete(runner.record.id);
-    const runner = record.office && record.place === 'remote' ? new ForwardedRunner(this.ctx, record, forget) : new RequestRunner(this.ctx, record, forget);
+    const forget = (runner: Runner) => {
+      if (this.running.get(runner.record.id) === runner) this.running.delete(runner.record.id);
+    };
+    const forwarded = record.office && record.place === 'remote' && !(record.kind === 'call' && record.attempts === 0);
+    const runner = forwarded ? new ForwardedRunner(this.ctx, record, forget) : new RequestRunner(this.ctx, record, forget);
     this.running.set(record.id, runner);
     runner.start();
   }
