@@ -2,16 +2,35 @@
 // clean heap and JIT for each), one after the other, printing their figures.
 // Exits non-zero only when a benchmark could not run; figures are never judged.
 //
-// Usage (after `npm run build`): node dist/bench/run-all.js
+// Usage (after `npm run build`): node dist/bench/run-all.js [NAME...]
+//   (names like csta-link or ctid-memory run only those)
 
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
-const BENCHES = ['codec.js', 'csta-link.js'];
+interface Bench {
+  name: string;
+  /** node options (the heap figures need a full GC on demand). */
+  node?: string[];
+  timeoutMs?: number;
+}
 
+const BENCHES: Bench[] = [
+  { name: 'codec.js' },
+  { name: 'csta-link.js' },
+  // issue 4: ctid and cti
+  { name: 'ctid-submit.js', node: ['--expose-gc'], timeoutMs: 240_000 },
+  { name: 'ctid-idle-latency.js', node: ['--expose-gc'], timeoutMs: 240_000 },
+  { name: 'ctid-memory.js', node: ['--expose-gc'], timeoutMs: 300_000 },
+  { name: 'ctid-cli.js' },
+  { name: 'federation.js', timeoutMs: 180_000 },
+];
+
+const wanted = process.argv.slice(2).map((a) => a.replace(/\.js$/, ''));
 let failed = 0;
-for (const name of BENCHES) {
+for (const { name, node = [], timeoutMs = 120_000 } of BENCHES) {
+  if (wanted.length > 0 && !wanted.includes(name.replace(/\.js$/, ''))) continue;
   const script = fileURLToPath(new URL(name, import.meta.url));
   if (!existsSync(script)) {
     console.error(`run-all: ${script} is missing: build first (npm run build)`);
@@ -19,7 +38,7 @@ for (const name of BENCHES) {
     continue;
   }
   console.log(`\n=== ${name}`);
-  const run = spawnSync(process.execPath, [script], { stdio: 'inherit', timeout: 120_000 });
+  const run = spawnSync(process.execPath, [...node, script], { stdio: 'inherit', timeout: timeoutMs });
   if (run.status !== 0) {
     console.error(`run-all: ${name} ${run.error ? `failed: ${run.error.message}` : `exited with ${run.status ?? run.signal}`}`);
     failed++;
