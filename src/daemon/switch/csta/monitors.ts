@@ -25,7 +25,12 @@ interface Monitor {
   crossRef: string | undefined;
   /** The epoch of a MonitorStart in flight. */
   starting: number | undefined;
+  /** MonitorStarts in a row that went unanswered in this session (a busy switch, a stalled event loop). */
+  unanswered: number;
 }
+
+/** An unanswered MonitorStart is asked again after 1 s, 2 s, 4 s ... up to this. */
+const MAX_RETRY_MS = 30_000;
 
 /**
  * A MonitorStartResponse settles its promise a few microtasks after the
@@ -47,7 +52,10 @@ export class DeviceMonitors {
   ) {
     link.on('up', () => {
       this.epoch++;
-      for (const monitor of this.byDevice.values()) void this.start(monitor);
+      for (const monitor of this.byDevice.values()) {
+        monitor.unanswered = 0;
+        void this.start(monitor);
+      }
     });
     link.on('down', () => {
       this.epoch++;
@@ -64,7 +72,7 @@ export class DeviceMonitors {
   subscribe(device: string, subscriber: MonitorSubscriber): () => void {
     let monitor = this.byDevice.get(device);
     if (!monitor) {
-      monitor = { device, subscribers: new Set([subscriber]), crossRef: undefined, starting: undefined };
+      monitor = { device, subscribers: new Set([subscriber]), crossRef: undefined, starting: undefined, unanswered: 0 };
       this.byDevice.set(device, monitor);
       void this.start(monitor);
     } else {
@@ -89,8 +97,10 @@ export class DeviceMonitors {
       monitor.starting = undefined;
       this.log('switch monitor not started', { device: monitor.device, err: (err as Error).message, refused: isCstaServiceError(err) });
       for (const s of [...monitor.subscribers]) s.failed?.(err as Error);
+      if (!isCstaServiceError(err)) this.retry(monitor, epoch); // unanswered, not refused: the link is still up, so ask again
       return;
     }
+    monitor.unanswered = 0;
     if (epoch !== this.epoch) return;
     monitor.starting = undefined;
     if (this.byDevice.get(monitor.device) !== monitor) return this.stop(crossRef); // everyone left meanwhile
@@ -100,6 +110,15 @@ export class DeviceMonitors {
     this.unclaimed = this.unclaimed.filter((e) => e.monitorCrossRefId !== crossRef);
     for (const event of early) this.dispatch(event);
     for (const s of [...monitor.subscribers]) s.started?.();
+  }
+
+  private retry(monitor: Monitor, epoch: number): void {
+    const delay = Math.min(MAX_RETRY_MS, 1000 * 2 ** monitor.unanswered++);
+    const timer = setTimeout(() => {
+      const wanted = this.byDevice.get(monitor.device) === monitor && monitor.crossRef === undefined && monitor.starting === undefined;
+      if (wanted && epoch === this.epoch) void this.start(monitor);
+    }, delay);
+    timer.unref();
   }
 
   private unsubscribe(monitor: Monitor, subscriber: MonitorSubscriber): void {
