@@ -162,6 +162,16 @@ test('who may do what: only your own extensions; other users read your requests 
   assert.equal(office.core.list(bob, {}).length, 0);
 });
 
+test('an idempotency key makes a re-sent submission the same request', async () => {
+  await busyLine();
+  const first = await office.core.submit(alice, { kind: 'camp-on', destination: '2000', idempotencyKey: 'cron-0800' });
+  const again = await office.core.submit(alice, { kind: 'camp-on', destination: '2000', idempotencyKey: 'cron-0800' });
+  const other = await office.core.submit(bob, { kind: 'camp-on', destination: '2000', source: '2002', idempotencyKey: 'cron-0800' });
+  assert.is(again.id, first.id);
+  assert.is.not(other.id, first.id, "another user's key is another request");
+  assert.equal(office.core.list(alice, {}).length, 1);
+});
+
 test('bad numbers are refused before anything reaches the switch', async () => {
   for (const destination of ['20<0>0', 'abc', '044-222-33\u00003', '']) {
     const err = await office.core.submit(alice, { kind: 'call', destination }).catch((e) => e);

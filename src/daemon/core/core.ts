@@ -108,7 +108,7 @@ export class Core implements CoreApi {
 
   async submit(principal: Principal, input: SubmitInput): Promise<RequestRecord> {
     if (input.idempotencyKey) {
-      const same = this.registry.find((r) => r.requester === principal.name && r.idempotencyKey === input.idempotencyKey);
+      const same = this.registry.byKey(principal.name, input.idempotencyKey);
       if (same) return same;
     }
     const record = this.newRecord(principal, input);

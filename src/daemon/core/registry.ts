@@ -23,6 +23,8 @@ export class RequestRegistry {
   /** Watchers of one request each, by id: a change wakes only its own (many forwarded requests stay open at once). */
   private readonly byId = new Map<string, Set<RequestListener>>();
   private readonly pending = new Set<string>();
+  /** requester + idempotency key -> request id. */
+  private readonly keys = new Map<string, string>();
   /** Pending counts by requester and by destination, for the admission caps. */
   private readonly counts = { requester: new Map<string, number>(), dial: new Map<string, number>() };
   private sweeper: Timer | undefined;
@@ -33,8 +35,19 @@ export class RequestRegistry {
   ) {
     for (const record of store.load()) {
       this.records.set(record.id, record);
+      this.index(record);
       if (!isFinal(record)) this.addPending(record);
     }
+  }
+
+  /** The request a user submitted with this idempotency key, if any. */
+  byKey(requester: string, key: string): RequestRecord | undefined {
+    const id = this.keys.get(`${requester}\u0000${key}`);
+    return id === undefined ? undefined : this.records.get(id);
+  }
+
+  private index(record: RequestRecord): void {
+    if (record.idempotencyKey) this.keys.set(`${record.requester}\u0000${record.idempotencyKey}`, record.id);
   }
 
   get(id: string): RequestRecord | undefined {
@@ -58,15 +71,11 @@ export class RequestRegistry {
     return this.counts[key].get(value) ?? 0;
   }
 
-  find(match: (r: RequestRecord) => boolean): RequestRecord | undefined {
-    for (const r of this.records.values()) if (match(r)) return r;
-    return undefined;
-  }
-
   /** Stores a new request; resolves once it is durable (the acknowledgement point). */
   async create(record: RequestRecord): Promise<void> {
     await this.store.put(record);
     this.records.set(record.id, record);
+    this.index(record);
     if (!isFinal(record)) this.addPending(record);
     this.publish(record);
   }
@@ -120,6 +129,7 @@ export class RequestRegistry {
       for (const r of [...this.records.values()]) {
         if (isFinal(r) && (r.endedAt ?? r.createdAt) < cutoff) {
           this.records.delete(r.id);
+          if (r.idempotencyKey) this.keys.delete(`${r.requester}\u0000${r.idempotencyKey}`);
           void this.store.remove(r.id).catch(() => undefined);
         }
       }

@@ -23,6 +23,8 @@ export class CstaSwitch implements Switch {
   private readonly log: LinkLogger;
   private readonly monitors: DeviceMonitors;
   private readonly lines: LineWatches;
+  /** Link state listeners behind one listener of the link: a Set removes in O(1) (every pending request has one). */
+  private readonly linkListeners = new Set<(state: LinkState) => void>();
 
   constructor(
     private readonly link: CstaLink,
@@ -31,6 +33,9 @@ export class CstaSwitch implements Switch {
     this.log = options.logger ?? (() => {});
     this.monitors = new DeviceMonitors(link, this.log);
     this.lines = new LineWatches(link, this.monitors, this.log);
+    link.on('state', (state) => {
+      for (const listener of [...this.linkListeners]) listener(state);
+    });
   }
 
   get linkState(): LinkState {
@@ -38,8 +43,9 @@ export class CstaSwitch implements Switch {
   }
 
   onLinkState(listener: (state: LinkState) => void): () => void {
-    this.link.on('state', listener);
-    return () => this.link.off('state', listener);
+    const own = (state: LinkState) => listener(state); // a wrapper per call, so each unsubscribe removes only its own
+    this.linkListeners.add(own);
+    return () => void this.linkListeners.delete(own);
   }
 
   placeCall(options: PlaceCallOptions): Promise<CallOutcome> {
