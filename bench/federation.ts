@@ -70,6 +70,7 @@ import type { ExchangeEvent } from '../src/switch-sim/exchange.js';
 import { startSimulator, type RunningSimulator } from '../src/switch-sim/simulator.js';
 import { parseWorld, type WorldConfig } from '../src/switch-sim/world-file.js';
 import { cpuSeconds, fmt, isMain, loadLine, machineLine, numberArg, pad, padLeft, percentile } from './common.js';
+import { median, profileWindow } from './ctid-office.js';
 
 const TIME_SCALE = 100;
 const RING_MS = 3000;
@@ -633,34 +634,6 @@ async function until(cond: () => boolean, ms: number, what: string): Promise<voi
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
-function median(values: number[]): number {
-  const s = [...values].sort((a, b) => a - b);
-  return s.length === 0 ? NaN : s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
-}
-
-/** `--profile DIR`: a CPU profile of the measured phases, written to DIR/federation.cpuprofile. */
-async function profileWindow(): Promise<() => Promise<void>> {
-  const at = process.argv.indexOf('--profile');
-  if (at === -1) return async () => {};
-  const dir = process.argv[at + 1]!;
-  const { Session } = await import('node:inspector');
-  const { mkdirSync, writeFileSync } = await import('node:fs');
-  const session = new Session();
-  session.connect();
-  const post = (method: string, params?: object) =>
-    new Promise<unknown>((resolve, reject) => session.post(method, params ?? {}, (err, result) => (err ? reject(err) : resolve(result))));
-  await post('Profiler.enable');
-  await post('Profiler.setSamplingInterval', { interval: 200 });
-  await post('Profiler.start');
-  return async () => {
-    const { profile } = (await post('Profiler.stop')) as { profile: unknown };
-    session.disconnect();
-    mkdirSync(dir, { recursive: true });
-    writeFileSync(join(dir, 'federation.cpuprofile'), JSON.stringify(profile));
-    console.log(`profile: ${join(dir, 'federation.cpuprofile')}`);
-  };
-}
-
 type Only = 'latency' | 'rate' | Kind;
 
 function onlyArg(): Only | undefined {
@@ -693,7 +666,7 @@ export async function main(): Promise<void> {
     process.exit(1);
   }, 170_000);
   safety.unref();
-  const stopProfile = await profileWindow();
+  const stopProfile = await profileWindow('federation');
   try {
     let clean: Map<FlowName, FlowFigures> | undefined;
     if (only === undefined || only === 'latency') {
