@@ -82,7 +82,7 @@ export class RequestRunner extends Runner {
     const onChange = (state: string) => {
       this.lineChanges++;
       const note = `line ${state}`;
-      if (r.state === 'watching' && !this.done && r.history.at(-1)?.detail !== note) void this.ctx.registry.update(r, { note });
+      if (r.state === 'watching' && !this.done && r.history.at(-1)?.detail !== note) void this.ctx.registry.update(r, { note, volatile: true });
       this.poke();
     };
     if (!r.office) return /^[1-9]/.test(r.dial) ? this.ctx.switch.watchLine(r.dial, onChange) : undefined;
@@ -121,7 +121,7 @@ export class RequestRunner extends Runner {
       second: destinationFirst ? r.source : r.dial,
       destination: destinationFirst ? 'first' : 'second',
       signal: this.abort.signal,
-      onRinging: (device) => void this.ctx.registry.update(r, { fields: { ringing: device }, note: `ringing ${device}` }),
+      onRinging: (device) => void this.ctx.registry.update(r, { fields: { ringing: device }, note: `ringing ${device}`, volatile: true }),
     });
     if (this.done) return outcome;
     if (outcome.ok) {

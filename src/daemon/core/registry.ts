@@ -15,6 +15,12 @@ export interface Change {
   fields?: Partial<Omit<RequestRecord, 'id' | 'state' | 'history'>>;
   /** Progress within the same state ("ringing 2000"): a history entry without a state change. */
   note?: string;
+  /**
+   * Progress only: watchers hear it at once, the store with the next durable
+   * change (losing it in a crash loses nothing a restart needs). Keeps an
+   * fsync off the path from "line idle" to the MakeCall.
+   */
+  volatile?: boolean;
 }
 
 export class RequestRegistry {
@@ -96,7 +102,7 @@ export class RequestRegistry {
       record.history.push({ state: record.state, at: this.now(), detail: change.note });
     }
     this.publish(record);
-    return this.store.put(record);
+    return change.volatile && !change.state ? Promise.resolve() : this.store.put(record);
   }
 
   /** Changes bookkeeping fields of any request, final ones included (no history, no watchers); resolves when durable. */
