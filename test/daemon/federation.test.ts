@@ -45,6 +45,15 @@ const waitLine = (name: string, state: string) => eventually(`${name} to be ${st
 const admin = { name: 'admin', admin: true, extensions: [] };
 const atB = (id: string) => eventually(`b to have ${id}`, async () => b.core.registry.get(id), (r) => r !== undefined);
 
+/** Each phone, in this order, rings and is answered. */
+async function answerInTurn(...names: string[]): Promise<void> {
+  for (const name of names) {
+    await waitLine(name, 'ringing');
+    const [office, ext] = name.split('/') as [string, string];
+    phones().answer(office, ext);
+  }
+}
+
 async function busyB2000(): Promise<void> {
   phones().dial('b', '2000', '2005');
   phones().answer('b', '2005');
@@ -60,10 +69,7 @@ test('remote places the call (FIG. 13-14): b watches its line, rings 2000, then 
   assert.equal([there!.origin, there!.dial, there!.source], ['a', '2000', '0441234567'], 'b converts the numbers (FIG. 18)');
   await a.until(r.id, (x) => x.state === 'watching');
   phones().hangup('b', '2000');
-  await waitLine('b/2000', 'ringing');
-  phones().answer('b', '2000');
-  await waitLine('a/2001', 'ringing');
-  phones().answer('a', '2001');
+  await answerInTurn('b/2000', 'a/2001');
   const done = await a.until(r.id, (x) => x.state === 'succeeded');
   assert.ok(done.history.some((h) => h.detail === 'ringing 2000'), 'progress from b reaches a');
   assert.equal(groups(), ['a/2001 b/2000']);
@@ -81,10 +87,7 @@ test('a call to another office is tried here first; on failure, with --camp-on, 
   assert.equal(phones().log('a').filter((e) => e.type === 'MakeCall').length, 1);
   await waitLine('a/2001', 'idle');
   phones().hangup('b', '2000');
-  await waitLine('b/2000', 'ringing');
-  phones().answer('b', '2000');
-  await waitLine('a/2001', 'ringing');
-  phones().answer('a', '2001');
+  await answerInTurn('b/2000', 'a/2001');
   await a.until(r.id, (x) => x.state === 'succeeded');
   assert.equal(groups(), ['a/2001 b/2000']);
 });
@@ -95,10 +98,7 @@ test('local places the call (FIG. 15-16): b reports the line idle, a rings 2001 
   const r = await a.core.submit(alice, { kind: 'camp-on', destination: '0442223333' });
   await a.until(r.id, (x) => x.state === 'watching' && x.history.some((h) => h.detail === 'line busy'), 'a to learn from b that the line is busy');
   phones().hangup('b', '2000');
-  await waitLine('a/2001', 'ringing');
-  phones().answer('a', '2001');
-  await waitLine('b/2000', 'ringing');
-  phones().answer('b', '2000');
+  await answerInTurn('a/2001', 'b/2000');
   await a.until(r.id, (x) => x.state === 'succeeded');
   assert.equal(groups(), ['a/2001 b/2000']);
   assert.equal(phones().log('b').filter((e) => e.type === 'MakeCall').length, 0, 'b placed nothing');
@@ -151,10 +151,7 @@ test('b restarts mid-request: it resumes its side, a re-attaches, the call is pl
   desksOf.set('b', b.core.peerDesk);
   peersOfA.down.delete('b');
   phones().hangup('b', '2000');
-  await waitLine('b/2000', 'ringing');
-  phones().answer('b', '2000');
-  await waitLine('a/2001', 'ringing');
-  phones().answer('a', '2001');
+  await answerInTurn('b/2000', 'a/2001');
   await a.until(r.id, (x) => x.state === 'succeeded');
   assert.equal(phones().log('b').filter((e) => e.type === 'MakeCall').length, 1);
 });
@@ -166,10 +163,7 @@ test('a restarts mid-request: it re-attaches to what it forwarded', async () => 
   await a.until(r.id, (x) => x.state === 'watching');
   await a.restart();
   phones().hangup('b', '2000');
-  await waitLine('b/2000', 'ringing');
-  phones().answer('b', '2000');
-  await waitLine('a/2001', 'ringing');
-  phones().answer('a', '2001');
+  await answerInTurn('b/2000', 'a/2001');
   await a.until(r.id, (x) => x.state === 'succeeded');
   assert.equal([...b.core.registry.all()].length, 1, 'still one request at b');
 });

@@ -43,6 +43,18 @@ async function assertSucceeded(cti: RunningBin): Promise<void> {
   assert.equal([result.type, result.state], ['result', 'succeeded']);
 }
 
+/** 2000 then 2001 answer as they ring; cti succeeds, the two talk, exactly one MakeCall; both processes stop cleanly. */
+async function connectsOnce({ sim, phones, ctid }: Awaited<ReturnType<typeof busyOffice>>, cti: RunningBin): Promise<void> {
+  await phones.answerWhenRinging('a', '2000');
+  await phones.answerWhenRinging('a', '2001');
+  await assertSucceeded(cti);
+  assert.ok(await phones.talking('a/2000', 'a/2001'), 'a/2000 and a/2001 hear each other');
+  const makeCalls = await phones.makeCalls('a');
+  assert.is(makeCalls.length, 1, `MakeCalls: ${describe(makeCalls)}`);
+  assert.equal(await ctid.stop(), { code: 0, signal: null }, ctid.process.stderr);
+  assert.equal(await sim.stop(), { code: 0, signal: null }, sim.process.stderr);
+}
+
 test('link down, then up, mid camp-on: the request still completes, one MakeCall', async () => {
   const { sim, phones, ctid } = await busyOffice();
   const { cti } = await campOn(ctid.address);
@@ -53,15 +65,7 @@ test('link down, then up, mid camp-on: the request still completes, one MakeCall
   await untilCtidLink(ctid.address, (link) => link === 'up', 'up again');
 
   await phones.hangup('a', '2000');
-  await phones.answerWhenRinging('a', '2000');
-  await phones.answerWhenRinging('a', '2001');
-  await assertSucceeded(cti);
-  assert.ok(await phones.talking('a/2000', 'a/2001'), 'a/2000 and a/2001 hear each other');
-  const makeCalls = await phones.makeCalls('a');
-  assert.is(makeCalls.length, 1, `MakeCalls: ${describe(makeCalls)}`);
-
-  assert.equal(await ctid.stop(), { code: 0, signal: null }, ctid.process.stderr);
-  assert.equal(await sim.stop(), { code: 0, signal: null }, sim.process.stderr);
+  await connectsOnce({ sim, phones, ctid }, cti);
 });
 
 test('the line frees while the link is down: noticed once it is up, and the request completes', async () => {
@@ -75,15 +79,7 @@ test('the line frees while the link is down: noticed once it is up, and the requ
   assert.is((await phones.makeCalls('a')).length, 0, 'nothing was placed while the link was down');
   await phones.link('a', 'up');
 
-  await phones.answerWhenRinging('a', '2000');
-  await phones.answerWhenRinging('a', '2001');
-  await assertSucceeded(cti);
-  assert.ok(await phones.talking('a/2000', 'a/2001'), 'a/2000 and a/2001 hear each other');
-  const makeCalls = await phones.makeCalls('a');
-  assert.is(makeCalls.length, 1, `MakeCalls: ${describe(makeCalls)}`);
-
-  assert.equal(await ctid.stop(), { code: 0, signal: null }, ctid.process.stderr);
-  assert.equal(await sim.stop(), { code: 0, signal: null }, sim.process.stderr);
+  await connectsOnce({ sim, phones, ctid }, cti);
 });
 
 test('the link drops while the destination is being rung: answering that call completes the request, one MakeCall', async () => {
