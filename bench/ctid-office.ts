@@ -46,6 +46,7 @@ export const BENCH_LIMITS: CoreLimits = {
   perDestination: 10_000_000,
   total: 10_000_000,
   retentionMs: 24 * 3600_000,
+  promptTimeoutMs: 30_000,
 };
 
 export const dest = (i: number): string => String(DEST0 + i);
@@ -251,6 +252,7 @@ export function makeCore(store: RequestStore, sw: CstaSwitch, logger: (event: st
     routes: new RouteTable([], { load: () => ({ added: [], removed: [] }), save: async () => {} }, () => false),
     peers: NO_PEERS,
     switch: sw,
+    voiceBoardPorts: [],
     store,
     clock: new ScaledClock(),
     logger,

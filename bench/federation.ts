@@ -90,6 +90,7 @@ const LIMITS: CoreLimits = {
   perDestination: 10_000_000,
   total: 10_000_000,
   retentionMs: 24 * 3600_000,
+  promptTimeoutMs: 30_000,
 };
 
 // ---------------------------------------------------------------- the world and the offices
@@ -235,6 +236,7 @@ async function startOffice(sim: RunningSimulator, world: WorldConfig, id: string
     routes: new RouteTable(routes, memoryRouteStore(), (o) => peers.has(o)),
     peers,
     switch: sw,
+    voiceBoardPorts: [],
     store,
     clock: new ScaledClock(),
     logger: () => {},

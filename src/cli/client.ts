@@ -9,6 +9,8 @@ import {
   type LineUpdate,
   type MonitorLineRequest,
   type Peer,
+  type Prompt,
+  type PromptUpdate,
   type Request,
   type RequestUpdate,
   type Route,
@@ -36,6 +38,9 @@ export interface CtiApi {
   addRoute(route: Route): Promise<Route>;
   removeRoute(prefix: string): Promise<void>;
   peers(): Promise<Peer[]>;
+  prompts(): Promise<Prompt[]>;
+  watchPrompts(): ClientReadableStream<PromptUpdate>;
+  answerPrompt(id: string, accept: boolean): Promise<Prompt>;
   /** Resolves once connected; throws CliError 'unreachable' at the first failure to connect, or after the deadline. */
   connect(): Promise<void>;
   /** Like connect, but keeps trying (grpc-js's reconnect backoff) until deadlineMs: for ctid restarting. */
@@ -73,6 +78,9 @@ export function createApi(settings: Settings): CtiApi {
     addRoute: (route) => unary((cb) => client.addRoute({ route }, metadata, deadline(), cb)),
     removeRoute: async (prefix) => void (await unary((cb) => client.removeRoute({ prefix }, metadata, deadline(), cb))),
     peers: async () => (await unary<{ peers: Peer[] }>((cb) => client.listPeers({}, metadata, deadline(), cb))).peers,
+    prompts: async () => (await unary<{ prompts: Prompt[] }>((cb) => client.listPrompts({}, metadata, deadline(), cb))).prompts,
+    watchPrompts: () => client.watchPrompts({}, metadata),
+    answerPrompt: (id, accept) => unary((cb) => client.answerPrompt({ id, accept }, metadata, deadline(), cb)),
     connect: () =>
       new Promise((resolve, reject) => {
         const channel = client.getChannel();

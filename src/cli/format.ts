@@ -3,7 +3,7 @@
 // lose them). Pure functions of the proto messages and the time now.
 
 import { formatDuration } from '../common/duration.js';
-import type { LineUpdate, Request, StateChange } from '../gen/cti/v1/cti.js';
+import type { LineUpdate, Prompt, Request, StateChange } from '../gen/cti/v1/cti.js';
 import type { Style } from './output.js';
 
 export const FINAL_STATES: ReadonlySet<string> = new Set(['succeeded', 'failed', 'cancelled']);
@@ -21,6 +21,8 @@ export function progressText(request: Request, change: StateChange, now: number,
       return `${style.dim('accepted')}: ${request.kind} ${request.destination} from ${request.source} (id ${request.id})`;
     case 'watching':
       return `${style.warn('watching')} ${request.destination}${detail}${timeLeft(request, now)}`;
+    case 'waiting-consent':
+      return `${style.warn('waiting')} for ${request.destination}'s consent${detail}`;
     case 'calling':
       return `${style.warn('calling')}: ${change.detail || `ringing ${request.ringing || request.destination}`}`;
     default:
@@ -73,4 +75,16 @@ export function lineObject(update: LineUpdate): object {
 export function table(rows: readonly (readonly string[])[]): string[] {
   const widths = rows[0]?.map((_, i) => Math.max(...rows.map((row) => row[i]?.length ?? 0))) ?? [];
   return rows.map((row) => row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i]!))).join('  ').trimEnd());
+}
+
+/** `{"type":"prompt","id","kind","extension","from","options","expires",...}` (interfaces.md). */
+export function promptObject(prompt: Prompt): object {
+  return { type: 'prompt', ...prompt };
+}
+
+/** A prompt for people: "a-3f9c…  join 2000 from alice (2001), in a call with 2002 — 25s left"; a closed one says how it closed. */
+export function promptText(prompt: Prompt, now: number): string {
+  const call = prompt.call.length > 0 ? `, in a call with ${prompt.call.join(', ')}` : '';
+  const when = prompt.state === 'open' ? `${formatDuration(Math.max(0, Date.parse(prompt.expires) - now))} left` : prompt.state;
+  return `${prompt.id}  ${prompt.kind} ${prompt.extension} from ${prompt.from}${call} — ${when}`;
 }

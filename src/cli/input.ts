@@ -55,6 +55,13 @@ export function parseRequestId(text: string): string {
   return text;
 }
 
+/** A name shown to other people (`--as`): 1-64 printable characters. */
+export function parseDisplayName(text: string): string {
+  const name = text.trim();
+  if (name.length === 0 || name.length > 64 || /\p{Cc}/u.test(name)) throw new InvalidArgumentError(`${show(text)} is not a name: 1-64 printable characters`);
+  return name;
+}
+
 /** The value quoted, with control characters escaped, so the terminal shows what was typed. */
 function show(text: string): string {
   return JSON.stringify(text);

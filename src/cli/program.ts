@@ -9,7 +9,9 @@ import { registerCall } from './commands/call.js';
 import { registerCampOn } from './commands/camp-on.js';
 import { registerCancel } from './commands/cancel.js';
 import { registerMonitor } from './commands/monitor.js';
+import { registerJoin } from './commands/join.js';
 import { registerPeers } from './commands/peers.js';
+import { registerPrompts } from './commands/prompts.js';
 import { registerRequests } from './commands/requests.js';
 import { registerRoutes } from './commands/routes.js';
 import { registerStatus } from './commands/status.js';
@@ -21,7 +23,7 @@ const PACKAGE_JSON = new URL('../../../package.json', import.meta.url); // from 
 
 export function buildProgram(): { program: Command; ctx: CliContext } {
   const program = new Command('cti')
-    .description('ask ctid for calls and camp-ons, and follow them')
+    .description('ask ctid for calls, camp-ons, joins and barge-ins, and follow them')
     .version((JSON.parse(readFileSync(PACKAGE_JSON, 'utf8')) as { version: string }).version)
     .option('--server <host:port>', 'ctid to talk to (env CTI_SERVER, config "server"; default 127.0.0.1:50051)')
     .option('--token <token>', "your token (env CTI_TOKEN, config \"token\"; default: the local ctid's admin token)")
@@ -39,7 +41,20 @@ export function buildProgram(): { program: Command; ctx: CliContext } {
         '\nExit status: 0 ok; 1 the request failed or was refused; 2 bad input; 3 ctid unreachable; 4 not allowed; 130/143 interrupted.\n',
     );
   const ctx = new CliContext(() => program.opts<GlobalFlags>());
-  for (const register of [registerStatus, registerCall, registerCampOn, registerMonitor, registerRequests, registerWait, registerCancel, registerRoutes, registerPeers]) {
+  const commands = [
+    registerStatus,
+    registerCall,
+    registerCampOn,
+    registerJoin,
+    registerMonitor,
+    registerRequests,
+    registerWait,
+    registerCancel,
+    registerPrompts,
+    registerRoutes,
+    registerPeers,
+  ];
+  for (const register of commands) {
     register(program, ctx);
   }
   return { program, ctx };

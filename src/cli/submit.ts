@@ -21,6 +21,7 @@ const DEFAULTS: SubmitRequest = {
   network: '',
   idempotencyKey: '',
   place: '',
+  display: '',
 };
 
 /** `--place remote|local` of call and camp-on: who places the call across offices (FIG. 13-16). */

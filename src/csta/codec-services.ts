@@ -11,6 +11,7 @@ import {
   type CSTAErrorCode,
   type CstaMessage,
   type Escape,
+  type SnapshotCallResponse,
   type SnapshotDeviceResponse,
   type VoiceBoardCommand,
 } from './messages.js';
@@ -48,6 +49,8 @@ export const serviceCodecs: CodecTable<ServiceMessage> = {
   MonitorStopResponse: message('MonitorStopResponse', {}),
   SnapshotDevice: message('SnapshotDevice', { snapshotObject: text }),
   SnapshotDeviceResponse: snapshotDeviceResponse(),
+  SnapshotCall: message('SnapshotCall', { snapshotObject: conn }),
+  SnapshotCallResponse: snapshotCallResponse(),
 
   RouteRegister: message('RouteRegister', { routingDevice: text }),
   RouteRegisterResponse: message('RouteRegisterResponse', { routeRegisterReqId }),
@@ -96,6 +99,36 @@ function snapshotDeviceResponse(): CodecEntry<SnapshotDeviceResponse> {
         .map((info) => ({
           connection: conn.decode(info, 'connectionIdentifier'),
           state: info.child('localCallState').child('compoundCallState').oneOf('localConnectionInfo', CONNECTION_STATES),
+        })),
+    }),
+  };
+}
+
+/**
+ * ECMA-323 SnapshotCallResponse with the data inline:
+ * crossRefIDorSnapshotData/snapshotData/snapshotCallResponseInfo*, each with
+ * deviceOnCall, callIdentifier and localConnectionState. Written as ECMA-323
+ * names it; read also as localConnectionInfo, the name the events and
+ * SnapshotDevice use, which some switches reuse here.
+ */
+function snapshotCallResponse(): CodecEntry<SnapshotCallResponse> {
+  return {
+    encode: (m) => {
+      const infos = m.connections.map((c) =>
+        el('snapshotCallResponseInfo', dev.encode('deviceOnCall', c.device) + conn.encode('callIdentifier', c.connection) + leaf('localConnectionState', c.state)),
+      );
+      return el('crossRefIDorSnapshotData', el('snapshotData', infos.join('')));
+    },
+    decode: (r) => ({
+      type: 'SnapshotCallResponse',
+      connections: r
+        .child('crossRefIDorSnapshotData')
+        .child('snapshotData')
+        .children('snapshotCallResponseInfo')
+        .map((info) => ({
+          device: dev.decode(info, 'deviceOnCall'),
+          connection: conn.decode(info, 'callIdentifier'),
+          state: info.oneOf(info.optChild('localConnectionState') ? 'localConnectionState' : 'localConnectionInfo', CONNECTION_STATES),
         })),
     }),
   };

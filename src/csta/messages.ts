@@ -291,6 +291,22 @@ export interface SnapshotDeviceResponse {
   type: 'SnapshotDeviceResponse';
   calls: SnapshotCallInfo[];
 }
+/** ECMA-269 Snapshot Call: the connections of the call the named connection is in. */
+export interface SnapshotCall {
+  type: 'SnapshotCall';
+  snapshotObject: ConnectionId;
+}
+/** One connection of the call (ECMA-269 SnapshotCallResponseInfo). */
+export interface SnapshotConnectionInfo {
+  /** deviceOnCall: an extension, or the far number for a trunk connection. */
+  device: string;
+  connection: ConnectionId;
+  state: ConnectionState;
+}
+export interface SnapshotCallResponse {
+  type: 'SnapshotCallResponse';
+  connections: SnapshotConnectionInfo[];
+}
 
 // ---------------------------------------------------------------- routing
 
@@ -415,6 +431,7 @@ export type CstaRequest =
   | MonitorStart
   | MonitorStop
   | SnapshotDevice
+  | SnapshotCall
   | RouteRegister
   | RouteRegisterCancel
   | RouteRequest
@@ -439,6 +456,7 @@ export type CstaResponse =
   | MonitorStartResponse
   | MonitorStopResponse
   | SnapshotDeviceResponse
+  | SnapshotCallResponse
   | RouteRegisterResponse
   | RouteRegisterCancelResponse
   | SetForwardingResponse

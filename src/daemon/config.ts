@@ -46,7 +46,8 @@ const configSchema = z.strictObject({
     })
     .default({ url: 'embedded', control: '127.0.0.1:50100', heartbeat: 30_000 }),
   numbering: z.array(z.strictObject({ extension: z.string().regex(/^[\dx]{1,8}$/), external: z.string().min(1) })).optional(),
-  voiceBoardPorts: z.array(extension).default([]),
+  /** The voice-board ports joins borrow (default: the embedded world's, or none). */
+  voiceBoardPorts: z.array(extension).refine((ports) => new Set(ports).size === ports.length, 'each port once').optional(),
   users: z.array(userSchema).default([]),
   limits: z
     .strictObject({
@@ -57,8 +58,19 @@ const configSchema = z.strictObject({
       perDestination: z.number().int().min(1).default(20),
       total: z.number().int().min(1).default(100_000),
       retention: duration.default(24 * 3600_000),
+      /** How long a consent prompt waits for its answer. */
+      promptTimeout: duration.default(30_000),
     })
-    .default({ defaultWindow: 1_800_000, maxWindow: 28_800_000, retryEvery: 30_000, perRequester: 20, perDestination: 20, total: 100_000, retention: 86_400_000 }),
+    .default({
+      defaultWindow: 1_800_000,
+      maxWindow: 28_800_000,
+      retryEvery: 30_000,
+      perRequester: 20,
+      perDestination: 20,
+      total: 100_000,
+      retention: 86_400_000,
+      promptTimeout: 30_000,
+    }),
   /** Other offices' ctids: their gRPC address and the secret both sides of the pair share. */
   peers: z
     .record(

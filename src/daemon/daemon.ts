@@ -74,7 +74,9 @@ export async function startDaemon(flags: ConfigFlags, hooks: DaemonHooks): Promi
         perDestination: config.limits.perDestination,
         total: config.limits.total,
         retentionMs: config.limits.retention,
+        promptTimeoutMs: config.limits.promptTimeout,
       },
+      voiceBoardPorts: config.voiceBoardPorts ?? (target.sim ? embeddedOffice(config.office)?.voiceBoardPorts ?? [] : []),
       numbers: new NumberResolver(numbering, config.country),
       routes: new RouteTable(
         config.routes.map((r) => ({ ...r, prefix: routePrefix(r.prefix) })),
@@ -138,6 +140,10 @@ async function switchTarget(config: ResolvedConfig, clock: ScaledClock, ready: (
   return { csta: { host: address.slice(0, at), port: Number(address.slice(at + 1)), user: office.csta.user, password: office.csta.password }, sim };
 }
 
+function embeddedOffice(office: string) {
+  return defaultWorldInput().offices.find((o) => o.id === office);
+}
+
 function embeddedNumbering(office: string) {
-  return defaultWorldInput().offices.find((o) => o.id === office)?.numbering ?? [];
+  return embeddedOffice(office)?.numbering ?? [];
 }

@@ -188,6 +188,12 @@ export class CstaSession implements RouteSink {
       const device = this.ctx.exchange.device(req.snapshotObject);
       return { type: 'SnapshotDeviceResponse', calls: [...device.connections].map((c) => ({ connection: c.id, state: c.state })) };
     },
+    // The live connections of the call the named connection is in; exchange.connection() refuses
+    // an unknown call (invalidCallID) or a connection no longer in it (invalidConnectionID).
+    SnapshotCall: (req) => {
+      const { call } = this.ctx.exchange.connection(req.snapshotObject);
+      return { type: 'SnapshotCallResponse', connections: call.live.map((c) => ({ device: c.deviceId, connection: c.id, state: c.state })) };
+    },
     RouteRegister: (req) => ({ type: 'RouteRegisterResponse', routeRegisterReqId: this.ctx.exchange.routing.register(req.routingDevice, this) }),
     RouteRegisterCancel: (req) => {
       this.ctx.exchange.routing.cancel(req.routeRegisterReqId, this);

@@ -5,6 +5,7 @@
 import type { CoreApi, LineUpdate, Principal, SubmitInput, Unsubscribe } from '../../src/daemon/core/api.js';
 import { CtiError } from '../../src/daemon/core/errors.js';
 import type { PeerHealth } from '../../src/daemon/core/peering.js';
+import type { Prompt } from '../../src/daemon/core/prompts.js';
 import { isFinal, type FailureReason, type RequestRecord, type RequestState } from '../../src/daemon/core/request.js';
 import type { ListedRoute, Route } from '../../src/daemon/core/routes.js';
 
@@ -129,6 +130,26 @@ export class FakeCore implements CoreApi {
 
   listPeers(): PeerHealth[] {
     return this.peers;
+  }
+
+  /** Open prompts; the test adds them. */
+  prompts: Prompt[] = [];
+
+  listPrompts(principal: Principal): Prompt[] {
+    return this.prompts.filter((p) => p.state === 'open' && (principal.admin || principal.extensions.includes(p.extension)));
+  }
+
+  watchPrompts(principal: Principal, onUpdate: (prompt: Prompt, initial: boolean) => void): Unsubscribe {
+    for (const p of this.listPrompts(principal)) onUpdate(p, true);
+    return () => {};
+  }
+
+  async answerPrompt(principal: Principal, id: string, accept: boolean): Promise<Prompt> {
+    const prompt = this.prompts.find((p) => p.id === id);
+    if (!prompt) throw new CtiError('not-found', `no prompt ${id}`);
+    if (!principal.admin && !principal.extensions.includes(prompt.extension)) throw new CtiError('permission-denied', 'not your extension', 'not-allowed');
+    prompt.state = accept ? 'accepted' : 'rejected';
+    return prompt;
   }
 
   private admin(principal: Principal, what: string): void {

@@ -15,7 +15,7 @@ const request = (over: Partial<Request> = {}): Request => ({
   id: 'r1', kind: 'camp-on', requester: 'bob', destination: '2000', dial: '2000', source: '2001', network: 'station',
   campOn: true, strategy: 'watch', retryEveryMs: 30_000, recallFirst: false, state: 'watching', reason: '', message: '',
   ringing: '', createdAt: new Date(T0).toISOString(), deadline: new Date(T0 + 300_000).toISOString(), endedAt: '', attempts: 0,
-  history: [], office: '', place: '', ...over,
+  history: [], office: '', place: '', display: '', ...over,
 });
 
 test('progress lines say what happens and the time left', () => {

@@ -31,7 +31,7 @@ const auth = (token: string = TOKENS.bob): Metadata => {
   return metadata;
 };
 
-const SUBMIT: SubmitRequest = { kind: 'camp-on', destination: '2000', source: '', campOn: false, windowMs: 0, strategy: '', retryEveryMs: 0, recallFirst: false, network: '', idempotencyKey: '', place: '' };
+const SUBMIT: SubmitRequest = { kind: 'camp-on', destination: '2000', source: '', campOn: false, windowMs: 0, strategy: '', retryEveryMs: 0, recallFirst: false, network: '', idempotencyKey: '', place: '', display: '' };
 
 function submit(request: Partial<SubmitRequest>, metadata = auth()): Promise<Request> {
   return new Promise((resolve, reject) => client.submit({ ...SUBMIT, ...request }, metadata, (err, value) => (err ? reject(err) : resolve(value))));

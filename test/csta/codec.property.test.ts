@@ -112,6 +112,8 @@ const arbitraries: { [T in CstaMessageType]: fc.Arbitrary<Extract<CstaMessage, {
   MonitorStopResponse: msg('MonitorStopResponse', {}),
   SnapshotDevice: msg('SnapshotDevice', { snapshotObject: id }),
   SnapshotDeviceResponse: msg('SnapshotDeviceResponse', { calls: fc.array(fc.record({ connection: conn, state }, { noNullPrototype: true }), { maxLength: 4 }) }),
+  SnapshotCall: msg('SnapshotCall', { snapshotObject: conn }),
+  SnapshotCallResponse: msg('SnapshotCallResponse', { connections: fc.array(fc.record({ device: id, connection: conn, state }, { noNullPrototype: true }), { maxLength: 4 }) }),
   RouteRegister: msg('RouteRegister', { routingDevice: id }),
   RouteRegisterResponse: msg('RouteRegisterResponse', { routeRegisterReqId: id }),
   RouteRegisterCancel: msg('RouteRegisterCancel', { routeRegisterReqId: id }),

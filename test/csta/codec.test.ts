@@ -45,6 +45,21 @@ test('encoded shapes follow ECMA-323', () => {
   assert.ok(body(FIXTURES.StartApplicationSession).startsWith('<applicationInfo><applicationID>ctid</applicationID><applicationSpecificInfo><user>ctid-a</user><password>s3cret&lt;&amp;&gt;</password>'));
 });
 
+test('SnapshotCallResponse: written with ECMA-323 localConnectionState, read also as localConnectionInfo', () => {
+  const body = encodeMessage(FIXTURES.SnapshotCallResponse);
+  assert.ok(
+    body.includes(
+      '<snapshotCallResponseInfo><deviceOnCall><deviceIdentifier>2001</deviceIdentifier></deviceOnCall><callIdentifier><callID>17</callID><deviceID>2001</deviceID></callIdentifier><localConnectionState>connected</localConnectionState></snapshotCallResponseInfo>',
+    ),
+    body,
+  );
+  const xml = `<SnapshotCallResponse xmlns="${ED6}"><crossRefIDorSnapshotData><snapshotData>
+    <snapshotCallResponseInfo><deviceOnCall><deviceIdentifier>2002</deviceIdentifier></deviceOnCall>
+      <callIdentifier><callID>4</callID><deviceID>2002</deviceID></callIdentifier><localConnectionInfo>alerting</localConnectionInfo>
+      <servicesPermitted/></snapshotCallResponseInfo></snapshotData></crossRefIDorSnapshotData></SnapshotCallResponse>`;
+  assert.equal(decodeMessage(xml), { type: 'SnapshotCallResponse', connections: [{ device: '2002', connection: { callId: '4', deviceId: '2002' }, state: 'alerting' }] });
+});
+
 test('a prefixed ed3 MakeCall with pretty-printing and unknown elements decodes', () => {
   const xml = `<?xml version="1.0" encoding="UTF-8"?>
 <csta:MakeCall xmlns:csta="${ED3}">

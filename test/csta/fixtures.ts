@@ -99,6 +99,14 @@ export const FIXTURES: Fixtures = {
       { connection: c('18', '2001'), state: 'hold' },
     ],
   },
+  SnapshotCall: { type: 'SnapshotCall', snapshotObject: c('17', '2001') },
+  SnapshotCallResponse: {
+    type: 'SnapshotCallResponse',
+    connections: [
+      { device: '2001', connection: c('17', '2001'), state: 'connected' },
+      { device: '0311234567', connection: c('17', '0311234567'), state: 'hold' },
+    ],
+  },
 
   RouteRegister: { type: 'RouteRegister', routingDevice: '2000' },
   RouteRegisterResponse: { type: 'RouteRegisterResponse', routeRegisterReqId: 'r1' },
@@ -121,6 +129,7 @@ export const VARIANTS: CstaMessage[] = [
   { type: 'StartApplicationSession', applicationId: 'ctid', user: 'u', password: '', protocolVersions: [] },
   { type: 'ResetApplicationSessionTimer', sessionId: 'a-1' },
   { type: 'SnapshotDeviceResponse', calls: [] },
+  { type: 'SnapshotCallResponse', connections: [] },
   { type: 'SetForwarding', device: '2001', forwardingType: 'forwardImmediate', activateForward: false },
   { type: 'RouteEnd', routeRegisterReqId: 'r1', crossRefIdentifier: 'x9' },
   { type: 'SingleStepConferenceCall', activeCall: c('17', '2001'), deviceToJoin: '7001' },

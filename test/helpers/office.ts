@@ -28,6 +28,7 @@ export const TEST_LIMITS: CoreLimits = {
   perDestination: 5,
   total: 20,
   retentionMs: 3_600_000,
+  promptTimeoutMs: 30_000,
 };
 
 export interface TestOffice {
@@ -50,6 +51,8 @@ export interface OfficeOptions {
   sim?: TestSim;
   routes?: Route[];
   peers?: Peers;
+  /** Default: the world's ports of this office. */
+  voiceBoardPorts?: string[];
 }
 
 export async function startOffice(options: OfficeOptions = {}): Promise<TestOffice> {
@@ -82,6 +85,7 @@ export async function startOffice(options: OfficeOptions = {}): Promise<TestOffi
       routes: new RouteTable(options.routes ?? [], routeStore, (o) => options.peers?.has(o) ?? false),
       peers: options.peers ?? NO_PEERS,
       switch: sw,
+      voiceBoardPorts: options.voiceBoardPorts ?? sim.world.config.offices.find((o) => o.id === id)!.voiceBoardPorts,
       store,
       clock: new ScaledClock(),
       logger: () => {},

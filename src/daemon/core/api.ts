@@ -4,6 +4,7 @@
 
 import type { LineState, LinkState } from './ports.js';
 import type { PeerHealth } from './peering.js';
+import type { Prompt } from './prompts.js';
 import type { NetworkType, RequestKind, RequestRecord, Strategy } from './request.js';
 import type { ListedRoute, Place, Route } from './routes.js';
 
@@ -29,6 +30,8 @@ export interface SubmitInput {
   idempotencyKey?: string;
   /** Across offices: who places the call; default the route's. */
   place?: Place;
+  /** join / barge-in: the name the target's prompt shows (`--as`); default the user's. */
+  display?: string;
 }
 
 export interface CoreStatus {
@@ -78,4 +81,10 @@ export interface CoreApi {
   addRoute(principal: Principal, route: Route): Promise<ListedRoute>;
   removeRoute(principal: Principal, prefix: string): Promise<void>;
   listPeers(principal: Principal): PeerHealth[];
+  /** Open consent prompts for the user's extensions (all of the office's for an admin). */
+  listPrompts(principal: Principal): Prompt[];
+  /** The open prompts first (initial = true), then each prompt that opens or closes. */
+  watchPrompts(principal: Principal, onUpdate: (prompt: Prompt, initial: boolean) => void): Unsubscribe;
+  /** Accepts or rejects an open prompt for one of the user's extensions. */
+  answerPrompt(principal: Principal, id: string, accept: boolean): Promise<Prompt>;
 }

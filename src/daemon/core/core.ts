@@ -11,10 +11,12 @@ import { monitorLine, type WatchFactory } from './line-monitor.js';
 import type { NumberResolver } from './numbers.js';
 import { peerLineWatch } from './peer-line.js';
 import { PeerDesk } from './peer-desk.js';
+import { PortPool } from './port-pool.js';
+import { answerPrompt, openPrompts, watchPrompts, type Prompt } from './prompts.js';
 import type { PeerFacingApi, PeerHealth, Peers } from './peering.js';
 import type { RequestStore, Switch } from './ports.js';
 import { RequestRegistry } from './registry.js';
-import { isFinal, type RequestRecord } from './request.js';
+import { isFinal, isJoinKind, type RequestRecord } from './request.js';
 import { routePrefix, type ListedRoute, type Route, type RouteTable } from './routes.js';
 import { Runners } from './runners.js';
 import { targetOf } from './targets.js';
@@ -32,7 +34,12 @@ export interface CoreLimits {
   total: number;
   /** How long finished requests stay readable. */
   retentionMs: number;
+  /** How long a consent prompt waits for its answer (30 s). */
+  promptTimeoutMs: number;
 }
+
+/** A join's window: the prompt, then this long to ring the requester and connect. */
+const JOIN_CONNECT_MS = 2 * 60_000;
 
 export interface CoreOptions {
   office: string;
@@ -44,6 +51,8 @@ export interface CoreOptions {
   routes: RouteTable;
   peers: Peers;
   switch: Switch;
+  /** The office's voice-board ports (config `voiceBoardPorts`). */
+  voiceBoardPorts: string[];
   store: RequestStore;
   clock: Clock;
   now?: () => number;
@@ -68,6 +77,8 @@ export class Core implements CoreApi {
       now: this.now,
       registry: this.registry,
       logger: options.logger,
+      ports: new PortPool(options.voiceBoardPorts),
+      promptTimeoutMs: options.limits.promptTimeoutMs,
     });
     this.peerDesk = new PeerDesk({ ...options, now: this.now, registry: this.registry, runners: this.runners, admit: (r) => this.admit(r) });
   }
@@ -172,6 +183,20 @@ export class Core implements CoreApi {
     return this.options.peers.list();
   }
 
+  listPrompts(principal: Principal): Prompt[] {
+    return openPrompts(this.registry, principal);
+  }
+
+  watchPrompts(principal: Principal, onUpdate: (prompt: Prompt, initial: boolean) => void): Unsubscribe {
+    return watchPrompts(this.registry, principal, onUpdate);
+  }
+
+  async answerPrompt(principal: Principal, id: string, accept: boolean): Promise<Prompt> {
+    const prompt = await answerPrompt(this.registry, principal, id, accept, this.now());
+    this.runners.nudge(id);
+    return prompt;
+  }
+
   // ------------------------------------------------------------ helpers
 
   private mustBeAdmin(principal: Principal, what: string): void {
@@ -186,13 +211,20 @@ export class Core implements CoreApi {
     if (!principal.admin && !principal.extensions.includes(source)) {
       throw new CtiError('permission-denied', `extension ${source} is not yours (yours: ${principal.extensions.join(', ') || 'none'})`, 'not-allowed');
     }
-    const target = targetOf(numbers, routes, office, input.destination, input.place);
+    const joining = isJoinKind(input.kind);
+    if (input.display !== undefined && (input.display.length > 64 || /[\p{Cc}]/u.test(input.display))) {
+      throw new CtiError('invalid-argument', '--as must be a name of at most 64 printable characters');
+    }
+    const target = targetOf(numbers, routes, office, input.destination, joining ? 'remote' : input.place);
     if (target.own && target.dial === source) throw new CtiError('invalid-argument', `cannot call ${source} from itself`, 'invalid-number');
+    if (joining && !target.office && !(target.own && /^[1-9]/.test(target.dial))) {
+      throw new CtiError('failed-precondition', `${input.destination} is not an extension of this office and no route leads to the office that owns it`, 'unroutable');
+    }
     const sourceExternal = target.office ? numbers.externalOf(source) : undefined;
     if (target.office && target.place === 'remote' && !sourceExternal) {
       throw new CtiError('invalid-argument', `extension ${source} has no external number in the numbering plan, so office ${target.office} cannot call it`, 'invalid-number');
     }
-    const windowMs = input.windowMs && input.windowMs > 0 ? input.windowMs : limits.defaultWindowMs;
+    const windowMs = joining ? limits.promptTimeoutMs + JOIN_CONNECT_MS : input.windowMs && input.windowMs > 0 ? input.windowMs : limits.defaultWindowMs;
     if (windowMs > limits.maxWindowMs) throw new CtiError('invalid-argument', `the window may be at most ${limits.maxWindowMs / 60_000} minutes`);
     const retryEveryMs = input.retryEveryMs && input.retryEveryMs > 0 ? input.retryEveryMs : limits.retryEveryMs;
     if (retryEveryMs < 1000) throw new CtiError('invalid-argument', '--retry-every must be at least 1s');
@@ -217,6 +249,7 @@ export class Core implements CoreApi {
       ...(input.idempotencyKey ? { idempotencyKey: input.idempotencyKey } : {}),
       ...(target.office ? { office: target.office, place: target.place } : {}),
       ...(sourceExternal ? { sourceExternal } : {}),
+      ...(joining ? { display: input.display?.trim() || principal.name } : {}),
     };
   }
 

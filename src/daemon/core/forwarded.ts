@@ -12,7 +12,7 @@
 import { Backoff } from '../../common/backoff.js';
 import { isCtiError } from './errors.js';
 import type { PeerCampOn, PeerRequestState } from './peering.js';
-import { FINAL_STATES, type RequestRecord, type RequestState } from './request.js';
+import { FINAL_STATES, isJoinKind, type RequestRecord, type RequestState } from './request.js';
 import { Runner, type RunnerContext } from './runner.js';
 
 /** The owner has the same deadline and reports the timeout itself; this is our fallback. */
@@ -81,7 +81,7 @@ export class ForwardedRunner extends Runner {
       void this.finish(s.state as 'succeeded' | 'failed' | 'cancelled', s.reason, message);
       return;
     }
-    const state: RequestState = s.state === 'accepted' ? 'watching' : s.state;
+    const state: RequestState = s.state === 'accepted' && !isJoinKind(this.record.kind) ? 'watching' : s.state;
     const note = s.detail && s.detail !== this.record.history.at(-1)?.detail ? s.detail : undefined;
     void this.ctx.registry.update(this.record, {
       state,
@@ -102,6 +102,7 @@ export class ForwardedRunner extends Runner {
       retryEveryMs: r.retryEveryMs,
       requester: r.requester,
       via: [...(r.via ?? []), this.ctx.office],
+      ...(isJoinKind(r.kind) ? { kind: r.kind, ...(r.display ? { display: r.display } : {}) } : {}),
     };
   }
 }

@@ -97,15 +97,16 @@ export class PeerDesk implements PeerFacingApi {
   private recordFor(origin: string, request: PeerCampOn): RequestRecord {
     const { office, limits, now } = this.ctx;
     const at = now();
+    const kind = request.kind ?? 'camp-on';
     const record: RequestRecord = {
       id: request.id,
-      kind: 'camp-on',
+      kind,
       requester: `${origin}/${request.requester}`,
       destination: request.destination,
       dial: request.destination,
       source: request.source,
       network: request.network,
-      campOn: true,
+      campOn: kind === 'camp-on',
       strategy: request.strategy,
       retryEveryMs: Math.max(1000, request.retryEveryMs || limits.retryEveryMs),
       recallFirst: false,
@@ -116,6 +117,7 @@ export class PeerDesk implements PeerFacingApi {
       history: [{ state: 'accepted', at }],
       origin,
       via: request.via,
+      ...(request.display ? { display: request.display } : {}),
     };
     const refuse = (reason: FailureReason, message: string): RequestRecord => {
       record.state = 'failed';
@@ -133,6 +135,7 @@ export class PeerDesk implements PeerFacingApi {
       return refuse('invalid-number', isCtiError(err) ? err.message : String(err));
     }
     record.dial = target.dial;
+    if (kind !== 'camp-on' && target.own && !/^[1-9]/.test(target.dial)) return refuse('unroutable', `${request.destination} is not an extension of office ${office}`);
     if (!target.own) {
       if (!target.office) return refuse('unroutable', `office ${office} does not own ${request.destination} and has no route for it`);
       if (request.via.includes(target.office)) return refuse('loop', `office ${office} routes ${request.destination} back to office ${target.office}: the route tables loop`);

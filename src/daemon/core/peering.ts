@@ -8,7 +8,7 @@
 import type { Unsubscribe } from './api.js';
 import { CtiError } from './errors.js';
 import type { LineState } from './ports.js';
-import type { FailureReason, NetworkType, RequestState, Strategy } from './request.js';
+import type { FailureReason, NetworkType, RequestKind, RequestState, Strategy } from './request.js';
 
 /** FIG. 19: a camp-on request forwarded to the office that owns the destination. */
 export interface PeerCampOn {
@@ -27,6 +27,10 @@ export interface PeerCampOn {
   requester: string;
   /** Offices passed through, the origin first: a loop guard. */
   via: string[];
+  /** camp-on (the default), join or barge-in (FIG. 44-54: the owning office asks the target's consent). */
+  kind?: Extract<RequestKind, 'camp-on' | 'join' | 'barge-in'>;
+  /** join / barge-in: who asks, as the target's prompt shows it. */
+  display?: string;
 }
 
 /** FIG. 21: a forwarded camp-on's state as the owning office reports it. */

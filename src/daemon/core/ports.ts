@@ -44,6 +44,60 @@ export interface LineWatch {
   stop(): void;
 }
 
+/** A call a device is talking in, as a consent prompt shows it (FIG. 49-50). */
+export interface CallView {
+  /** The other parties: extensions of this switch, or external numbers (national digits) for trunk parties. */
+  parties: string[];
+}
+
+/** join: all three talk (FIG. 47); barge-in: the target's other parties are held, so requester and target talk alone (FIG. 53). */
+export type JoinMode = 'join' | 'barge-in';
+
+/** Why a join or barge-in did not come about. */
+export type JoinFailure =
+  | 'not-in-call' // the target is not talking in a call
+  | 'call-ended' // the target's call ended before it could be joined
+  | 'requester-no-answer'
+  | 'requester-busy'
+  | 'invalid-number' // the requester's number cannot be reached
+  | 'switch-unavailable'
+  | 'cancelled';
+
+/**
+ * What a join holds at the switch, enough to undo it later, after a restart
+ * too: it is stored with the request (JSON). `ports` are the voice-board
+ * ports the core lent it; `refs` are the adapter's own references (for CSTA,
+ * the connections it put on hold), opaque to the core.
+ */
+export interface JoinedCall {
+  mode: JoinMode;
+  target: string;
+  requester: string;
+  ports: string[];
+  refs: string[];
+}
+
+export interface JoinOptions {
+  mode: JoinMode;
+  /** The extension whose call is joined. */
+  target: string;
+  /** Who is added: an extension, or national digits for a requester in another office. */
+  requester: string;
+  /** Voice-board ports lent by the core's pool (two for the CSTA adapter). */
+  ports: string[];
+  /**
+   * Write-ahead: called (and awaited) with what the join holds before each
+   * step that needs undoing, so a crash at any point leaves enough on disk
+   * to undo it (undoJoin).
+   */
+  persist: (joined: JoinedCall) => Promise<void>;
+  /** Aborting undoes what was done and resolves with reason `cancelled`. */
+  signal?: AbortSignal;
+  onRinging?: (device: string) => void;
+}
+
+export type JoinOutcome = { ok: true; joined: JoinedCall } | { ok: false; reason: JoinFailure; detail: string };
+
 export interface Switch {
   readonly linkState: LinkState;
   /** Subscribes to link state changes; returns the unsubscribe function. */
@@ -59,6 +113,22 @@ export interface Switch {
    * and reports the state if it changed meanwhile.
    */
   watchLine(device: string, onChange: (state: LineState) => void): LineWatch;
+  /** The call `device` is talking in now, or undefined when it is in none. Rejects when the link is down. */
+  activeCall(device: string): Promise<CallView | undefined>;
+  /**
+   * Adds `requester` to the call `target` is talking in (barge-in: holding
+   * the target's other parties first). Resolves ok once they talk; on any
+   * failure, what was done is undone first.
+   */
+  joinCall(options: JoinOptions): Promise<JoinOutcome>;
+  /**
+   * Follows a join until it comes apart (the requester, the target or, for
+   * join, the last other party hangs up; a link outage waits for the link
+   * and looks again), then calls onEnd with words for why. Does not undo.
+   */
+  followJoin(joined: JoinedCall, onEnd: (why: string) => void): () => void;
+  /** Undoes a join: clears the ports' calls and retrieves held parties. Best effort, idempotent; waits for the link. */
+  undoJoin(joined: JoinedCall): Promise<void>;
 }
 
 /**

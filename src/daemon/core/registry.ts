@@ -106,7 +106,7 @@ export class RequestRegistry {
   }
 
   /** Changes bookkeeping fields of any request, final ones included (no history, no watchers); resolves when durable. */
-  amend(record: RequestRecord, fields: Partial<Pick<RequestRecord, 'peerCancel'>>): Promise<void> {
+  amend(record: RequestRecord, fields: Partial<Pick<RequestRecord, 'peerCancel' | 'joined'>>): Promise<void> {
     Object.assign(record, fields);
     for (const [key, value] of Object.entries(fields)) if (value === undefined) delete (record as unknown as Record<string, unknown>)[key];
     return this.store.put(record);

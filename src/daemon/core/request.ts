@@ -3,7 +3,29 @@
 // information), a state history and a final result. These are the words of
 // interfaces.md; they travel unchanged to clients.
 
-export type RequestKind = 'call' | 'camp-on';
+import type { JoinedCall } from './ports.js';
+
+/** call and camp-on (MISSION.md 1); join (additional connection, 3) and barge-in (interruptive connection, 4). */
+export type RequestKind = 'call' | 'camp-on' | 'join' | 'barge-in';
+
+export const isJoinKind = (kind: RequestKind): kind is 'join' | 'barge-in' => kind === 'join' || kind === 'barge-in';
+
+/**
+ * A consent prompt (FIG. 49-51): the owner of `extension` is asked whether a
+ * join or barge-in may go ahead. It lives in its request's record, so it
+ * survives a restart with it.
+ */
+export interface ConsentPrompt {
+  /** The extension whose call would be joined: its owners (and admins) answer. */
+  extension: string;
+  /** Who asks, in words ("alice (2001)"). */
+  from: string;
+  /** The other parties of the call, when the prompt went out. */
+  call: string[];
+  /** Epoch ms: no answer by then counts as a rejection. */
+  expires: number;
+  answer?: { accept: boolean; by: string; at: number };
+}
 
 /** interfaces.md request states; the last three are final. */
 export type RequestState = 'accepted' | 'watching' | 'waiting-consent' | 'calling' | 'succeeded' | 'failed' | 'cancelled';
@@ -83,6 +105,12 @@ export interface RequestRecord {
   sourceExternal?: string;
   /** A forwarded request cancelled here whose owner has not confirmed the cancel yet. */
   peerCancel?: 'pending';
+  /** join / barge-in: the name shown to the target (`--as`); default the requester's. */
+  display?: string;
+  /** join / barge-in: the consent prompt, once it went out. */
+  prompt?: ConsentPrompt;
+  /** join / barge-in: what the join holds at the switch, from the first step until it is undone. */
+  joined?: JoinedCall;
 }
 
 export function isFinal(record: Pick<RequestRecord, 'state'>): boolean {

@@ -5,6 +5,7 @@
 
 import type { Clock, Timer } from '../../common/clock.js';
 import type { Peers } from './peering.js';
+import type { PortPool } from './port-pool.js';
 import type { Switch } from './ports.js';
 import type { RequestRegistry } from './registry.js';
 import type { FailureReason, RequestRecord } from './request.js';
@@ -21,6 +22,12 @@ export interface RunnerContext {
   logger: (event: string, fields?: Record<string, unknown>) => void;
   /** Hands a request over to the runner its record now calls for (a call that failed, then forwarded: FIG. 12). */
   rerun: (record: RequestRecord) => void;
+  /** The voice-board ports joins borrow. */
+  ports: PortPool;
+  /** How long a consent prompt waits for its answer. */
+  promptTimeoutMs: number;
+  /** Follows a join that came about until it comes apart (join.ts followJoin). */
+  follow: (record: RequestRecord) => void;
 }
 
 export type FinalState = 'succeeded' | 'failed' | 'cancelled';
@@ -53,6 +60,11 @@ export abstract class Runner {
   /** Cancel (FIG. 22). */
   cancel(): Promise<void> {
     return this.finish('cancelled', 'cancelled', 'cancelled by request');
+  }
+
+  /** Something the runner waits on changed outside it (a prompt was answered): look again. */
+  nudge(): void {
+    this.poke();
   }
 
   /** Daemon shutdown: stop working without changing the stored state (it resumes on restart). */

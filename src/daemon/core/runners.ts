@@ -3,16 +3,26 @@
 
 import { RequestRunner } from './camp-on.js';
 import { cancelAtOwner, ForwardedRunner } from './forwarded.js';
-import { isFinal, type RequestRecord } from './request.js';
+import { followJoin, JoinRunner } from './join.js';
+import { isFinal, isJoinKind, type RequestRecord } from './request.js';
 import type { Runner, RunnerContext } from './runner.js';
 
 export class Runners {
   private readonly running = new Map<string, Runner>();
+  /** Joins that came about, by request id: their stop functions. */
+  private readonly following = new Map<string, () => void>();
 
   readonly ctx: RunnerContext;
 
-  constructor(ctx: Omit<RunnerContext, 'rerun'>) {
-    this.ctx = { ...ctx, rerun: (record) => this.run(record) };
+  constructor(ctx: Omit<RunnerContext, 'rerun' | 'follow'>) {
+    this.ctx = {
+      ...ctx,
+      rerun: (record) => this.run(record),
+      follow: (record) => {
+        const stop = followJoin(this.ctx, record, () => this.following.delete(record.id));
+        this.following.set(record.id, stop);
+      },
+    };
   }
 
   /**
@@ -25,16 +35,27 @@ export class Runners {
       if (this.running.get(runner.record.id) === runner) this.running.delete(runner.record.id);
     };
     const forwarded = record.office && record.place === 'remote' && !(record.kind === 'call' && record.attempts === 0);
-    const runner = forwarded ? new ForwardedRunner(this.ctx, record, forget) : new RequestRunner(this.ctx, record, forget);
+    const runner = forwarded
+      ? new ForwardedRunner(this.ctx, record, forget)
+      : isJoinKind(record.kind)
+        ? new JoinRunner(this.ctx, record, forget)
+        : new RequestRunner(this.ctx, record, forget);
     this.running.set(record.id, runner);
     runner.start();
   }
 
-  /** Resumes what the store holds: pending requests, and cancels an owner has not confirmed yet. */
+  /**
+   * Resumes what the store holds: pending requests, cancels an owner has not
+   * confirmed yet, and joins still up. Ports held by stored joins are claimed
+   * first, so a resumed request cannot borrow them.
+   */
   resume(records: Iterable<RequestRecord>): void {
-    for (const record of records) {
+    const all = [...records];
+    for (const record of all) if (record.joined) this.ctx.ports.claim(record.joined.ports);
+    for (const record of all) {
       if (!isFinal(record)) this.run(record);
       else if (record.peerCancel === 'pending') void cancelAtOwner(this.ctx, record);
+      else if (record.joined) this.ctx.follow(record);
     }
   }
 
@@ -42,8 +63,15 @@ export class Runners {
     await this.running.get(id)?.cancel();
   }
 
+  /** A prompt of this request was answered: its runner looks again. */
+  nudge(id: string): void {
+    this.running.get(id)?.nudge();
+  }
+
   stop(): void {
     for (const runner of this.running.values()) runner.stop();
     this.running.clear();
+    for (const stop of this.following.values()) stop();
+    this.following.clear();
   }
 }

@@ -6,11 +6,12 @@
 import type { CoreStatus, LineUpdate as CoreLineUpdate, Principal, SubmitInput } from '../core/api.js';
 import { CtiError } from '../core/errors.js';
 import type { PeerHealth } from '../core/peering.js';
+import type { Prompt as CorePrompt } from '../core/prompts.js';
 import type { NetworkType, RequestKind, RequestRecord, Strategy } from '../core/request.js';
 import { routePrefix, type ListedRoute, type Place, type Route } from '../core/routes.js';
-import type { GetStatusResponse, LineUpdate, Peer, Request, Route as ProtoRoute, SubmitRequest } from '../../gen/cti/v1/cti.js';
+import type { GetStatusResponse, LineUpdate, Peer, Prompt, Request, Route as ProtoRoute, SubmitRequest } from '../../gen/cti/v1/cti.js';
 
-const KINDS: readonly RequestKind[] = ['call', 'camp-on'];
+const KINDS: readonly RequestKind[] = ['call', 'camp-on', 'join', 'barge-in'];
 export const STRATEGIES: readonly Strategy[] = ['watch', 'retry'];
 export const NETWORKS: readonly NetworkType[] = ['station', 'toll', 'public'];
 const PLACES: readonly Place[] = ['remote', 'local'];
@@ -44,7 +45,12 @@ export function toProtoRequest(r: RequestRecord): Request {
     history: r.history.map((h) => ({ state: h.state, at: rfc3339(h.at), detail: h.detail ?? '' })),
     office: r.office ?? '',
     place: r.place ?? '',
+    display: r.display ?? '',
   };
+}
+
+export function toProtoPrompt(p: CorePrompt): Prompt {
+  return { ...p, call: [...p.call], options: [...p.options], expires: rfc3339(p.expires) };
 }
 
 export function toProtoLine(update: CoreLineUpdate): LineUpdate {
@@ -79,6 +85,7 @@ export function fromSubmitRequest(req: SubmitRequest): SubmitInput {
     network: req.network ? oneOf('network', req.network, NETWORKS) : undefined,
     idempotencyKey: req.idempotencyKey || undefined,
     place: req.place ? oneOf('place', req.place, PLACES) : undefined,
+    display: req.display || undefined,
   };
 }
 

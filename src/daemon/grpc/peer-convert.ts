@@ -49,8 +49,10 @@ function via(offices: string[]): string[] {
   return offices.map((office, i) => given(`via[${i}]`, office));
 }
 
+const PEER_KINDS = words<NonNullable<PeerCampOn['kind']>>({ 'camp-on': 1, join: 1, 'barge-in': 1 });
+
 export function toProtoCampOn(r: PeerCampOn): CampOnRequest {
-  return { ...r, deadlineMs: r.deadline, via: [...r.via] };
+  return { ...r, deadlineMs: r.deadline, via: [...r.via], kind: r.kind ?? '', display: r.display ?? '' };
 }
 
 export function fromProtoCampOn(r: CampOnRequest): PeerCampOn {
@@ -64,7 +66,15 @@ export function fromProtoCampOn(r: CampOnRequest): PeerCampOn {
     retryEveryMs: positiveMs('retry_every_ms', r.retryEveryMs),
     requester: given('requester', r.requester),
     via: via(r.via),
+    ...(r.kind ? { kind: oneOf('kind', r.kind, PEER_KINDS) } : {}),
+    ...(r.display ? { display: displayName(r.display) } : {}),
   };
+}
+
+/** The name a prompt shows: short, printable. */
+function displayName(value: string): string {
+  if (value.length > 64 || /\p{Cc}/u.test(value)) throw new CtiError('invalid-argument', 'display must be at most 64 printable characters');
+  return value;
 }
 
 /** The id of a WatchCampOn / CancelCampOn request. */

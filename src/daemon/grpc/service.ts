@@ -5,9 +5,19 @@
 import type { handleUnaryCall } from '@grpc/grpc-js';
 import type { CoreApi, Principal } from '../core/api.js';
 import { routePrefix } from '../core/routes.js';
-import type { CtiServiceServer, LineUpdate, MonitorLineRequest, RequestUpdate, WatchRequestsRequest } from '../../gen/cti/v1/cti.js';
+import type { CtiServiceServer, LineUpdate, MonitorLineRequest, PromptUpdate, RequestUpdate, WatchPromptsRequest, WatchRequestsRequest } from '../../gen/cti/v1/cti.js';
 import { authenticate } from './auth.js';
-import { fromProtoRoute, fromSubmitRequest, monitorWindowMs, toProtoLine, toProtoPeer, toProtoRequest, toProtoRoute, toProtoStatus } from './convert.js';
+import {
+  fromProtoRoute,
+  fromSubmitRequest,
+  monitorWindowMs,
+  toProtoLine,
+  toProtoPeer,
+  toProtoPrompt,
+  toProtoRequest,
+  toProtoRoute,
+  toProtoStatus,
+} from './convert.js';
 import { toStatusObject, type Logger } from './status.js';
 import type { Identify, OpenStreams } from './streams.js';
 
@@ -65,5 +75,11 @@ export function ctiService(core: CoreApi, log: Logger, streams: OpenStreams): Ct
       return {};
     }),
     listPeers: userCall('ListPeers', (principal) => ({ peers: core.listPeers(principal).map(toProtoPeer) })),
+
+    listPrompts: userCall('ListPrompts', (principal) => ({ prompts: core.listPrompts(principal).map(toProtoPrompt) })),
+    watchPrompts: streams.handler<Principal, WatchPromptsRequest, PromptUpdate>('WatchPrompts', user, (principal, _req, sink) =>
+      core.watchPrompts(principal, (prompt, initial) => sink.write({ prompt: toProtoPrompt(prompt), initial })),
+    ),
+    answerPrompt: userCall('AnswerPrompt', async (principal, req) => toProtoPrompt(await core.answerPrompt(principal, req.id, req.accept))),
   };
 }

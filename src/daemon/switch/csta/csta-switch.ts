@@ -3,15 +3,32 @@
 // Everything CSTA stays in this folder, so an Asterisk (AMI) adapter can
 // stand behind the same interface.
 
-import type { CallOutcome, LineState, LineWatch, LinkState, PlaceCallOptions, Switch } from '../../core/ports.js';
+import type {
+  CallOutcome,
+  CallView,
+  JoinedCall,
+  JoinOptions,
+  JoinOutcome,
+  LineState,
+  LineWatch,
+  LinkState,
+  PlaceCallOptions,
+  Switch,
+} from '../../core/ports.js';
 import { CallAttempt } from './call-attempt.js';
+import { JoinFollower } from './follow-join.js';
+import { JoinAttempt } from './join.js';
 import type { CstaLink, LinkLogger } from './link.js';
 import { LineWatches } from './line-watch.js';
 import { DeviceMonitors } from './monitors.js';
+import { activeCall } from './snapshots.js';
+import { undoJoin } from './undo-join.js';
 
 export interface CstaSwitchOptions {
   /** Default: logs nothing. */
   logger?: LinkLogger;
+  /** How long undoJoin waits for the link to come back before it gives up (logged). Default 60 000 ms. */
+  undoLinkWaitMs?: number;
 }
 
 /**
@@ -23,6 +40,7 @@ export class CstaSwitch implements Switch {
   private readonly log: LinkLogger;
   private readonly monitors: DeviceMonitors;
   private readonly lines: LineWatches;
+  private readonly undoLinkWaitMs: number;
   /** Link state listeners behind one listener of the link: a Set removes in O(1) (every pending request has one). */
   private readonly linkListeners = new Set<(state: LinkState) => void>();
 
@@ -31,6 +49,7 @@ export class CstaSwitch implements Switch {
     options: CstaSwitchOptions = {},
   ) {
     this.log = options.logger ?? (() => {});
+    this.undoLinkWaitMs = options.undoLinkWaitMs ?? 60_000;
     this.monitors = new DeviceMonitors(link, this.log);
     this.lines = new LineWatches(link, this.monitors, this.log);
     link.on('state', (state) => {
@@ -54,5 +73,23 @@ export class CstaSwitch implements Switch {
 
   watchLine(device: string, onChange: (state: LineState) => void): LineWatch {
     return this.lines.watch(device, onChange);
+  }
+
+  activeCall(device: string): Promise<CallView | undefined> {
+    return activeCall(this.link, device);
+  }
+
+  joinCall(options: JoinOptions): Promise<JoinOutcome> {
+    const ctx = { link: this.link, monitors: this.monitors, log: this.log, placeCall: (o: PlaceCallOptions) => this.placeCall(o), undo: (j: JoinedCall) => this.undoJoin(j) };
+    return new JoinAttempt(ctx, options).outcome;
+  }
+
+  followJoin(joined: JoinedCall, onEnd: (why: string) => void): () => void {
+    const follower = new JoinFollower(this.link, this.monitors, joined, onEnd, this.log);
+    return () => follower.stop();
+  }
+
+  undoJoin(joined: JoinedCall): Promise<void> {
+    return undoJoin({ link: this.link, log: this.log, linkWaitMs: this.undoLinkWaitMs }, joined);
   }
 }

@@ -53,7 +53,10 @@ export interface GetStatusResponse {
 }
 
 export interface SubmitRequest {
-  /** `call` (try now; with camp_on, camp on if it fails) or `camp-on`. */
+  /**
+   * `call` (try now; with camp_on, camp on if it fails), `camp-on`, `join`
+   * (additional connection) or `barge-in` (interruptive connection).
+   */
   kind: string;
   /** The number to connect with, in any usual form. */
   destination: string;
@@ -79,6 +82,8 @@ export interface SubmitRequest {
    * empty = the route's.
    */
   place: string;
+  /** join / barge-in: the name the target's prompt shows; empty = the user's. */
+  display: string;
 }
 
 export interface StateChange {
@@ -102,7 +107,7 @@ export interface Request {
   strategy: string;
   retryEveryMs: number;
   recallFirst: boolean;
-  /** `accepted`, `watching`, `calling`, `succeeded`, `failed`, `cancelled`. */
+  /** `accepted`, `watching`, `waiting-consent`, `calling`, `succeeded`, `failed`, `cancelled`. */
   state: string;
   /** Failure reason (interfaces.md), empty unless failed or cancelled. */
   reason: string;
@@ -121,6 +126,8 @@ export interface Request {
   office: string;
   /** `remote` or `local` for a request across offices. */
   place: string;
+  /** join / barge-in: the name shown to the target. */
+  display: string;
 }
 
 export interface GetRequestRequest {
@@ -215,6 +222,48 @@ export interface ListPeersRequest {
 
 export interface ListPeersResponse {
   peers: Peer[];
+}
+
+export interface Prompt {
+  /** The id `cti accept` / `cti reject` take (the request's id). */
+  id: string;
+  /** `join` or `barge-in`. */
+  kind: string;
+  /** The extension whose call would be joined. */
+  extension: string;
+  /** Who asks, e.g. `alice (2001)`. */
+  from: string;
+  /** The other parties of that call. */
+  call: string[];
+  /** What the answerer may choose: `accept`, `reject`. */
+  options: string[];
+  /** RFC 3339: no answer by then counts as a rejection. */
+  expires: string;
+  /** `open`, `accepted`, `rejected`, `expired` or `withdrawn` (the request ended first). */
+  state: string;
+}
+
+export interface ListPromptsRequest {
+}
+
+export interface ListPromptsResponse {
+  prompts: Prompt[];
+}
+
+export interface WatchPromptsRequest {
+}
+
+export interface PromptUpdate {
+  prompt:
+    | Prompt
+    | undefined;
+  /** True for the prompts open when the watch starts. */
+  initial: boolean;
+}
+
+export interface AnswerPromptRequest {
+  id: string;
+  accept: boolean;
 }
 
 function createBaseGetStatusRequest(): GetStatusRequest {
@@ -505,6 +554,7 @@ function createBaseSubmitRequest(): SubmitRequest {
     network: "",
     idempotencyKey: "",
     place: "",
+    display: "",
   };
 }
 
@@ -542,6 +592,9 @@ export const SubmitRequest: MessageFns<SubmitRequest> = {
     }
     if (message.place !== "") {
       writer.uint32(90).string(message.place);
+    }
+    if (message.display !== "") {
+      writer.uint32(98).string(message.display);
     }
     return writer;
   },
@@ -647,6 +700,14 @@ export const SubmitRequest: MessageFns<SubmitRequest> = {
             message.place = reader.string();
             continue;
           }
+          case 12: {
+            if (tag !== 98) {
+              break;
+            }
+
+            message.display = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -692,6 +753,7 @@ export const SubmitRequest: MessageFns<SubmitRequest> = {
         ? globalThis.String(object.idempotency_key)
         : "",
       place: isSet(object.place) ? globalThis.String(object.place) : "",
+      display: isSet(object.display) ? globalThis.String(object.display) : "",
     };
   },
 
@@ -730,6 +792,9 @@ export const SubmitRequest: MessageFns<SubmitRequest> = {
     if (message.place !== "") {
       obj.place = message.place;
     }
+    if (message.display !== "") {
+      obj.display = message.display;
+    }
     return obj;
   },
 
@@ -749,6 +814,7 @@ export const SubmitRequest: MessageFns<SubmitRequest> = {
     message.network = object.network ?? "";
     message.idempotencyKey = object.idempotencyKey ?? "";
     message.place = object.place ?? "";
+    message.display = object.display ?? "";
     return message;
   },
 };
@@ -878,6 +944,7 @@ function createBaseRequest(): Request {
     history: [],
     office: "",
     place: "",
+    display: "",
   };
 }
 
@@ -948,6 +1015,9 @@ export const Request: MessageFns<Request> = {
     }
     if (message.place !== "") {
       writer.uint32(178).string(message.place);
+    }
+    if (message.display !== "") {
+      writer.uint32(186).string(message.display);
     }
     return writer;
   },
@@ -1141,6 +1211,14 @@ export const Request: MessageFns<Request> = {
             message.place = reader.string();
             continue;
           }
+          case 23: {
+            if (tag !== 186) {
+              break;
+            }
+
+            message.display = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1199,6 +1277,7 @@ export const Request: MessageFns<Request> = {
         : [],
       office: isSet(object.office) ? globalThis.String(object.office) : "",
       place: isSet(object.place) ? globalThis.String(object.place) : "",
+      display: isSet(object.display) ? globalThis.String(object.display) : "",
     };
   },
 
@@ -1270,6 +1349,9 @@ export const Request: MessageFns<Request> = {
     if (message.place !== "") {
       obj.place = message.place;
     }
+    if (message.display !== "") {
+      obj.display = message.display;
+    }
     return obj;
   },
 
@@ -1300,6 +1382,7 @@ export const Request: MessageFns<Request> = {
     message.history = object.history?.map((e) => StateChange.fromPartial(e)) || [];
     message.office = object.office ?? "";
     message.place = object.place ?? "";
+    message.display = object.display ?? "";
     return message;
   },
 };
@@ -2634,6 +2717,532 @@ export const ListPeersResponse: MessageFns<ListPeersResponse> = {
   },
 };
 
+function createBasePrompt(): Prompt {
+  return { id: "", kind: "", extension: "", from: "", call: [], options: [], expires: "", state: "" };
+}
+
+export const Prompt: MessageFns<Prompt> = {
+  encode(message: Prompt, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    if (message.kind !== "") {
+      writer.uint32(18).string(message.kind);
+    }
+    if (message.extension !== "") {
+      writer.uint32(26).string(message.extension);
+    }
+    if (message.from !== "") {
+      writer.uint32(34).string(message.from);
+    }
+    for (const v of message.call) {
+      writer.uint32(42).string(v!);
+    }
+    for (const v of message.options) {
+      writer.uint32(50).string(v!);
+    }
+    if (message.expires !== "") {
+      writer.uint32(58).string(message.expires);
+    }
+    if (message.state !== "") {
+      writer.uint32(66).string(message.state);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): Prompt {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePrompt();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.id = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.kind = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.extension = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.from = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.call.push(reader.string());
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.options.push(reader.string());
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.expires = reader.string();
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.state = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): Prompt {
+    return {
+      id: isSet(object.id) ? globalThis.String(object.id) : "",
+      kind: isSet(object.kind) ? globalThis.String(object.kind) : "",
+      extension: isSet(object.extension) ? globalThis.String(object.extension) : "",
+      from: isSet(object.from) ? globalThis.String(object.from) : "",
+      call: globalThis.Array.isArray(object?.call) ? object.call.map((e: any) => globalThis.String(e)) : [],
+      options: globalThis.Array.isArray(object?.options) ? object.options.map((e: any) => globalThis.String(e)) : [],
+      expires: isSet(object.expires) ? globalThis.String(object.expires) : "",
+      state: isSet(object.state) ? globalThis.String(object.state) : "",
+    };
+  },
+
+  toJSON(message: Prompt): unknown {
+    const obj: any = {};
+    if (message.id !== "") {
+      obj.id = message.id;
+    }
+    if (message.kind !== "") {
+      obj.kind = message.kind;
+    }
+    if (message.extension !== "") {
+      obj.extension = message.extension;
+    }
+    if (message.from !== "") {
+      obj.from = message.from;
+    }
+    if (message.call?.length) {
+      obj.call = message.call;
+    }
+    if (message.options?.length) {
+      obj.options = message.options;
+    }
+    if (message.expires !== "") {
+      obj.expires = message.expires;
+    }
+    if (message.state !== "") {
+      obj.state = message.state;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<Prompt>, I>>(base?: I): Prompt {
+    return Prompt.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<Prompt>, I>>(object: I): Prompt {
+    const message = createBasePrompt();
+    message.id = object.id ?? "";
+    message.kind = object.kind ?? "";
+    message.extension = object.extension ?? "";
+    message.from = object.from ?? "";
+    message.call = object.call?.map((e) => e) || [];
+    message.options = object.options?.map((e) => e) || [];
+    message.expires = object.expires ?? "";
+    message.state = object.state ?? "";
+    return message;
+  },
+};
+
+function createBaseListPromptsRequest(): ListPromptsRequest {
+  return {};
+}
+
+export const ListPromptsRequest: MessageFns<ListPromptsRequest> = {
+  encode(_: ListPromptsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListPromptsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListPromptsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(_: any): ListPromptsRequest {
+    return {};
+  },
+
+  toJSON(_: ListPromptsRequest): unknown {
+    const obj: any = {};
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ListPromptsRequest>, I>>(base?: I): ListPromptsRequest {
+    return ListPromptsRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ListPromptsRequest>, I>>(_: I): ListPromptsRequest {
+    const message = createBaseListPromptsRequest();
+    return message;
+  },
+};
+
+function createBaseListPromptsResponse(): ListPromptsResponse {
+  return { prompts: [] };
+}
+
+export const ListPromptsResponse: MessageFns<ListPromptsResponse> = {
+  encode(message: ListPromptsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.prompts) {
+      Prompt.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListPromptsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListPromptsResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.prompts.push(Prompt.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListPromptsResponse {
+    return {
+      prompts: globalThis.Array.isArray(object?.prompts) ? object.prompts.map((e: any) => Prompt.fromJSON(e)) : [],
+    };
+  },
+
+  toJSON(message: ListPromptsResponse): unknown {
+    const obj: any = {};
+    if (message.prompts?.length) {
+      obj.prompts = message.prompts.map((e) => Prompt.toJSON(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ListPromptsResponse>, I>>(base?: I): ListPromptsResponse {
+    return ListPromptsResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ListPromptsResponse>, I>>(object: I): ListPromptsResponse {
+    const message = createBaseListPromptsResponse();
+    message.prompts = object.prompts?.map((e) => Prompt.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseWatchPromptsRequest(): WatchPromptsRequest {
+  return {};
+}
+
+export const WatchPromptsRequest: MessageFns<WatchPromptsRequest> = {
+  encode(_: WatchPromptsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): WatchPromptsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseWatchPromptsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(_: any): WatchPromptsRequest {
+    return {};
+  },
+
+  toJSON(_: WatchPromptsRequest): unknown {
+    const obj: any = {};
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<WatchPromptsRequest>, I>>(base?: I): WatchPromptsRequest {
+    return WatchPromptsRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<WatchPromptsRequest>, I>>(_: I): WatchPromptsRequest {
+    const message = createBaseWatchPromptsRequest();
+    return message;
+  },
+};
+
+function createBasePromptUpdate(): PromptUpdate {
+  return { prompt: undefined, initial: false };
+}
+
+export const PromptUpdate: MessageFns<PromptUpdate> = {
+  encode(message: PromptUpdate, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.prompt !== undefined) {
+      Prompt.encode(message.prompt, writer.uint32(10).fork()).join();
+    }
+    if (message.initial !== false) {
+      writer.uint32(16).bool(message.initial);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PromptUpdate {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePromptUpdate();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.prompt = Prompt.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.initial = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PromptUpdate {
+    return {
+      prompt: isSet(object.prompt) ? Prompt.fromJSON(object.prompt) : undefined,
+      initial: isSet(object.initial) ? globalThis.Boolean(object.initial) : false,
+    };
+  },
+
+  toJSON(message: PromptUpdate): unknown {
+    const obj: any = {};
+    if (message.prompt !== undefined) {
+      obj.prompt = Prompt.toJSON(message.prompt);
+    }
+    if (message.initial !== false) {
+      obj.initial = message.initial;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<PromptUpdate>, I>>(base?: I): PromptUpdate {
+    return PromptUpdate.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<PromptUpdate>, I>>(object: I): PromptUpdate {
+    const message = createBasePromptUpdate();
+    message.prompt = (object.prompt !== undefined && object.prompt !== null)
+      ? Prompt.fromPartial(object.prompt)
+      : undefined;
+    message.initial = object.initial ?? false;
+    return message;
+  },
+};
+
+function createBaseAnswerPromptRequest(): AnswerPromptRequest {
+  return { id: "", accept: false };
+}
+
+export const AnswerPromptRequest: MessageFns<AnswerPromptRequest> = {
+  encode(message: AnswerPromptRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    if (message.accept !== false) {
+      writer.uint32(16).bool(message.accept);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): AnswerPromptRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseAnswerPromptRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.id = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.accept = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): AnswerPromptRequest {
+    return {
+      id: isSet(object.id) ? globalThis.String(object.id) : "",
+      accept: isSet(object.accept) ? globalThis.Boolean(object.accept) : false,
+    };
+  },
+
+  toJSON(message: AnswerPromptRequest): unknown {
+    const obj: any = {};
+    if (message.id !== "") {
+      obj.id = message.id;
+    }
+    if (message.accept !== false) {
+      obj.accept = message.accept;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<AnswerPromptRequest>, I>>(base?: I): AnswerPromptRequest {
+    return AnswerPromptRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<AnswerPromptRequest>, I>>(object: I): AnswerPromptRequest {
+    const message = createBaseAnswerPromptRequest();
+    message.id = object.id ?? "";
+    message.accept = object.accept ?? false;
+    return message;
+  },
+};
+
 /** Every call carries the user's token as metadata `authorization: Bearer TOKEN`. */
 export type CtiServiceService = typeof CtiServiceService;
 export const CtiServiceService = {
@@ -2753,6 +3362,42 @@ export const CtiServiceService = {
     responseSerialize: (value: ListPeersResponse): Buffer => Buffer.from(ListPeersResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): ListPeersResponse => ListPeersResponse.decode(value),
   },
+  /**
+   * Consent prompts (FIG. 49-51) for the caller's extensions (all of the
+   * office's for an admin): a join or barge-in waits for one of them to answer.
+   */
+  listPrompts: {
+    path: "/cti.v1.CtiService/ListPrompts" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ListPromptsRequest): Buffer => Buffer.from(ListPromptsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ListPromptsRequest => ListPromptsRequest.decode(value),
+    responseSerialize: (value: ListPromptsResponse): Buffer => Buffer.from(ListPromptsResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ListPromptsResponse => ListPromptsResponse.decode(value),
+  },
+  /**
+   * The open prompts first, then each prompt that opens, and each open one
+   * once more when it closes (its state then says how).
+   */
+  watchPrompts: {
+    path: "/cti.v1.CtiService/WatchPrompts" as const,
+    requestStream: false as const,
+    responseStream: true as const,
+    requestSerialize: (value: WatchPromptsRequest): Buffer => Buffer.from(WatchPromptsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): WatchPromptsRequest => WatchPromptsRequest.decode(value),
+    responseSerialize: (value: PromptUpdate): Buffer => Buffer.from(PromptUpdate.encode(value).finish()),
+    responseDeserialize: (value: Buffer): PromptUpdate => PromptUpdate.decode(value),
+  },
+  /** Accepts or rejects an open prompt (FIG. 51). */
+  answerPrompt: {
+    path: "/cti.v1.CtiService/AnswerPrompt" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: AnswerPromptRequest): Buffer => Buffer.from(AnswerPromptRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): AnswerPromptRequest => AnswerPromptRequest.decode(value),
+    responseSerialize: (value: Prompt): Buffer => Buffer.from(Prompt.encode(value).finish()),
+    responseDeserialize: (value: Buffer): Prompt => Prompt.decode(value),
+  },
 } as const;
 
 export interface CtiServiceServer extends UntypedServiceImplementation {
@@ -2783,6 +3428,18 @@ export interface CtiServiceServer extends UntypedServiceImplementation {
   removeRoute: handleUnaryCall<RemoveRouteRequest, RemoveRouteResponse>;
   /** The peer offices, their addresses and health. */
   listPeers: handleUnaryCall<ListPeersRequest, ListPeersResponse>;
+  /**
+   * Consent prompts (FIG. 49-51) for the caller's extensions (all of the
+   * office's for an admin): a join or barge-in waits for one of them to answer.
+   */
+  listPrompts: handleUnaryCall<ListPromptsRequest, ListPromptsResponse>;
+  /**
+   * The open prompts first, then each prompt that opens, and each open one
+   * once more when it closes (its state then says how).
+   */
+  watchPrompts: handleServerStreamingCall<WatchPromptsRequest, PromptUpdate>;
+  /** Accepts or rejects an open prompt (FIG. 51). */
+  answerPrompt: handleUnaryCall<AnswerPromptRequest, Prompt>;
 }
 
 export interface CtiServiceClient extends Client {
@@ -2942,6 +3599,51 @@ export interface CtiServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: ListPeersResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Consent prompts (FIG. 49-51) for the caller's extensions (all of the
+   * office's for an admin): a join or barge-in waits for one of them to answer.
+   */
+  listPrompts(
+    request: ListPromptsRequest,
+    callback: (error: ServiceError | null, response: ListPromptsResponse) => void,
+  ): ClientUnaryCall;
+  listPrompts(
+    request: ListPromptsRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ListPromptsResponse) => void,
+  ): ClientUnaryCall;
+  listPrompts(
+    request: ListPromptsRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ListPromptsResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * The open prompts first, then each prompt that opens, and each open one
+   * once more when it closes (its state then says how).
+   */
+  watchPrompts(request: WatchPromptsRequest, options?: Partial<CallOptions>): ClientReadableStream<PromptUpdate>;
+  watchPrompts(
+    request: WatchPromptsRequest,
+    metadata?: Metadata,
+    options?: Partial<CallOptions>,
+  ): ClientReadableStream<PromptUpdate>;
+  /** Accepts or rejects an open prompt (FIG. 51). */
+  answerPrompt(
+    request: AnswerPromptRequest,
+    callback: (error: ServiceError | null, response: Prompt) => void,
+  ): ClientUnaryCall;
+  answerPrompt(
+    request: AnswerPromptRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: Prompt) => void,
+  ): ClientUnaryCall;
+  answerPrompt(
+    request: AnswerPromptRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: Prompt) => void,
   ): ClientUnaryCall;
 }
 

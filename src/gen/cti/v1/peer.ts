@@ -51,6 +51,14 @@ export interface CampOnRequest {
   requester: string;
   /** Offices the request has passed through, the origin first (loop detection). */
   via: string[];
+  /**
+   * `camp-on` (empty means the same), `join` or `barge-in`: for these two the
+   * owning office asks the target's consent and adds the requester (at
+   * `source`) to the target's call (FIG. 44-54).
+   */
+  kind: string;
+  /** join / barge-in: who asks, as the target's prompt shows it. */
+  display: string;
 }
 
 export interface WatchCampOnRequest {
@@ -63,7 +71,7 @@ export interface CancelCampOnRequest {
 
 export interface PeerRequestState {
   id: string;
-  /** `accepted`, `watching`, `calling`, `succeeded`, `failed`, `cancelled`. */
+  /** `accepted`, `watching`, `waiting-consent`, `calling`, `succeeded`, `failed`, `cancelled`. */
   state: string;
   reason: string;
   message: string;
@@ -107,6 +115,8 @@ function createBaseCampOnRequest(): CampOnRequest {
     retryEveryMs: 0,
     requester: "",
     via: [],
+    kind: "",
+    display: "",
   };
 }
 
@@ -138,6 +148,12 @@ export const CampOnRequest: MessageFns<CampOnRequest> = {
     }
     for (const v of message.via) {
       writer.uint32(74).string(v!);
+    }
+    if (message.kind !== "") {
+      writer.uint32(82).string(message.kind);
+    }
+    if (message.display !== "") {
+      writer.uint32(90).string(message.display);
     }
     return writer;
   },
@@ -227,6 +243,22 @@ export const CampOnRequest: MessageFns<CampOnRequest> = {
             message.via.push(reader.string());
             continue;
           }
+          case 10: {
+            if (tag !== 82) {
+              break;
+            }
+
+            message.kind = reader.string();
+            continue;
+          }
+          case 11: {
+            if (tag !== 90) {
+              break;
+            }
+
+            message.display = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -258,6 +290,8 @@ export const CampOnRequest: MessageFns<CampOnRequest> = {
         : 0,
       requester: isSet(object.requester) ? globalThis.String(object.requester) : "",
       via: globalThis.Array.isArray(object?.via) ? object.via.map((e: any) => globalThis.String(e)) : [],
+      kind: isSet(object.kind) ? globalThis.String(object.kind) : "",
+      display: isSet(object.display) ? globalThis.String(object.display) : "",
     };
   },
 
@@ -290,6 +324,12 @@ export const CampOnRequest: MessageFns<CampOnRequest> = {
     if (message.via?.length) {
       obj.via = message.via;
     }
+    if (message.kind !== "") {
+      obj.kind = message.kind;
+    }
+    if (message.display !== "") {
+      obj.display = message.display;
+    }
     return obj;
   },
 
@@ -307,6 +347,8 @@ export const CampOnRequest: MessageFns<CampOnRequest> = {
     message.retryEveryMs = object.retryEveryMs ?? 0;
     message.requester = object.requester ?? "";
     message.via = object.via?.map((e) => e) || [];
+    message.kind = object.kind ?? "";
+    message.display = object.display ?? "";
     return message;
   },
 };
