@@ -19,6 +19,7 @@ import { ScaledClock } from '../src/common/clock.js';
 import { NumberingPlan } from '../src/common/numbering.js';
 import type { Principal } from '../src/daemon/core/api.js';
 import { Core, type CoreLimits } from '../src/daemon/core/core.js';
+import { DEFAULT_DIAL_POLICY, DialPolicy } from '../src/daemon/core/dial-policy.js';
 import { NumberResolver } from '../src/daemon/core/numbers.js';
 import { NO_PEERS } from '../src/daemon/core/peering.js';
 import { RouteTable } from '../src/daemon/core/routes.js';
@@ -253,6 +254,8 @@ export function makeCore(store: RequestStore, sw: CstaSwitch, logger: (event: st
     peers: NO_PEERS,
     switch: sw,
     voiceBoardPorts: [],
+    transfers: { load: () => [], save: async () => {} },
+    dialPolicy: new DialPolicy(DEFAULT_DIAL_POLICY, 'JP'),
     store,
     clock: new ScaledClock(),
     logger,

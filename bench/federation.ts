@@ -55,6 +55,7 @@ import { ScaledClock } from '../src/common/clock.js';
 import { NumberingPlan } from '../src/common/numbering.js';
 import type { Principal } from '../src/daemon/core/api.js';
 import { Core, type CoreLimits } from '../src/daemon/core/core.js';
+import { DEFAULT_DIAL_POLICY, DialPolicy } from '../src/daemon/core/dial-policy.js';
 import { NumberResolver } from '../src/daemon/core/numbers.js';
 import { NO_PEERS, type Peers } from '../src/daemon/core/peering.js';
 import type { RequestStore, RouteStore } from '../src/daemon/core/ports.js';
@@ -237,6 +238,8 @@ async function startOffice(sim: RunningSimulator, world: WorldConfig, id: string
     peers,
     switch: sw,
     voiceBoardPorts: [],
+    transfers: { load: () => [], save: async () => {} },
+    dialPolicy: new DialPolicy(DEFAULT_DIAL_POLICY, 'JP'),
     store,
     clock: new ScaledClock(),
     logger: () => {},

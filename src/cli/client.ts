@@ -15,6 +15,7 @@ import {
   type RequestUpdate,
   type Route,
   type SubmitRequest,
+  type Transfer,
   type WatchRequestsRequest,
 } from '../gen/cti/v1/cti.js';
 import { CliError, unreachable } from './errors.js';
@@ -38,6 +39,9 @@ export interface CtiApi {
   addRoute(route: Route): Promise<Route>;
   removeRoute(prefix: string): Promise<void>;
   peers(): Promise<Peer[]>;
+  transfers(): Promise<Transfer[]>;
+  setTransfer(extension: string, destinations: string[], confirm: boolean): Promise<Transfer>;
+  clearTransfer(extension: string): Promise<Transfer>;
   prompts(): Promise<Prompt[]>;
   watchPrompts(): ClientReadableStream<PromptUpdate>;
   answerPrompt(id: string, accept: boolean): Promise<Prompt>;
@@ -78,6 +82,9 @@ export function createApi(settings: Settings): CtiApi {
     addRoute: (route) => unary((cb) => client.addRoute({ route }, metadata, deadline(), cb)),
     removeRoute: async (prefix) => void (await unary((cb) => client.removeRoute({ prefix }, metadata, deadline(), cb))),
     peers: async () => (await unary<{ peers: Peer[] }>((cb) => client.listPeers({}, metadata, deadline(), cb))).peers,
+    transfers: async () => (await unary<{ transfers: Transfer[] }>((cb) => client.listTransfers({}, metadata, deadline(), cb))).transfers,
+    setTransfer: (extension, destinations, confirm) => unary((cb) => client.setTransfer({ extension, destinations, confirm }, metadata, deadline(), cb)),
+    clearTransfer: (extension) => unary((cb) => client.clearTransfer({ extension }, metadata, deadline(), cb)),
     prompts: async () => (await unary<{ prompts: Prompt[] }>((cb) => client.listPrompts({}, metadata, deadline(), cb))).prompts,
     watchPrompts: () => client.watchPrompts({}, metadata),
     answerPrompt: (id, accept) => unary((cb) => client.answerPrompt({ id, accept }, metadata, deadline(), cb)),

@@ -15,6 +15,7 @@ import { registerPrompts } from './commands/prompts.js';
 import { registerRequests } from './commands/requests.js';
 import { registerRoutes } from './commands/routes.js';
 import { registerStatus } from './commands/status.js';
+import { registerTransfer } from './commands/transfer.js';
 import { registerWait } from './commands/wait.js';
 import { examples } from './help.js';
 import { CliContext, type GlobalFlags } from './session.js';
@@ -51,6 +52,7 @@ export function buildProgram(): { program: Command; ctx: CliContext } {
     registerWait,
     registerCancel,
     registerPrompts,
+    registerTransfer,
     registerRoutes,
     registerPeers,
   ];

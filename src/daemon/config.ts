@@ -29,6 +29,8 @@ const userSchema = z.strictObject({
   admin: z.boolean().default(false),
 });
 
+const dialRule = z.union([z.enum(['international', 'premium-rate']), z.string().regex(/^[\d\s\-().]{1,32}$/, 'international, premium-rate or a number prefix')]);
+
 const configSchema = z.strictObject({
   office: z.string().regex(/^[a-z0-9][a-z0-9-]{0,31}$/, 'lower-case letters, digits and dashes').default('a'),
   country: z.string().regex(/^[A-Z]{2}$/, 'an ISO 3166 country code like JP').default('JP'),
@@ -96,6 +98,16 @@ const configSchema = z.strictObject({
     .default([]),
   /** TLS for our own gRPC server (clients and peers); with `ca`, peers must present a certificate it signed (mutual TLS). */
   tls: z.strictObject({ cert: z.string().min(1), key: z.string().min(1), ca: z.string().min(1).optional() }).optional(),
+  /**
+   * Which numbers transfer destinations may be: `bar` rules unless an `allow`
+   * rule matches; a rule is `international`, `premium-rate` or a number prefix.
+   */
+  dialPolicy: z
+    .strictObject({
+      bar: z.array(dialRule).default(['international', 'premium-rate']),
+      allow: z.array(dialRule).default([]),
+    })
+    .default({ bar: ['international', 'premium-rate'], allow: [] }),
   /** Runs the embedded simulator's clock faster (demos, tests). */
   timeScale: z.number().positive().max(1000).default(1),
 });

@@ -11,11 +11,13 @@ import { defaultWorldInput, parseWorld } from '../switch-sim/world-file.js';
 import { ensureAdminToken } from './admin-token.js';
 import { loadConfig, type ConfigFlags, type ResolvedConfig } from './config.js';
 import { Core } from './core/core.js';
+import { DialPolicy } from './core/dial-policy.js';
 import { NumberResolver } from './core/numbers.js';
 import { NO_PEERS } from './core/peering.js';
 import { GrpcPeers } from './peers/grpc-peers.js';
 import { RouteTable, routePrefix } from './core/routes.js';
 import { openRouteStore } from './store/route-store.js';
+import { openTransferStore } from './store/transfer-store.js';
 import { startGrpcServer } from './grpc/server.js';
 import type { Logger } from './logger.js';
 import { openRequestStore } from './store/request-store.js';
@@ -86,6 +88,8 @@ export async function startDaemon(flags: ConfigFlags, hooks: DaemonHooks): Promi
       peers,
       switch: sw,
       store,
+      transfers: await openTransferStore(config.data),
+      dialPolicy: new DialPolicy(config.dialPolicy, config.country),
       clock: new ScaledClock(),
       logger,
     });

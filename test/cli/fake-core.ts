@@ -6,6 +6,7 @@ import type { CoreApi, LineUpdate, Principal, SubmitInput, Unsubscribe } from '.
 import { CtiError } from '../../src/daemon/core/errors.js';
 import type { PeerHealth } from '../../src/daemon/core/peering.js';
 import type { Prompt } from '../../src/daemon/core/prompts.js';
+import type { TransferEntry, TransferInput } from '../../src/daemon/core/transfers.js';
 import { isFinal, type FailureReason, type RequestRecord, type RequestState } from '../../src/daemon/core/request.js';
 import type { ListedRoute, Route } from '../../src/daemon/core/routes.js';
 
@@ -130,6 +131,32 @@ export class FakeCore implements CoreApi {
 
   listPeers(): PeerHealth[] {
     return this.peers;
+  }
+
+  /** Transfer entries by extension. */
+  transfers = new Map<string, TransferEntry>();
+
+  listTransfers(): TransferEntry[] {
+    return [...this.transfers.values()];
+  }
+
+  async setTransfer(principal: Principal, input: TransferInput): Promise<TransferEntry> {
+    const entry: TransferEntry = {
+      extension: input.extension,
+      destinations: input.destinations.map((number) => ({ number, dial: number.replace(/\D/g, ''), network: 'public' })),
+      mode: input.confirm ? 'confirm' : 'direct',
+      setBy: principal.name,
+      setAt: Date.now(),
+    };
+    this.transfers.set(input.extension, entry);
+    return entry;
+  }
+
+  async clearTransfer(_principal: Principal, extension: string): Promise<TransferEntry> {
+    const entry = this.transfers.get(extension);
+    if (!entry) throw new CtiError('not-found', `no transfer is set for ${extension}`);
+    this.transfers.delete(extension);
+    return entry;
   }
 
   /** Open prompts; the test adds them. */

@@ -24,3 +24,9 @@ export class MemoryStore implements RequestStore {
 
   async close(): Promise<void> {}
 }
+
+/** A table store (routes, transfers) in memory, copied in and out like a file would be. */
+export function memoryTable<T>(initial: T): { load(): T; save(value: T): Promise<void> } {
+  let current = structuredClone(initial);
+  return { load: () => structuredClone(current), save: async (value) => void (current = structuredClone(value)) };
+}

@@ -6,15 +6,16 @@ import { ScaledClock } from '../../src/common/clock.js';
 import { NumberingPlan } from '../../src/common/numbering.js';
 import type { Principal } from '../../src/daemon/core/api.js';
 import { Core, type CoreLimits } from '../../src/daemon/core/core.js';
+import { DEFAULT_DIAL_POLICY, DialPolicy } from '../../src/daemon/core/dial-policy.js';
 import { NumberResolver } from '../../src/daemon/core/numbers.js';
 import { NO_PEERS, type Peers } from '../../src/daemon/core/peering.js';
-import type { RouteStore } from '../../src/daemon/core/ports.js';
+import type { RouteStore, TransferStore } from '../../src/daemon/core/ports.js';
 import { RouteTable, type Route } from '../../src/daemon/core/routes.js';
 import type { RequestRecord } from '../../src/daemon/core/request.js';
 import { CstaLink } from '../../src/daemon/switch/csta/link.js';
 import { CstaSwitch } from '../../src/daemon/switch/csta/csta-switch.js';
 import { eventually } from './eventually.js';
-import { MemoryStore } from './memory-store.js';
+import { MemoryStore, memoryTable } from './memory-store.js';
 import { startTestSim, type TestSim } from './world.js';
 
 export const alice: Principal = { name: 'alice', admin: false, extensions: ['2001'] };
@@ -60,6 +61,7 @@ export async function startOffice(options: OfficeOptions = {}): Promise<TestOffi
   const sim = options.sim ?? (await startTestSim());
   const store = new MemoryStore();
   const routeStore = memoryRouteStore();
+  const transferStore = memoryTransferStore();
   const address = sim.csta(id);
   const link = new CstaLink({
     host: '127.0.0.1',
@@ -87,6 +89,8 @@ export async function startOffice(options: OfficeOptions = {}): Promise<TestOffi
       switch: sw,
       voiceBoardPorts: options.voiceBoardPorts ?? sim.world.config.offices.find((o) => o.id === id)!.voiceBoardPorts,
       store,
+      transfers: transferStore,
+      dialPolicy: new DialPolicy(DEFAULT_DIAL_POLICY, 'JP'),
       clock: new ScaledClock(),
       logger: () => {},
     });
@@ -114,6 +118,9 @@ export async function startOffice(options: OfficeOptions = {}): Promise<TestOffi
 }
 
 function memoryRouteStore(): RouteStore {
-  let changes = { added: [], removed: [] } as ReturnType<RouteStore['load']>;
-  return { load: () => structuredClone(changes), save: async (c) => void (changes = structuredClone(c)) };
+  return memoryTable<ReturnType<RouteStore['load']>>({ added: [], removed: [] });
+}
+
+function memoryTransferStore(): TransferStore {
+  return memoryTable<ReturnType<TransferStore['load']>>([]);
 }

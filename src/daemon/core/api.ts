@@ -5,6 +5,7 @@
 import type { LineState, LinkState } from './ports.js';
 import type { PeerHealth } from './peering.js';
 import type { Prompt } from './prompts.js';
+import type { TransferEntry, TransferInput } from './transfers.js';
 import type { NetworkType, RequestKind, RequestRecord, Strategy } from './request.js';
 import type { ListedRoute, Place, Route } from './routes.js';
 
@@ -81,6 +82,12 @@ export interface CoreApi {
   addRoute(principal: Principal, route: Route): Promise<ListedRoute>;
   removeRoute(principal: Principal, prefix: string): Promise<void>;
   listPeers(principal: Principal): PeerHealth[];
+  /** Transfer entries (FIG. 58) of the user's extensions (all, for an admin). */
+  listTransfers(principal: Principal): TransferEntry[];
+  /** Sets (replaces) the transfer of an extension of this office the user owns; destinations obey the dial policy. Persisted. */
+  setTransfer(principal: Principal, input: TransferInput): Promise<TransferEntry>;
+  /** Releases a transfer (FIG. 57); returns the entry removed. */
+  clearTransfer(principal: Principal, extension: string): Promise<TransferEntry>;
   /** Open consent prompts for the user's extensions (all of the office's for an admin). */
   listPrompts(principal: Principal): Prompt[];
   /** The open prompts first (initial = true), then each prompt that opens or closes. */

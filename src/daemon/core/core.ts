@@ -14,7 +14,9 @@ import { PeerDesk } from './peer-desk.js';
 import { PortPool } from './port-pool.js';
 import { answerPrompt, openPrompts, watchPrompts, type Prompt } from './prompts.js';
 import type { PeerFacingApi, PeerHealth, Peers } from './peering.js';
-import type { RequestStore, Switch } from './ports.js';
+import type { RequestStore, Switch, TransferStore } from './ports.js';
+import type { DialPolicy } from './dial-policy.js';
+import { TransferTable, type TransferEntry, type TransferInput } from './transfers.js';
 import { RequestRegistry } from './registry.js';
 import { isFinal, isJoinKind, type RequestRecord } from './request.js';
 import { routePrefix, type ListedRoute, type Route, type RouteTable } from './routes.js';
@@ -54,6 +56,9 @@ export interface CoreOptions {
   /** The office's voice-board ports (config `voiceBoardPorts`). */
   voiceBoardPorts: string[];
   store: RequestStore;
+  /** The transfer table's store, and the dial policy its destinations obey. */
+  transfers: TransferStore;
+  dialPolicy: DialPolicy;
   clock: Clock;
   now?: () => number;
   logger: (event: string, fields?: Record<string, unknown>) => void;
@@ -64,11 +69,13 @@ export class Core implements CoreApi {
   readonly runners: Runners;
   /** What other offices may ask of this one. */
   readonly peerDesk: PeerFacingApi;
+  readonly transfers: TransferTable;
   private readonly now: () => number;
 
   constructor(private readonly options: CoreOptions) {
     this.now = options.now ?? Date.now;
     this.registry = new RequestRegistry(options.store, this.now);
+    this.transfers = new TransferTable(options.transfers, options.numbers, options.dialPolicy, this.now);
     this.runners = new Runners({
       switch: options.switch,
       peers: options.peers,
@@ -181,6 +188,18 @@ export class Core implements CoreApi {
 
   listPeers(): PeerHealth[] {
     return this.options.peers.list();
+  }
+
+  listTransfers(principal: Principal): TransferEntry[] {
+    return this.transfers.list(principal);
+  }
+
+  setTransfer(principal: Principal, input: TransferInput): Promise<TransferEntry> {
+    return this.transfers.set(principal, input);
+  }
+
+  clearTransfer(principal: Principal, extension: string): Promise<TransferEntry> {
+    return this.transfers.clear(principal, extension);
   }
 
   listPrompts(principal: Principal): Prompt[] {

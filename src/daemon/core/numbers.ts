@@ -20,6 +20,11 @@ export interface ResolvedNumber {
 /** International call prefixes where they differ from the common `00`. */
 const INTERNATIONAL_PREFIX: Partial<Record<CountryCode, string>> = { JP: '010', US: '011', CA: '011' };
 
+/** The digits a switch in `country` dials before a country code. */
+export function internationalPrefix(country: CountryCode): string {
+  return INTERNATIONAL_PREFIX[country] ?? '00';
+}
+
 const EXTENSION = /^[1-9]\d{0,5}$/;
 const NUMBER_CHARS = /^\+?[\d\s\-().]{1,32}$/;
 
@@ -52,7 +57,7 @@ export class NumberResolver {
     const parsed = parsePhoneNumberFromString(text, this.country);
     if (!parsed || !parsed.isPossible()) throw new CtiError('invalid-argument', `"${text}" is not a possible phone number in ${this.country}`, 'invalid-number');
     if (parsed.country === this.country || (!parsed.country && text.startsWith('0'))) return parsed.formatNational().replace(/\D/g, '');
-    return `${INTERNATIONAL_PREFIX[this.country] ?? '00'}${parsed.countryCallingCode}${parsed.nationalNumber}`;
+    return `${internationalPrefix(this.country)}${parsed.countryCallingCode}${parsed.nationalNumber}`;
   }
 }
 

@@ -5,6 +5,7 @@
 
 import type { RequestRecord } from './request.js';
 import type { Route } from './routes.js';
+import type { TransferEntry } from './transfers.js';
 
 /** interfaces.md line states. */
 export type LineState = 'idle' | 'ringing' | 'busy' | 'held' | 'out-of-service';
@@ -156,4 +157,10 @@ export interface RouteChanges {
 export interface RouteStore {
   load(): RouteChanges;
   save(changes: RouteChanges): Promise<void>;
+}
+
+/** Where the transfer table lives; save() replaces it and resolves when durable. */
+export interface TransferStore {
+  load(): TransferEntry[];
+  save(entries: TransferEntry[]): Promise<void>;
 }

@@ -7,9 +7,10 @@ import type { CoreStatus, LineUpdate as CoreLineUpdate, Principal, SubmitInput }
 import { CtiError } from '../core/errors.js';
 import type { PeerHealth } from '../core/peering.js';
 import type { Prompt as CorePrompt } from '../core/prompts.js';
+import type { TransferEntry } from '../core/transfers.js';
 import type { NetworkType, RequestKind, RequestRecord, Strategy } from '../core/request.js';
 import { routePrefix, type ListedRoute, type Place, type Route } from '../core/routes.js';
-import type { GetStatusResponse, LineUpdate, Peer, Prompt, Request, Route as ProtoRoute, SubmitRequest } from '../../gen/cti/v1/cti.js';
+import type { GetStatusResponse, LineUpdate, Peer, Prompt, Request, Route as ProtoRoute, SubmitRequest, Transfer } from '../../gen/cti/v1/cti.js';
 
 const KINDS: readonly RequestKind[] = ['call', 'camp-on', 'join', 'barge-in'];
 export const STRATEGIES: readonly Strategy[] = ['watch', 'retry'];
@@ -47,6 +48,10 @@ export function toProtoRequest(r: RequestRecord): Request {
     place: r.place ?? '',
     display: r.display ?? '',
   };
+}
+
+export function toProtoTransfer(t: TransferEntry): Transfer {
+  return { extension: t.extension, destinations: t.destinations.map((d) => ({ ...d })), mode: t.mode, setBy: t.setBy, setAt: rfc3339(t.setAt) };
 }
 
 export function toProtoPrompt(p: CorePrompt): Prompt {

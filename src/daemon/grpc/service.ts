@@ -17,6 +17,7 @@ import {
   toProtoRequest,
   toProtoRoute,
   toProtoStatus,
+  toProtoTransfer,
 } from './convert.js';
 import { toStatusObject, type Logger } from './status.js';
 import type { Identify, OpenStreams } from './streams.js';
@@ -75,6 +76,12 @@ export function ctiService(core: CoreApi, log: Logger, streams: OpenStreams): Ct
       return {};
     }),
     listPeers: userCall('ListPeers', (principal) => ({ peers: core.listPeers(principal).map(toProtoPeer) })),
+
+    listTransfers: userCall('ListTransfers', (principal) => ({ transfers: core.listTransfers(principal).map(toProtoTransfer) })),
+    setTransfer: userCall('SetTransfer', async (principal, req) =>
+      toProtoTransfer(await core.setTransfer(principal, { extension: req.extension, destinations: req.destinations, confirm: req.confirm })),
+    ),
+    clearTransfer: userCall('ClearTransfer', async (principal, req) => toProtoTransfer(await core.clearTransfer(principal, req.extension))),
 
     listPrompts: userCall('ListPrompts', (principal) => ({ prompts: core.listPrompts(principal).map(toProtoPrompt) })),
     watchPrompts: streams.handler<Principal, WatchPromptsRequest, PromptUpdate>('WatchPrompts', user, (principal, _req, sink) =>

@@ -266,6 +266,44 @@ export interface AnswerPromptRequest {
   accept: boolean;
 }
 
+export interface TransferDestination {
+  /** As the user gave it. */
+  number: string;
+  /** What the switch dials: an extension or national digits. */
+  dial: string;
+  /** `station`, `toll` or `public`. */
+  network: string;
+}
+
+export interface Transfer {
+  extension: string;
+  /** In order: the next is tried when one is busy, does not answer or cannot be reached. */
+  destinations: TransferDestination[];
+  /** `direct`, or `confirm` (the owner is asked per call). */
+  mode: string;
+  setBy: string;
+  /** RFC 3339. */
+  setAt: string;
+}
+
+export interface ListTransfersRequest {
+}
+
+export interface ListTransfersResponse {
+  transfers: Transfer[];
+}
+
+export interface SetTransferRequest {
+  extension: string;
+  /** Numbers in any usual form, in order of preference. */
+  destinations: string[];
+  confirm: boolean;
+}
+
+export interface ClearTransferRequest {
+  extension: string;
+}
+
 function createBaseGetStatusRequest(): GetStatusRequest {
   return {};
 }
@@ -3243,6 +3281,543 @@ export const AnswerPromptRequest: MessageFns<AnswerPromptRequest> = {
   },
 };
 
+function createBaseTransferDestination(): TransferDestination {
+  return { number: "", dial: "", network: "" };
+}
+
+export const TransferDestination: MessageFns<TransferDestination> = {
+  encode(message: TransferDestination, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.number !== "") {
+      writer.uint32(10).string(message.number);
+    }
+    if (message.dial !== "") {
+      writer.uint32(18).string(message.dial);
+    }
+    if (message.network !== "") {
+      writer.uint32(26).string(message.network);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): TransferDestination {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseTransferDestination();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.number = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.dial = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.network = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): TransferDestination {
+    return {
+      number: isSet(object.number) ? globalThis.String(object.number) : "",
+      dial: isSet(object.dial) ? globalThis.String(object.dial) : "",
+      network: isSet(object.network) ? globalThis.String(object.network) : "",
+    };
+  },
+
+  toJSON(message: TransferDestination): unknown {
+    const obj: any = {};
+    if (message.number !== "") {
+      obj.number = message.number;
+    }
+    if (message.dial !== "") {
+      obj.dial = message.dial;
+    }
+    if (message.network !== "") {
+      obj.network = message.network;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<TransferDestination>, I>>(base?: I): TransferDestination {
+    return TransferDestination.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<TransferDestination>, I>>(object: I): TransferDestination {
+    const message = createBaseTransferDestination();
+    message.number = object.number ?? "";
+    message.dial = object.dial ?? "";
+    message.network = object.network ?? "";
+    return message;
+  },
+};
+
+function createBaseTransfer(): Transfer {
+  return { extension: "", destinations: [], mode: "", setBy: "", setAt: "" };
+}
+
+export const Transfer: MessageFns<Transfer> = {
+  encode(message: Transfer, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.extension !== "") {
+      writer.uint32(10).string(message.extension);
+    }
+    for (const v of message.destinations) {
+      TransferDestination.encode(v!, writer.uint32(18).fork()).join();
+    }
+    if (message.mode !== "") {
+      writer.uint32(26).string(message.mode);
+    }
+    if (message.setBy !== "") {
+      writer.uint32(34).string(message.setBy);
+    }
+    if (message.setAt !== "") {
+      writer.uint32(42).string(message.setAt);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): Transfer {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseTransfer();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.extension = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.destinations.push(TransferDestination.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.mode = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.setBy = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.setAt = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): Transfer {
+    return {
+      extension: isSet(object.extension) ? globalThis.String(object.extension) : "",
+      destinations: globalThis.Array.isArray(object?.destinations)
+        ? object.destinations.map((e: any) => TransferDestination.fromJSON(e))
+        : [],
+      mode: isSet(object.mode) ? globalThis.String(object.mode) : "",
+      setBy: isSet(object.setBy)
+        ? globalThis.String(object.setBy)
+        : isSet(object.set_by)
+        ? globalThis.String(object.set_by)
+        : "",
+      setAt: isSet(object.setAt)
+        ? globalThis.String(object.setAt)
+        : isSet(object.set_at)
+        ? globalThis.String(object.set_at)
+        : "",
+    };
+  },
+
+  toJSON(message: Transfer): unknown {
+    const obj: any = {};
+    if (message.extension !== "") {
+      obj.extension = message.extension;
+    }
+    if (message.destinations?.length) {
+      obj.destinations = message.destinations.map((e) => TransferDestination.toJSON(e));
+    }
+    if (message.mode !== "") {
+      obj.mode = message.mode;
+    }
+    if (message.setBy !== "") {
+      obj.setBy = message.setBy;
+    }
+    if (message.setAt !== "") {
+      obj.setAt = message.setAt;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<Transfer>, I>>(base?: I): Transfer {
+    return Transfer.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<Transfer>, I>>(object: I): Transfer {
+    const message = createBaseTransfer();
+    message.extension = object.extension ?? "";
+    message.destinations = object.destinations?.map((e) => TransferDestination.fromPartial(e)) || [];
+    message.mode = object.mode ?? "";
+    message.setBy = object.setBy ?? "";
+    message.setAt = object.setAt ?? "";
+    return message;
+  },
+};
+
+function createBaseListTransfersRequest(): ListTransfersRequest {
+  return {};
+}
+
+export const ListTransfersRequest: MessageFns<ListTransfersRequest> = {
+  encode(_: ListTransfersRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListTransfersRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListTransfersRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(_: any): ListTransfersRequest {
+    return {};
+  },
+
+  toJSON(_: ListTransfersRequest): unknown {
+    const obj: any = {};
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ListTransfersRequest>, I>>(base?: I): ListTransfersRequest {
+    return ListTransfersRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ListTransfersRequest>, I>>(_: I): ListTransfersRequest {
+    const message = createBaseListTransfersRequest();
+    return message;
+  },
+};
+
+function createBaseListTransfersResponse(): ListTransfersResponse {
+  return { transfers: [] };
+}
+
+export const ListTransfersResponse: MessageFns<ListTransfersResponse> = {
+  encode(message: ListTransfersResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.transfers) {
+      Transfer.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListTransfersResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListTransfersResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.transfers.push(Transfer.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListTransfersResponse {
+    return {
+      transfers: globalThis.Array.isArray(object?.transfers)
+        ? object.transfers.map((e: any) => Transfer.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: ListTransfersResponse): unknown {
+    const obj: any = {};
+    if (message.transfers?.length) {
+      obj.transfers = message.transfers.map((e) => Transfer.toJSON(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ListTransfersResponse>, I>>(base?: I): ListTransfersResponse {
+    return ListTransfersResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ListTransfersResponse>, I>>(object: I): ListTransfersResponse {
+    const message = createBaseListTransfersResponse();
+    message.transfers = object.transfers?.map((e) => Transfer.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseSetTransferRequest(): SetTransferRequest {
+  return { extension: "", destinations: [], confirm: false };
+}
+
+export const SetTransferRequest: MessageFns<SetTransferRequest> = {
+  encode(message: SetTransferRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.extension !== "") {
+      writer.uint32(10).string(message.extension);
+    }
+    for (const v of message.destinations) {
+      writer.uint32(18).string(v!);
+    }
+    if (message.confirm !== false) {
+      writer.uint32(24).bool(message.confirm);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SetTransferRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSetTransferRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.extension = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.destinations.push(reader.string());
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.confirm = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SetTransferRequest {
+    return {
+      extension: isSet(object.extension) ? globalThis.String(object.extension) : "",
+      destinations: globalThis.Array.isArray(object?.destinations)
+        ? object.destinations.map((e: any) => globalThis.String(e))
+        : [],
+      confirm: isSet(object.confirm) ? globalThis.Boolean(object.confirm) : false,
+    };
+  },
+
+  toJSON(message: SetTransferRequest): unknown {
+    const obj: any = {};
+    if (message.extension !== "") {
+      obj.extension = message.extension;
+    }
+    if (message.destinations?.length) {
+      obj.destinations = message.destinations;
+    }
+    if (message.confirm !== false) {
+      obj.confirm = message.confirm;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<SetTransferRequest>, I>>(base?: I): SetTransferRequest {
+    return SetTransferRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<SetTransferRequest>, I>>(object: I): SetTransferRequest {
+    const message = createBaseSetTransferRequest();
+    message.extension = object.extension ?? "";
+    message.destinations = object.destinations?.map((e) => e) || [];
+    message.confirm = object.confirm ?? false;
+    return message;
+  },
+};
+
+function createBaseClearTransferRequest(): ClearTransferRequest {
+  return { extension: "" };
+}
+
+export const ClearTransferRequest: MessageFns<ClearTransferRequest> = {
+  encode(message: ClearTransferRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.extension !== "") {
+      writer.uint32(10).string(message.extension);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ClearTransferRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseClearTransferRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.extension = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ClearTransferRequest {
+    return { extension: isSet(object.extension) ? globalThis.String(object.extension) : "" };
+  },
+
+  toJSON(message: ClearTransferRequest): unknown {
+    const obj: any = {};
+    if (message.extension !== "") {
+      obj.extension = message.extension;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ClearTransferRequest>, I>>(base?: I): ClearTransferRequest {
+    return ClearTransferRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ClearTransferRequest>, I>>(object: I): ClearTransferRequest {
+    const message = createBaseClearTransferRequest();
+    message.extension = object.extension ?? "";
+    return message;
+  },
+};
+
 /** Every call carries the user's token as metadata `authorization: Bearer TOKEN`. */
 export type CtiServiceService = typeof CtiServiceService;
 export const CtiServiceService = {
@@ -3363,6 +3938,39 @@ export const CtiServiceService = {
     responseDeserialize: (value: Buffer): ListPeersResponse => ListPeersResponse.decode(value),
   },
   /**
+   * The transfer table (FIG. 58): where calls to an extension go instead.
+   * Set and clear by the extension's owner or an admin; destinations obey
+   * the office's dial policy (refused with reason `barred`).
+   */
+  listTransfers: {
+    path: "/cti.v1.CtiService/ListTransfers" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ListTransfersRequest): Buffer => Buffer.from(ListTransfersRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ListTransfersRequest => ListTransfersRequest.decode(value),
+    responseSerialize: (value: ListTransfersResponse): Buffer =>
+      Buffer.from(ListTransfersResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ListTransfersResponse => ListTransfersResponse.decode(value),
+  },
+  setTransfer: {
+    path: "/cti.v1.CtiService/SetTransfer" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: SetTransferRequest): Buffer => Buffer.from(SetTransferRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): SetTransferRequest => SetTransferRequest.decode(value),
+    responseSerialize: (value: Transfer): Buffer => Buffer.from(Transfer.encode(value).finish()),
+    responseDeserialize: (value: Buffer): Transfer => Transfer.decode(value),
+  },
+  clearTransfer: {
+    path: "/cti.v1.CtiService/ClearTransfer" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ClearTransferRequest): Buffer => Buffer.from(ClearTransferRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ClearTransferRequest => ClearTransferRequest.decode(value),
+    responseSerialize: (value: Transfer): Buffer => Buffer.from(Transfer.encode(value).finish()),
+    responseDeserialize: (value: Buffer): Transfer => Transfer.decode(value),
+  },
+  /**
    * Consent prompts (FIG. 49-51) for the caller's extensions (all of the
    * office's for an admin): a join or barge-in waits for one of them to answer.
    */
@@ -3428,6 +4036,14 @@ export interface CtiServiceServer extends UntypedServiceImplementation {
   removeRoute: handleUnaryCall<RemoveRouteRequest, RemoveRouteResponse>;
   /** The peer offices, their addresses and health. */
   listPeers: handleUnaryCall<ListPeersRequest, ListPeersResponse>;
+  /**
+   * The transfer table (FIG. 58): where calls to an extension go instead.
+   * Set and clear by the extension's owner or an admin; destinations obey
+   * the office's dial policy (refused with reason `barred`).
+   */
+  listTransfers: handleUnaryCall<ListTransfersRequest, ListTransfersResponse>;
+  setTransfer: handleUnaryCall<SetTransferRequest, Transfer>;
+  clearTransfer: handleUnaryCall<ClearTransferRequest, Transfer>;
   /**
    * Consent prompts (FIG. 49-51) for the caller's extensions (all of the
    * office's for an admin): a join or barge-in waits for one of them to answer.
@@ -3599,6 +4215,56 @@ export interface CtiServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: ListPeersResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * The transfer table (FIG. 58): where calls to an extension go instead.
+   * Set and clear by the extension's owner or an admin; destinations obey
+   * the office's dial policy (refused with reason `barred`).
+   */
+  listTransfers(
+    request: ListTransfersRequest,
+    callback: (error: ServiceError | null, response: ListTransfersResponse) => void,
+  ): ClientUnaryCall;
+  listTransfers(
+    request: ListTransfersRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ListTransfersResponse) => void,
+  ): ClientUnaryCall;
+  listTransfers(
+    request: ListTransfersRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ListTransfersResponse) => void,
+  ): ClientUnaryCall;
+  setTransfer(
+    request: SetTransferRequest,
+    callback: (error: ServiceError | null, response: Transfer) => void,
+  ): ClientUnaryCall;
+  setTransfer(
+    request: SetTransferRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: Transfer) => void,
+  ): ClientUnaryCall;
+  setTransfer(
+    request: SetTransferRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: Transfer) => void,
+  ): ClientUnaryCall;
+  clearTransfer(
+    request: ClearTransferRequest,
+    callback: (error: ServiceError | null, response: Transfer) => void,
+  ): ClientUnaryCall;
+  clearTransfer(
+    request: ClearTransferRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: Transfer) => void,
+  ): ClientUnaryCall;
+  clearTransfer(
+    request: ClearTransferRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: Transfer) => void,
   ): ClientUnaryCall;
   /**
    * Consent prompts (FIG. 49-51) for the caller's extensions (all of the
