@@ -16,6 +16,7 @@ import { answerPrompt, openPrompts, watchPrompts, type Prompt } from './prompts.
 import type { PeerFacingApi, PeerHealth, Peers } from './peering.js';
 import type { RequestStore, Switch, TransferStore } from './ports.js';
 import type { DialPolicy } from './dial-policy.js';
+import { TransferRouting } from './transfer-routing.js';
 import { TransferTable, type TransferEntry, type TransferInput } from './transfers.js';
 import { RequestRegistry } from './registry.js';
 import { isFinal, isJoinKind, type RequestRecord } from './request.js';
@@ -70,12 +71,14 @@ export class Core implements CoreApi {
   /** What other offices may ask of this one. */
   readonly peerDesk: PeerFacingApi;
   readonly transfers: TransferTable;
+  private readonly transferRouting: TransferRouting;
   private readonly now: () => number;
 
   constructor(private readonly options: CoreOptions) {
     this.now = options.now ?? Date.now;
     this.registry = new RequestRegistry(options.store, this.now);
     this.transfers = new TransferTable(options.transfers, options.numbers, options.dialPolicy, this.now);
+    this.transferRouting = new TransferRouting(options.switch, this.transfers, options.logger);
     this.runners = new Runners({
       switch: options.switch,
       peers: options.peers,
@@ -93,12 +96,14 @@ export class Core implements CoreApi {
   /** Resumes every pending request from the store, with its original deadline. */
   start(): void {
     this.runners.resume(this.registry.all());
+    this.transferRouting.sync();
     this.registry.startRetention(this.options.clock, this.options.limits.retentionMs);
   }
 
   /** Stops the runners without changing stored state: they resume on the next start. */
   stop(): void {
     this.runners.stop();
+    this.transferRouting.stop();
     this.registry.stop();
   }
 
@@ -194,12 +199,16 @@ export class Core implements CoreApi {
     return this.transfers.list(principal);
   }
 
-  setTransfer(principal: Principal, input: TransferInput): Promise<TransferEntry> {
-    return this.transfers.set(principal, input);
+  async setTransfer(principal: Principal, input: TransferInput): Promise<TransferEntry> {
+    const entry = await this.transfers.set(principal, input);
+    this.transferRouting.sync();
+    return entry;
   }
 
-  clearTransfer(principal: Principal, extension: string): Promise<TransferEntry> {
-    return this.transfers.clear(principal, extension);
+  async clearTransfer(principal: Principal, extension: string): Promise<TransferEntry> {
+    const entry = await this.transfers.clear(principal, extension);
+    this.transferRouting.sync();
+    return entry;
   }
 
   listPrompts(principal: Principal): Prompt[] {

@@ -99,6 +99,18 @@ export interface JoinOptions {
 
 export type JoinOutcome = { ok: true; joined: JoinedCall } | { ok: false; reason: JoinFailure; detail: string };
 
+/** A call the switch holds back until its router says where it goes (CSTA RouteRequest). */
+export interface OfferedCall {
+  /** The routed extension the call is for. */
+  device: string;
+  /** Who calls, as the switch names it (an extension or a number). */
+  caller: string;
+  /** Sends the call to a number (an extension or national digits). */
+  routeTo(destination: string): void;
+  /** Offers the call to the extension itself, as if it were not routed. */
+  ringHere(): void;
+}
+
 export interface Switch {
   readonly linkState: LinkState;
   /** Subscribes to link state changes; returns the unsubscribe function. */
@@ -130,6 +142,13 @@ export interface Switch {
   followJoin(joined: JoinedCall, onEnd: (why: string) => void): () => void;
   /** Undoes a join: clears the ports' calls and retrieves held parties. Best effort, idempotent; waits for the link. */
   undoJoin(joined: JoinedCall): Promise<void>;
+  /**
+   * Becomes the router of `device` (CSTA RouteRegister): the switch asks
+   * before offering it any call, and onCall says where the call goes (no
+   * answer within the switch's route timeout rings the device). Registered
+   * again after every reconnect. Returns the stop function.
+   */
+  routeCalls(device: string, onCall: (call: OfferedCall) => void): () => void;
 }
 
 /**

@@ -12,6 +12,7 @@ import type {
   LineState,
   LineWatch,
   LinkState,
+  OfferedCall,
   PlaceCallOptions,
   Switch,
 } from '../../core/ports.js';
@@ -22,6 +23,7 @@ import type { CstaLink, LinkLogger } from './link.js';
 import { LineWatches } from './line-watch.js';
 import { DeviceMonitors } from './monitors.js';
 import { activeCall } from './snapshots.js';
+import { RouteRegistrations } from './routing.js';
 import { undoJoin } from './undo-join.js';
 
 export interface CstaSwitchOptions {
@@ -40,6 +42,7 @@ export class CstaSwitch implements Switch {
   private readonly log: LinkLogger;
   private readonly monitors: DeviceMonitors;
   private readonly lines: LineWatches;
+  private readonly routes: RouteRegistrations;
   private readonly undoLinkWaitMs: number;
   /** Link state listeners behind one listener of the link: a Set removes in O(1) (every pending request has one). */
   private readonly linkListeners = new Set<(state: LinkState) => void>();
@@ -52,6 +55,7 @@ export class CstaSwitch implements Switch {
     this.undoLinkWaitMs = options.undoLinkWaitMs ?? 60_000;
     this.monitors = new DeviceMonitors(link, this.log);
     this.lines = new LineWatches(link, this.monitors, this.log);
+    this.routes = new RouteRegistrations(link, this.log);
     link.on('state', (state) => {
       for (const listener of [...this.linkListeners]) listener(state);
     });
@@ -87,6 +91,10 @@ export class CstaSwitch implements Switch {
   followJoin(joined: JoinedCall, onEnd: (why: string) => void): () => void {
     const follower = new JoinFollower(this.link, this.monitors, joined, onEnd, this.log);
     return () => follower.stop();
+  }
+
+  routeCalls(device: string, onCall: (call: OfferedCall) => void): () => void {
+    return this.routes.route(device, onCall);
   }
 
   undoJoin(joined: JoinedCall): Promise<void> {

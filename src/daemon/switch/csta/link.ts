@@ -105,6 +105,18 @@ export class CstaLink extends EventEmitter<CstaLinkEvents> {
   }
 
   /** Sends a request over the open session; rejects at once with CstaLinkError 'closed' when the link is not up. */
+  /**
+   * Sends a request the switch does not confirm (RouteSelect: csta-link.md
+   * "routing"); a refusal comes back as an unsolicited CSTAErrorCode. False
+   * when the link is not up.
+   */
+  sendUnconfirmed(msg: CstaRequest): boolean {
+    const conn = this.conn;
+    if (this.current !== 'up' || !conn) return false;
+    conn.send(conn.nextInvokeId(), msg);
+    return true;
+  }
+
   request<R extends CstaResponse = CstaResponse>(msg: CstaRequest, opts: { timeoutMs?: number } = {}): Promise<R> {
     const conn = this.conn;
     if (this.current !== 'up' || !conn) return Promise.reject(new CstaLinkError('closed', `${msg.type} not sent: the switch link is down`));
