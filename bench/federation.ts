@@ -73,10 +73,10 @@ import { parseWorld, type WorldConfig } from '../src/switch-sim/world-file.js';
 import { cpuSeconds, fmt, isMain, loadLine, machineLine, numberArg, pad, padLeft, percentile } from './common.js';
 import { median, profileWindow } from './ctid-office.js';
 
-const TIME_SCALE = 100;
-const RING_MS = 3000;
+export const TIME_SCALE = 100;
+export const RING_MS = 3000;
 const SECRET = 'bench-peer-secret-a-b-0123456789';
-const ADMIN: Principal = { name: 'bench', admin: true, extensions: [] };
+export const ADMIN: Principal = { name: 'bench', admin: true, extensions: [] };
 const TOKEN = 'bench-admin-token-0123456789';
 
 /** Lines a/2100.. and b/2100.. (busy with partners 3100..) take the rate phase's camp-ons; requesters are a/2400... */
@@ -96,12 +96,21 @@ const LIMITS: CoreLimits = {
 
 // ---------------------------------------------------------------- the world and the offices
 
-function benchWorld(): WorldConfig {
+export interface BenchWorldOptions {
+  /** The rate phase's lines (and their partners and requesters); false for a world of 2000-2009 only (bench/join.ts). */
+  rateLines?: boolean;
+  /** Each office's voice-board ports (also given to its Core). */
+  voiceBoardPorts?: string[];
+}
+
+export function benchWorld(options: BenchWorldOptions = {}): WorldConfig {
+  const rate = options.rateLines ?? true;
   const office = (id: string, numbering: { extension: string; external: string }[]) => ({
     id,
     csta: { listen: '127.0.0.1:0', user: `ctid-${id}`, password: `secret-${id}` },
     trunks: 1000,
-    stations: ['2000-2009', `2100-${2100 + RATE_LINES - 1}`, `3100-${3100 + RATE_LINES - 1}`, `2400-${2400 + RATE_SOURCES - 1}`],
+    stations: ['2000-2009', ...(rate ? [`2100-${2100 + RATE_LINES - 1}`, `3100-${3100 + RATE_LINES - 1}`, `2400-${2400 + RATE_SOURCES - 1}`] : [])],
+    voiceBoardPorts: options.voiceBoardPorts ?? [],
     numbering,
     // Every phone answers by itself (with autoAnswerRings 0: in the same tick).
     devices: {} as Record<string, { answer: 'auto' }>,
@@ -128,7 +137,7 @@ function benchWorld(): WorldConfig {
 }
 
 /** A RequestStore that counts puts in flight, so the script knows when every change is durable. */
-class DurableCount implements RequestStore {
+export class DurableCount implements RequestStore {
   inFlight = 0;
   puts = 0;
   /** performance.now() when the latest put became durable. */
@@ -194,7 +203,7 @@ class TimedPeers implements Peers {
   list: Peers['list'] = () => this.inner.list();
 }
 
-interface Office {
+export interface Office {
   id: string;
   core: Core;
   store: DurableCount;
@@ -207,7 +216,7 @@ function memoryRouteStore(): RouteStore {
   return { load: () => structuredClone(changes), save: async (c) => void (changes = structuredClone(c)) };
 }
 
-async function startOffice(sim: RunningSimulator, world: WorldConfig, id: string, routes: Route[], peers: Peers): Promise<Office> {
+export async function startOffice(sim: RunningSimulator, world: WorldConfig, id: string, routes: Route[], peers: Peers): Promise<Office> {
   const dir = await mkdtemp(join(tmpdir(), `bench-federation-${id}-`));
   const store = new DurableCount(await openRequestStore(dir));
   const config = world.offices.find((o) => o.id === id)!;
@@ -237,7 +246,7 @@ async function startOffice(sim: RunningSimulator, world: WorldConfig, id: string
     routes: new RouteTable(routes, memoryRouteStore(), (o) => peers.has(o)),
     peers,
     switch: sw,
-    voiceBoardPorts: [],
+    voiceBoardPorts: config.voiceBoardPorts,
     transfers: { load: () => [], save: async () => {} },
     dialPolicy: new DialPolicy(DEFAULT_DIAL_POLICY, 'JP'),
     store,
@@ -249,7 +258,7 @@ async function startOffice(sim: RunningSimulator, world: WorldConfig, id: string
   return { id, core, store, link, dir };
 }
 
-interface Bench {
+export interface Bench {
   sim: RunningSimulator;
   a: Office;
   b: Office;
@@ -258,8 +267,8 @@ interface Bench {
   close(): Promise<void>;
 }
 
-async function startBench(): Promise<Bench> {
-  const world = benchWorld();
+export async function startBench(options: BenchWorldOptions = {}): Promise<Bench> {
+  const world = benchWorld(options);
   const sim = await startSimulator({ world, timeScale: TIME_SCALE, controlListen: null, logger: () => {} });
   const b = await startOffice(sim, world, 'b', [], NO_PEERS);
   const server = await startGrpcServer(b.core, { listen: '127.0.0.1:0', logger: () => {}, peer: { api: b.core.peerDesk, secrets: { a: SECRET } } });
@@ -269,7 +278,7 @@ async function startBench(): Promise<Bench> {
   const a = await startOffice(sim, world, 'a', [{ prefix: '044222', office: 'b', network: 'public', place: 'remote' }], peers);
   await grpcPeers.checkHealth();
   // The rate phase's lines: each in a call with its partner, so camp-ons on them stay pending.
-  for (const office of ['a', 'b']) {
+  for (const office of (options.rateLines ?? true) ? ['a', 'b'] : []) {
     for (let i = 0; i < RATE_LINES; i++) {
       sim.control.dial(office, String(2100 + i), String(3100 + i));
     }
@@ -387,7 +396,7 @@ function talkTogether(x: Device, y: Device): boolean {
   return false;
 }
 
-function idle(sim: RunningSimulator, office: string, ext: string): boolean {
+export function idle(sim: RunningSimulator, office: string, ext: string): boolean {
   return sim.world.exchange(office)!.devices.get(ext)!.connections.size === 0;
 }
 
@@ -467,7 +476,7 @@ function printLatencyAgain(before: Map<FlowName, FlowFigures> | undefined, after
   }
 }
 
-const signedFixed = (x: number) => `${x >= 0 ? '+' : ''}${x.toFixed(2)}`;
+export const signedFixed = (x: number) => `${x >= 0 ? '+' : ''}${x.toFixed(2)}`;
 
 // ---------------------------------------------------------------- rate: durable submissions with 64 in flight
 
@@ -617,7 +626,7 @@ function printRate(results: Map<Kind, RateResult[]>, inFlight: number): void {
 // ---------------------------------------------------------------- helpers
 
 /** Resolves once neither store has a put in flight nor started one for `quietMs`; returns when the last one was durable. */
-async function quiet(bench: Bench, quietMs: number): Promise<number> {
+export async function quiet(bench: Bench, quietMs: number): Promise<number> {
   const stores = [bench.a.store, bench.b.store];
   const end = performance.now() + 30_000;
   for (;;) {
@@ -628,7 +637,7 @@ async function quiet(bench: Bench, quietMs: number): Promise<number> {
   }
 }
 
-async function until(cond: () => boolean, ms: number, what: string): Promise<void> {
+export async function until(cond: () => boolean, ms: number, what: string): Promise<void> {
   const end = performance.now() + ms;
   while (!cond()) {
     if (performance.now() > end) throw new Error(`timed out waiting for ${what}`);
@@ -637,7 +646,7 @@ async function until(cond: () => boolean, ms: number, what: string): Promise<voi
   }
 }
 
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 type Only = 'latency' | 'rate' | Kind;
 

@@ -25,6 +25,8 @@ const BENCHES: Bench[] = [
   { name: 'ctid-memory.js', node: ['--expose-gc'], timeoutMs: 300_000 },
   { name: 'ctid-cli.js' },
   { name: 'federation.js', timeoutMs: 180_000 },
+  // issue 6: join
+  { name: 'join.js', timeoutMs: 180_000 },
 ];
 
 const wanted = process.argv.slice(2).map((a) => a.replace(/\.js$/, ''));

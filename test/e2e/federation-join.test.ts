@@ -1,0 +1,181 @@
+// Join and barge-in across offices with the real processes (issue 6,
+// "Tests"): one `switch-sim serve` with offices a and b, and a `ctid` per
+// office on csta:// (test/helpers/federation.ts), each with the world's
+// voice-board ports 7001-7004. alice (a/2001 = 044-123-4567) asks at office
+// a to join or barge in on 044-222-3333 (b/2000), which is in a call with
+// b/2005. Office a routes the request to b, which owns the number: bob, a
+// user of office b who owns b/2000 there, answers the prompt at b; b then
+// rings alice through the public network from its port 7002. The result
+// reaches alice's one `cti` at a; b's ctid killed (-9) and restarted with
+// the prompt open, or with the join up, loses neither. Each test has a
+// world, ctids and data directories of its own.
+
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { runCti, startCti, USERS } from '../helpers/ctid.js';
+import { parseLines, resultOf, transcript } from '../helpers/cti-json.js';
+import { eventually } from '../helpers/eventually.js';
+import { Federation, type Office } from '../helpers/federation.js';
+import { cstaActions, jsonLines, type PromptLine } from '../helpers/join-office.js';
+import { killAll, type RunningBin } from '../helpers/processes.js';
+
+const PORTS = ['7001', '7002', '7003', '7004'];
+
+test.after.each(async () => {
+  await killAll();
+});
+
+/** Offices a and b, every ctid with its voice-board ports; at b, bob owns b/2000 (044-222-3333). */
+function start(): Promise<Federation> {
+  return Federation.start({
+    start: ['a', 'b'],
+    configure: (office, config) => {
+      config.voiceBoardPorts = PORTS;
+      if (office === 'b') {
+        config.users = (config.users as { name: string }[]).map((u) => (u.name === USERS.bob.name ? { ...USERS.bob, extensions: ['2000'] } : u));
+      }
+    },
+  });
+}
+
+async function promptsAt(f: Federation, office: Office, user: 'alice' | keyof typeof USERS): Promise<PromptLine[]> {
+  const result = await runCti(['prompts', '--json'], f.as(office, user));
+  assert.is(result.code, 0, `cti prompts: ${result.stdout}\n${result.stderr}`);
+  return jsonLines<PromptLine>(result.stdout);
+}
+
+/** alice asks at a (`cti KIND 044-222-3333 --from 2001 --as Alice --json`); resolves once b's prompt is out. */
+async function aliceAsks(f: Federation, kind: 'join' | 'barge-in'): Promise<{ cti: RunningBin; id: string }> {
+  const cti = startCti([kind, '044-222-3333', '--from', '2001', '--as', 'Alice', '--json'], f.as('a', 'alice'));
+  const [line] = await cti.waitForLine(/^.*"type":"progress".*"state":"waiting-consent".*$/, 30_000);
+  return { cti, id: (JSON.parse(line) as { id: string }).id };
+}
+
+/** The talk groups without the voice-board ports: only the people (`a/2001 b/2000`). */
+async function people(f: Federation): Promise<string[]> {
+  return (await f.phones.paths()).paths
+    .map((p) =>
+      p.devices
+        .filter((d) => !PORTS.includes(d.split('/')[1]!))
+        .sort()
+        .join(' '),
+    )
+    .filter((g) => g.includes(' '))
+    .sort();
+}
+
+async function bPortsIdle(f: Federation): Promise<void> {
+  await eventually(
+    "b's voice-board ports idle",
+    async () => {
+      const devices = (await f.phones.status()).offices.find((o) => o.id === 'b')!.devices;
+      return PORTS.map((p) => devices.find((d) => d.id === `b/${p}`)?.state);
+    },
+    (states) => states.every((s) => s === 'idle'),
+    20_000,
+  );
+}
+
+/** bob accepts at b; alice's phone rings through the public network and she answers: exit 0 at a. */
+async function bobAccepts(f: Federation, cti: RunningBin, id: string): Promise<void> {
+  const accepted = await runCti(['accept', id, '--json'], f.as('b', 'bob'));
+  assert.is(accepted.code, 0, `cti accept at b: ${accepted.stdout}\n${accepted.stderr}`);
+  await f.phones.answerWhenRinging('a', '2001', 30_000);
+  const result = await resultOf(cti, 0);
+  assert.is(result.state, 'succeeded', transcript(cti));
+}
+
+test('join across offices: bob accepts at b, b rings alice through the public network from its port; all three talk; alice hangs up: ports released', async () => {
+  const f = await start();
+  await f.busy('b', '2000');
+  const { cti, id } = await aliceAsks(f, 'join');
+
+  const prompts = await promptsAt(f, 'b', 'bob');
+  assert.equal(prompts.map((p) => [p.type, p.id, p.kind, p.extension, p.state]), [['prompt', id, 'join', '2000', 'open']], 'bob sees the prompt at b, its id the request id');
+  assert.match(prompts[0]!.from, /Alice/, `who asks: ${prompts[0]!.from}`);
+  assert.ok(prompts[0]!.call.some((p) => p.includes('2005')), `the call: ${JSON.stringify(prompts[0]!.call)}`);
+  // alice is a user of b too, with her own extension 2001 there: not b/2000's owner.
+  const refused = await runCti(['accept', id], f.as('b', 'alice'));
+  assert.is(refused.code, 4, `alice accepts her own request at b: ${refused.stdout}\n${refused.stderr}`);
+
+  await bobAccepts(f, cti, id);
+  assert.equal(await people(f), ['a/2001 b/2000 b/2005'], 'the requester, the target and its other party hear each other');
+  // FIG. 47 at b: port 1 into b/2000's call, alice rung at her external number from port 2, the ports bridged.
+  assert.equal(cstaActions(await f.phones.log('b')), ["conference 7001 into 2000's call", 'MakeCall 7002 -> 0441234567', 'bridge 7001 7002']);
+  assert.equal(cstaActions(await f.phones.log('a')), [], 'a asked its PBX for nothing');
+
+  await f.phones.hangup('a', '2001');
+  await bPortsIdle(f);
+  await eventually('b/2000 and b/2005 talk on', () => people(f), (g) => g.length === 1 && g[0] === 'b/2000 b/2005', 20_000);
+});
+
+test('barge-in across offices: b/2005 is held while alice and b/2000 talk; the target hangs up: ports released', async () => {
+  const f = await start();
+  await f.busy('b', '2000');
+  const { cti, id } = await aliceAsks(f, 'barge-in');
+  assert.equal((await promptsAt(f, 'b', 'bob')).map((p) => [p.id, p.kind]), [[id, 'barge-in']]);
+
+  await bobAccepts(f, cti, id);
+  assert.equal(await people(f), ['a/2001 b/2000'], 'alice and b/2000 talk alone');
+  assert.is(await f.phones.lineState('b', '2005'), 'held', 'the other party is on hold');
+  assert.equal(cstaActions(await f.phones.log('b')), ["conference 7001 into 2000's call", 'MakeCall 7002 -> 0441234567', 'hold 2005', 'bridge 7001 7002']);
+
+  await f.phones.hangup('b', '2000');
+  await bPortsIdle(f);
+  await eventually('nobody talks', () => people(f), (g) => g.length === 0, 20_000);
+  await f.phones.untilLine('a', '2001', 'idle');
+});
+
+test('barge-in across offices, alice hangs up: the held party is retrieved, b/2000 and b/2005 talk again', async () => {
+  const f = await start();
+  await f.busy('b', '2000');
+  const { cti, id } = await aliceAsks(f, 'barge-in');
+  await bobAccepts(f, cti, id);
+  assert.is(await f.phones.lineState('b', '2005'), 'held');
+
+  await f.phones.hangup('a', '2001');
+  await eventually('b/2000 and b/2005 talk again', () => people(f), (g) => g.length === 1 && g[0] === 'b/2000 b/2005', 20_000);
+  await bPortsIdle(f);
+});
+
+test("b's ctid is killed (-9) and restarts while its prompt is open, and again once the join is up: nothing is lost, the ports come back", async () => {
+  const f = await start();
+  await f.busy('b', '2000');
+  const { cti, id } = await aliceAsks(f, 'join');
+
+  await f.kill9('b');
+  await f.startOffice('b');
+  assert.equal((await promptsAt(f, 'b', 'bob')).map((p) => [p.id, p.state]), [[id, 'open']], 'the prompt survived the restart');
+  await bobAccepts(f, cti, id); // alice's one cti at a gets the result
+  assert.equal(await people(f), ['a/2001 b/2000 b/2005']);
+
+  // Restarted with the join up, b follows it again: alice hangs up, the ports are released.
+  await f.kill9('b');
+  await f.startOffice('b');
+  assert.equal(await people(f), ['a/2001 b/2000 b/2005'], 'the restart did not touch the call');
+  await f.phones.hangup('a', '2001');
+  await bPortsIdle(f);
+  await eventually('b/2000 and b/2005 talk on', () => people(f), (g) => g.length === 1 && g[0] === 'b/2000 b/2005', 20_000);
+});
+
+test('across offices: bob rejects at b: exit 1 at a, reason rejected; a target not in a call: not-in-call', async () => {
+  const f = await start();
+  const idle = await runCti(['join', '044-222-3333', '--from', '2001', '--json'], f.as('a', 'alice'));
+  assert.is(idle.code, 1, `${idle.stdout}\n${idle.stderr}`);
+  const idleLast = JSON.parse(idle.stdout.trim().split('\n').at(-1)!) as { type: string; reason: string };
+  assert.equal([idleLast.type, idleLast.reason], ['result', 'not-in-call'], idle.stdout);
+
+  await f.busy('b', '2000');
+  const { cti, id } = await aliceAsks(f, 'join');
+  const rejected = await runCti(['reject', id], f.as('b', 'bob'));
+  assert.is(rejected.code, 0, `${rejected.stdout}\n${rejected.stderr}`);
+  const result = await resultOf(cti, 1);
+  assert.equal([result.state, result.reason], ['failed', 'rejected'], transcript(cti));
+  assert.ok(result.message, 'the message says it in words');
+  assert.not.ok(parseLines(cti).some((l) => l.state === 'calling'), 'alice was never rung');
+  assert.is(await f.phones.lineState('a', '2001'), 'idle');
+  assert.equal(await people(f), ['b/2000 b/2005'], "b/2000's call goes on");
+  assert.equal(await promptsAt(f, 'b', 'bob'), [], 'no prompt left open');
+});
+
+test.run();
