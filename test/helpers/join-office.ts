@@ -10,6 +10,8 @@
 // are compared without the voice-board ports (`people()`): a bridged port is
 // a device of the call, but what a user cares about is who hears whom.
 
+import type { Prompt } from '../../src/gen/cti/v1/cti.js';
+import type { CtiLine } from './cti-json.js';
 import * as assert from 'uvu/assert';
 import { ctiAs, runCti, startCti, startCtid, SwitchSimCli, USERS, type TestCtid } from './ctid.js';
 import { eventually } from './eventually.js';
@@ -19,28 +21,11 @@ import type { LogEntry } from '../../src/switch-sim/control.js';
 export type User = keyof typeof USERS;
 export type JoinKind = 'join' | 'barge-in';
 
-/** A `cti prompts --json` line (interfaces.md). */
-export interface PromptLine {
-  type: string;
-  id: string;
-  kind: string;
-  extension: string;
-  from: string;
-  call: string[];
-  options: string[];
-  expires: string;
-  state: string;
-}
+/** A `cti prompts --json` line (interfaces.md): the Prompt message, tagged. */
+export type PromptLine = Prompt & { type: string };
 
 /** A `cti --json` line of a request (progress or result). */
-export interface RequestLine {
-  type: string;
-  id: string;
-  state: string;
-  detail?: string;
-  reason?: string;
-  message?: string;
-}
+type RequestLine = CtiLine;
 
 export const jsonLines = <T>(text: string): T[] =>
   text
