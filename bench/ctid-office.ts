@@ -30,6 +30,7 @@ import { CstaLink } from '../src/daemon/switch/csta/link.js';
 import { CstaSwitch } from '../src/daemon/switch/csta/csta-switch.js';
 import { startSimulator, type RunningSimulator } from '../src/switch-sim/simulator.js';
 import { parseWorld } from '../src/switch-sim/world-file.js';
+import { loadLine } from './common.js';
 
 export const DEST0 = 2000;
 export const PARTNER0 = 4000;
@@ -284,6 +285,33 @@ export function gc(): void {
     g();
     g();
   }
+}
+
+/**
+ * Rounds of `samples` samples per flow, the flows' order rotating each round
+ * (a small shared machine drifts, so flows are compared round by round).
+ * `take` runs one sample, keeps what it needs, and returns the figure whose
+ * median is printed per round. Returns each flow's round medians, by name.
+ */
+export async function alternatingRounds<F extends { name: string }>(
+  flows: readonly F[],
+  rounds: number,
+  samples: number,
+  take: (flow: F) => Promise<number>,
+): Promise<Map<string, number[]>> {
+  const medians = new Map<string, number[]>(flows.map((f) => [f.name, []]));
+  for (let round = 0; round < rounds; round++) {
+    const parts: string[] = [];
+    for (const flow of flows.map((_, i) => flows[(i + round) % flows.length]!)) {
+      const here: number[] = [];
+      for (let i = 0; i < samples; i++) here.push(await take(flow));
+      const m = median(here);
+      medians.get(flow.name)!.push(m);
+      parts.push(`${flow.name} ${m.toFixed(2)}`);
+    }
+    console.log(`  round ${round + 1}/${rounds} (${loadLine()}): median connected ms: ${parts.join(', ')}`);
+  }
+  return medians;
 }
 
 export function median(values: number[]): number {

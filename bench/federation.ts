@@ -53,8 +53,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ScaledClock } from '../src/common/clock.js';
 import { NumberingPlan } from '../src/common/numbering.js';
-import type { Principal } from '../src/daemon/core/api.js';
-import { Core, type CoreLimits } from '../src/daemon/core/core.js';
+import { Core } from '../src/daemon/core/core.js';
 import { DEFAULT_DIAL_POLICY, DialPolicy } from '../src/daemon/core/dial-policy.js';
 import { NumberResolver } from '../src/daemon/core/numbers.js';
 import { NO_PEERS, type Peers } from '../src/daemon/core/peering.js';
@@ -71,28 +70,15 @@ import type { ExchangeEvent } from '../src/switch-sim/exchange.js';
 import { startSimulator, type RunningSimulator } from '../src/switch-sim/simulator.js';
 import { parseWorld, type WorldConfig } from '../src/switch-sim/world-file.js';
 import { cpuSeconds, fmt, isMain, loadLine, machineLine, numberArg, pad, padLeft, percentile } from './common.js';
-import { median, profileWindow } from './ctid-office.js';
+import { ADMIN, alternatingRounds, BENCH_LIMITS, BENCH_TOKEN, median, profileWindow } from './ctid-office.js';
 
 export const TIME_SCALE = 100;
 export const RING_MS = 3000;
 const SECRET = 'bench-peer-secret-a-b-0123456789';
-export const ADMIN: Principal = { name: 'bench', admin: true, extensions: [] };
-const TOKEN = 'bench-admin-token-0123456789';
 
 /** Lines a/2100.. and b/2100.. (busy with partners 3100..) take the rate phase's camp-ons; requesters are a/2400... */
 const RATE_LINES = 200;
 const RATE_SOURCES = 64;
-
-const LIMITS: CoreLimits = {
-  defaultWindowMs: 30 * 60_000,
-  maxWindowMs: 8 * 3600_000,
-  retryEveryMs: 30_000,
-  perRequester: 10_000_000,
-  perDestination: 10_000_000,
-  total: 10_000_000,
-  retentionMs: 24 * 3600_000,
-  promptTimeoutMs: 30_000,
-};
 
 // ---------------------------------------------------------------- the world and the offices
 
@@ -240,8 +226,8 @@ export async function startOffice(sim: RunningSimulator, world: WorldConfig, id:
     office: id,
     version: 'bench',
     switchUrl: 'embedded',
-    users: [{ ...ADMIN, token: TOKEN }],
-    limits: LIMITS,
+    users: [{ ...ADMIN, token: BENCH_TOKEN }],
+    limits: BENCH_LIMITS,
     numbers: new NumberResolver(new NumberingPlan(config.numbering), 'JP'),
     routes: new RouteTable(routes, memoryRouteStore(), (o) => peers.has(o)),
     peers,
@@ -412,25 +398,15 @@ async function latencyPhase(bench: Bench, rounds: number, samples: number, warmU
   const figures = new Map<FlowName, FlowFigures>(FLOWS.map((f) => [f.name, { connected: [], succeeded: [], callingPut: [], roundMedians: [] }]));
   // Warm-up: a few of each, not counted (JIT, first monitors, the gRPC connection).
   for (const flow of FLOWS) for (let i = 0; i < warmUp; i++) await latencySample(bench, flow);
-  for (let round = 0; round < rounds; round++) {
-    const order = FLOWS.map((_, i) => FLOWS[(i + round) % FLOWS.length]!);
-    const parts: string[] = [];
-    for (const flow of order) {
-      const f = figures.get(flow.name)!;
-      const here: number[] = [];
-      for (let i = 0; i < samples; i++) {
-        const s = await latencySample(bench, flow);
-        f.connected.push(s.connected);
-        f.succeeded.push(s.succeeded);
-        f.callingPut.push(s.callingPut);
-        here.push(s.connected);
-      }
-      const m = median(here);
-      f.roundMedians.push(m);
-      parts.push(`${flow.name} ${m.toFixed(2)}`);
-    }
-    console.log(`  round ${round + 1}/${rounds} (${loadLine()}): median connected ms: ${parts.join(', ')}`);
-  }
+  const medians = await alternatingRounds(FLOWS, rounds, samples, async (flow) => {
+    const s = await latencySample(bench, flow);
+    const f = figures.get(flow.name)!;
+    f.connected.push(s.connected);
+    f.succeeded.push(s.succeeded);
+    f.callingPut.push(s.callingPut);
+    return s.connected;
+  });
+  for (const [name, m] of medians) figures.get(name as FlowName)!.roundMedians = m;
   return figures;
 }
 

@@ -44,8 +44,8 @@ import type { CstaRequest } from '../src/csta/messages.js';
 import type { RequestRecord } from '../src/daemon/core/request.js';
 import type { RunningSimulator } from '../src/switch-sim/simulator.js';
 import { cpuSeconds, isMain, loadLine, machineLine, numberArg, pad, padLeft, percentile } from './common.js';
-import { median, profileWindow } from './ctid-office.js';
-import { ADMIN, idle, quiet, RING_MS, signedFixed, startBench, TIME_SCALE, until, type Bench, type Office } from './federation.js';
+import { ADMIN, alternatingRounds, median, profileWindow } from './ctid-office.js';
+import { idle, quiet, RING_MS, signedFixed, startBench, TIME_SCALE, until, type Bench, type Office } from './federation.js';
 
 const PORTS = ['7001', '7002', '7003', '7004'];
 
@@ -276,28 +276,18 @@ async function measure(bench: Bench, rounds: number, samples: number, warmUp: nu
   for (const flow of FLOWS) for (let i = 0; i < warmUp; i++) await sample(bench, flow);
   const stopProfile = await profileWindow('join');
   try {
-    for (let round = 0; round < rounds; round++) {
-      const order = FLOWS.map((_, i) => FLOWS[(i + round) % FLOWS.length]!);
-      const parts: string[] = [];
-      for (const flow of order) {
-        const f = figures.get(flow.name)!;
-        const here: number[] = [];
-        for (let i = 0; i < samples; i++) {
-          const s = await sample(bench, flow);
-          f.connected.push(s.connected);
-          f.succeeded.push(s.succeeded);
-          f.timelines.push(s.marks);
-          f.putTook.push(s.putTook);
-          f.cpu.push(s.cpu);
-          f.requests.push(s.requests);
-          here.push(s.connected);
-        }
-        const m = median(here);
-        f.roundMedians.push(m);
-        parts.push(`${flow.name} ${m.toFixed(2)}`);
-      }
-      console.log(`  round ${round + 1}/${rounds} (${loadLine()}): median connected ms: ${parts.join(', ')}`);
-    }
+    const medians = await alternatingRounds(FLOWS, rounds, samples, async (flow) => {
+      const s = await sample(bench, flow);
+      const f = figures.get(flow.name)!;
+      f.connected.push(s.connected);
+      f.succeeded.push(s.succeeded);
+      f.timelines.push(s.marks);
+      f.putTook.push(s.putTook);
+      f.cpu.push(s.cpu);
+      f.requests.push(s.requests);
+      return s.connected;
+    });
+    for (const [name, m] of medians) figures.get(name as FlowName)!.roundMedians = m;
   } finally {
     await stopProfile();
   }

@@ -19,7 +19,7 @@ import type { DialPolicy } from './dial-policy.js';
 import { TransferRouting } from './transfer-routing.js';
 import { TransferTable, type TransferEntry, type TransferInput } from './transfers.js';
 import { RequestRegistry } from './registry.js';
-import { isFinal, isJoinKind, type RequestRecord } from './request.js';
+import { isDisplayName, isFinal, isJoinKind, type RequestRecord } from './request.js';
 import { routePrefix, type ListedRoute, type Route, type RouteTable } from './routes.js';
 import { Runners } from './runners.js';
 import { targetOf } from './targets.js';
@@ -240,7 +240,7 @@ export class Core implements CoreApi {
       throw new CtiError('permission-denied', `extension ${source} is not yours (yours: ${principal.extensions.join(', ') || 'none'})`, 'not-allowed');
     }
     const joining = isJoinKind(input.kind);
-    if (input.display !== undefined && (input.display.length > 64 || /[\p{Cc}]/u.test(input.display))) {
+    if (input.display !== undefined && !isDisplayName(input.display)) {
       throw new CtiError('invalid-argument', '--as must be a name of at most 64 printable characters');
     }
     const target = targetOf(numbers, routes, office, input.destination, joining ? 'remote' : input.place);

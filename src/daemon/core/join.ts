@@ -13,7 +13,7 @@
 
 import type { JoinFailure, JoinOutcome } from './ports.js';
 import type { FailureReason, RequestRecord } from './request.js';
-import { Runner, type FinalState, type RunnerContext } from './runner.js';
+import { Runner, type RunnerContext } from './runner.js';
 
 const FAILURE_WORDS: Record<JoinFailure, string> = {
   'not-in-call': 'the target is not in a call any more',
@@ -128,8 +128,7 @@ export class JoinRunner extends Runner {
 
   /** Ends the request with a failure; false, so callers can `return this.refuse(...)`. */
   private async refuse(reason: FailureReason, message: string): Promise<false> {
-    const state: FinalState = reason === 'cancelled' ? 'cancelled' : 'failed';
-    await this.finish(state, reason, message);
+    await this.finish('failed', reason, message);
     return false;
   }
 }

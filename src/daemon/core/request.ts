@@ -8,6 +8,9 @@ import type { JoinedCall } from './ports.js';
 /** call and camp-on (MISSION.md 1); join (additional connection, 3) and barge-in (interruptive connection, 4). */
 export type RequestKind = 'call' | 'camp-on' | 'join' | 'barge-in';
 
+/** A name shown to other people (`--as`, a prompt's "who asks"): 1-64 printable characters. */
+export const isDisplayName = (text: string): boolean => text.length > 0 && text.length <= 64 && !/\p{Cc}/u.test(text);
+
 export const isJoinKind = (kind: RequestKind): kind is 'join' | 'barge-in' => kind === 'join' || kind === 'barge-in';
 
 /**

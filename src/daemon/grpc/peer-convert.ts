@@ -7,7 +7,7 @@
 import { CtiError } from '../core/errors.js';
 import type { PeerCampOn, PeerRequestState, PeerStatus, PeerStatusNotification } from '../core/peering.js';
 import type { LineState } from '../core/ports.js';
-import type { FailureReason, RequestState } from '../core/request.js';
+import { isDisplayName, type FailureReason, type RequestState } from '../core/request.js';
 import type {
   CampOnRequest,
   MonitorStatusRequest,
@@ -73,7 +73,7 @@ export function fromProtoCampOn(r: CampOnRequest): PeerCampOn {
 
 /** The name a prompt shows: short, printable. */
 function displayName(value: string): string {
-  if (value.length > 64 || /\p{Cc}/u.test(value)) throw new CtiError('invalid-argument', 'display must be at most 64 printable characters');
+  if (!isDisplayName(value)) throw new CtiError('invalid-argument', 'display must be at most 64 printable characters');
   return value;
 }
 
