@@ -47,6 +47,13 @@ test('a prompt survives a restart: still listed, answered after it, and the join
   phones().answer('a', '2001');
   await office.until(r.id, (x) => x.state === 'succeeded');
   await waitGroups(['a/2001 a/2002 a/2005 a/7001 a/7002']);
+
+  // A second request on the same call: its prompt names the parties of the target's call, not the first join's port
+  // (2001, heard through the bridge, is not in that call).
+  const admin = { name: 'admin', admin: true, extensions: [] };
+  const second = await office.core.submit(admin, { kind: 'barge-in', destination: '2002', source: '2003' });
+  await office.until(second.id, (x) => x.state === 'waiting-consent');
+  assert.equal(office.core.listPrompts(bob).find((p) => p.id === second.id)?.call, ['2005']);
 });
 
 test('a join that came about is followed after a restart: the requester hangs up, the held party is retrieved and the ports freed', async () => {

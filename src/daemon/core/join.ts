@@ -67,7 +67,8 @@ export class JoinRunner extends Runner {
     await this.ctx.registry.update(r, {
       state: 'waiting-consent',
       detail: `asking ${r.destination} to let you ${this.verb} the call`,
-      fields: { prompt: { extension: r.dial, from, call: call.parties, expires } },
+      // ctid's own ports (another join already in this call) are nobody the answerer knows.
+      fields: { prompt: { extension: r.dial, from, call: call.parties.filter((p) => !this.ctx.ports.owns(p)), expires } },
     });
     return !this.done;
   }

@@ -12,6 +12,11 @@ export class PortPool {
     this.free = [...ports];
   }
 
+  /** Whether `device` is one of the office's voice-board ports (in use or not). */
+  owns(device: string): boolean {
+    return this.ports.includes(device);
+  }
+
   get available(): number {
     return this.free.length;
   }
