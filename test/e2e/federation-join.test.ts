@@ -7,8 +7,9 @@
 // user of office b who owns b/2000 there, answers the prompt at b; b then
 // rings alice through the public network from its port 7002. The result
 // reaches alice's one `cti` at a; b's ctid killed (-9) and restarted with
-// the prompt open, or with the join up, loses neither. Each test has a
-// world, ctids and data directories of its own.
+// the prompt open, or with the join up, loses neither. A prompt nobody
+// answers at b (2 s there) and b with a single port fail cleanly at a.
+// Each test has a world, ctids and data directories of its own.
 
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -25,14 +26,18 @@ test.after.each(async () => {
   await killAll();
 });
 
-/** Offices a and b, every ctid with its voice-board ports; at b, bob owns b/2000 (044-222-3333). */
-function start(): Promise<Federation> {
+/**
+ * Offices a and b, every ctid with its voice-board ports; at b, bob owns
+ * b/2000 (044-222-3333). `b` changes b's config further (after those).
+ */
+function start(b?: (config: Record<string, unknown>) => void): Promise<Federation> {
   return Federation.start({
     start: ['a', 'b'],
     configure: (office, config) => {
       config.voiceBoardPorts = PORTS;
       if (office === 'b') {
         config.users = (config.users as { name: string }[]).map((u) => (u.name === USERS.bob.name ? { ...USERS.bob, extensions: ['2000'] } : u));
+        b?.(config);
       }
     },
   });
@@ -176,6 +181,41 @@ test('across offices: bob rejects at b: exit 1 at a, reason rejected; a target n
   assert.is(await f.phones.lineState('a', '2001'), 'idle');
   assert.equal(await people(f), ['b/2000 b/2005'], "b/2000's call goes on");
   assert.equal(await promptsAt(f, 'b', 'bob'), [], 'no prompt left open');
+});
+
+test('across offices, prompt timeout (b waits 2 s): nobody answers at b: exit 1 at a, reason rejected, nobody rung', async () => {
+  const f = await start((config) => {
+    config.limits = { ...(config.limits as object | undefined), promptTimeout: '2s' };
+  });
+  await f.busy('b', '2000');
+  for (const kind of ['join', 'barge-in'] as const) {
+    const { cti } = await aliceAsks(f, kind);
+    const result = await resultOf(cti, 1);
+    assert.equal([result.state, result.reason], ['failed', 'rejected'], transcript(cti));
+    assert.match(result.message ?? '', /in time/, `the message says nobody answered in time: ${result.message}`);
+    assert.not.ok(parseLines(cti).some((l) => l.state === 'calling'), `${kind}: alice was never rung`);
+  }
+  assert.equal(await promptsAt(f, 'b', 'bob'), [], 'no prompt left open at b');
+  assert.is(await f.phones.lineState('a', '2001'), 'idle');
+  assert.equal(await people(f), ['b/2000 b/2005'], "b/2000's call goes on, untouched");
+  assert.equal(cstaActions(await f.phones.log('b')), [], "b's PBX was asked for nothing");
+});
+
+test('across offices, no free port (b has one voice-board port): join and barge-in fail at once with no-free-port, no prompt', async () => {
+  const f = await start((config) => {
+    config.voiceBoardPorts = ['7001'];
+  });
+  await f.busy('b', '2000');
+  for (const kind of ['join', 'barge-in']) {
+    const result = await runCti([kind, '044-222-3333', '--from', '2001', '--json'], f.as('a', 'alice'));
+    assert.is(result.code, 1, `${kind}: ${result.stdout}\n${result.stderr}`);
+    const lines = result.stdout.trim().split('\n').map((l) => JSON.parse(l) as { type: string; state?: string; reason?: string });
+    const last = lines.at(-1)!;
+    assert.equal([last.type, last.state, last.reason], ['result', 'failed', 'no-free-port'], result.stdout);
+    assert.not.ok(lines.some((l) => l.state === 'waiting-consent'), `${kind}: no prompt went out`);
+  }
+  assert.equal(await promptsAt(f, 'b', 'bob'), [], 'no prompt for bob');
+  assert.equal(await people(f), ['b/2000 b/2005'], "b/2000's call goes on, untouched");
 });
 
 test.run();
