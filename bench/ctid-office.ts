@@ -20,6 +20,7 @@ import { NumberingPlan } from '../src/common/numbering.js';
 import type { Principal } from '../src/daemon/core/api.js';
 import { Core, type CoreLimits } from '../src/daemon/core/core.js';
 import { DEFAULT_DIAL_POLICY, DialPolicy } from '../src/daemon/core/dial-policy.js';
+import { DEFAULT_TRANSFER } from '../src/daemon/core/transfer-call.js';
 import { NumberResolver } from '../src/daemon/core/numbers.js';
 import { NO_PEERS } from '../src/daemon/core/peering.js';
 import { RouteTable } from '../src/daemon/core/routes.js';
@@ -257,6 +258,7 @@ export function makeCore(store: RequestStore, sw: CstaSwitch, logger: (event: st
     voiceBoardPorts: [],
     transfers: { load: () => [], save: async () => {} },
     dialPolicy: new DialPolicy(DEFAULT_DIAL_POLICY, 'JP'),
+      transfer: DEFAULT_TRANSFER,
     store,
     clock: new ScaledClock(),
     logger,

@@ -55,6 +55,7 @@ import { ScaledClock } from '../src/common/clock.js';
 import { NumberingPlan } from '../src/common/numbering.js';
 import { Core } from '../src/daemon/core/core.js';
 import { DEFAULT_DIAL_POLICY, DialPolicy } from '../src/daemon/core/dial-policy.js';
+import { DEFAULT_TRANSFER } from '../src/daemon/core/transfer-call.js';
 import { NumberResolver } from '../src/daemon/core/numbers.js';
 import { NO_PEERS, type Peers } from '../src/daemon/core/peering.js';
 import type { RequestStore, RouteStore } from '../src/daemon/core/ports.js';
@@ -235,6 +236,7 @@ export async function startOffice(sim: RunningSimulator, world: WorldConfig, id:
     voiceBoardPorts: config.voiceBoardPorts,
     transfers: { load: () => [], save: async () => {} },
     dialPolicy: new DialPolicy(DEFAULT_DIAL_POLICY, 'JP'),
+      transfer: DEFAULT_TRANSFER,
     store,
     clock: new ScaledClock(),
     logger: () => {},

@@ -223,7 +223,7 @@ async function sample(bench: Bench, flow: Flow): Promise<Sample> {
   let cpu = NaN;
   try {
     if (flow.kind === 'join') {
-      answered = owner.core.answerPrompt(ADMIN, id!, true).then(() => mark('answerPrompt returned'));
+      answered = owner.core.answerPrompt(ADMIN, id!, { accept: true }).then(() => mark('answerPrompt returned'));
     } else {
       answered = a.core.submit(ADMIN, { kind: 'call', destination: flow.destination, source: '2001' }).then((r) => {
         id = r.id;

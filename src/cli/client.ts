@@ -9,6 +9,7 @@ import {
   type LineUpdate,
   type MonitorLineRequest,
   type Peer,
+  type AnswerPromptRequest,
   type Prompt,
   type PromptUpdate,
   type Request,
@@ -44,7 +45,7 @@ export interface CtiApi {
   clearTransfer(extension: string): Promise<Transfer>;
   prompts(): Promise<Prompt[]>;
   watchPrompts(): ClientReadableStream<PromptUpdate>;
-  answerPrompt(id: string, accept: boolean): Promise<Prompt>;
+  answerPrompt(request: AnswerPromptRequest): Promise<Prompt>;
   /** Resolves once connected; throws CliError 'unreachable' at the first failure to connect, or after the deadline. */
   connect(): Promise<void>;
   /** Like connect, but keeps trying (grpc-js's reconnect backoff) until deadlineMs: for ctid restarting. */
@@ -87,7 +88,7 @@ export function createApi(settings: Settings): CtiApi {
     clearTransfer: (extension) => unary((cb) => client.clearTransfer({ extension }, metadata, deadline(), cb)),
     prompts: async () => (await unary<{ prompts: Prompt[] }>((cb) => client.listPrompts({}, metadata, deadline(), cb))).prompts,
     watchPrompts: () => client.watchPrompts({}, metadata),
-    answerPrompt: (id, accept) => unary((cb) => client.answerPrompt({ id, accept }, metadata, deadline(), cb)),
+    answerPrompt: (request) => unary((cb) => client.answerPrompt(request, metadata, deadline(), cb)),
     connect: () =>
       new Promise((resolve, reject) => {
         const channel = client.getChannel();

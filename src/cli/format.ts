@@ -86,5 +86,11 @@ export function promptObject(prompt: Prompt): object {
 export function promptText(prompt: Prompt, now: number): string {
   const call = prompt.call.length > 0 ? `, in a call with ${prompt.call.join(', ')}` : '';
   const when = prompt.state === 'open' ? `${formatDuration(Math.max(0, Date.parse(prompt.expires) - now))} left` : prompt.state;
-  return `${prompt.id}  ${prompt.kind} ${prompt.extension} from ${prompt.from}${call} — ${when}`;
+  return `${prompt.id}  ${prompt.kind} ${prompt.extension} from ${prompt.from}${call} — ${when}${prompt.kind === 'transfer' ? transferChoices(prompt) : ''}`;
+}
+
+/** `; --to 1 (2005), --to 2 (2006), --here or reject`: how to answer a transfer prompt. */
+function transferChoices(prompt: Prompt): string {
+  const destinations = prompt.options.filter((o) => o !== 'here' && o !== 'reject').map((number, i) => `--to ${i + 1} (${number})`);
+  return `; ${[...destinations, '--here'].join(', ')} or reject`;
 }

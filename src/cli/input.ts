@@ -55,6 +55,12 @@ export function parseRequestId(text: string): string {
   return text;
 }
 
+/** N of `cti accept ID --to N`: which destination of a transfer prompt, counting from 1. */
+export function parseChoice(text: string): number {
+  if (!/^[1-9][0-9]?$/.test(text)) throw new InvalidArgumentError(`${show(text)} is not a destination's position: give 1 for the first, 2 for the second, ...`);
+  return Number(text);
+}
+
 /** A name shown to other people (`--as`): 1-64 printable characters. */
 export function parseDisplayName(text: string): string {
   const name = text.trim();

@@ -36,6 +36,8 @@ export const serviceCodecs: CodecTable<ServiceMessage> = {
   ClearConnectionResponse: message('ClearConnectionResponse', {}),
   AnswerCall: message('AnswerCall', { callToBeAnswered: conn }),
   AnswerCallResponse: message('AnswerCallResponse', {}),
+  DeflectCall: message('DeflectCall', { callToBeDiverted: conn, newDestination: text }),
+  DeflectCallResponse: message('DeflectCallResponse', {}),
   SingleStepConferenceCall: message('SingleStepConferenceCall', {
     activeCall: conn,
     deviceToJoin: text,

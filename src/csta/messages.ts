@@ -250,6 +250,15 @@ export interface AnswerCall {
 export interface AnswerCallResponse {
   type: 'AnswerCallResponse';
 }
+/** Sends an alerting connection's call on to another number (ECMA-269 Deflect Call); routing and forwarding apply there. */
+export interface DeflectCall {
+  type: 'DeflectCall';
+  callToBeDiverted: ConnectionId;
+  newDestination: string;
+}
+export interface DeflectCallResponse {
+  type: 'DeflectCallResponse';
+}
 export interface SingleStepConferenceCall {
   type: 'SingleStepConferenceCall';
   activeCall: ConnectionId;
@@ -427,6 +436,7 @@ export type CstaRequest =
   | RetrieveCall
   | ClearConnection
   | AnswerCall
+  | DeflectCall
   | SingleStepConferenceCall
   | MonitorStart
   | MonitorStop
@@ -452,6 +462,7 @@ export type CstaResponse =
   | RetrieveCallResponse
   | ClearConnectionResponse
   | AnswerCallResponse
+  | DeflectCallResponse
   | SingleStepConferenceCallResponse
   | MonitorStartResponse
   | MonitorStopResponse

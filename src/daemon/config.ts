@@ -10,6 +10,7 @@ import type { CountryCode } from 'libphonenumber-js';
 import { z } from 'zod';
 import { parseDuration } from '../common/duration.js';
 import { CtiError } from './core/errors.js';
+import { DEFAULT_TRANSFER } from './core/transfer-call.js';
 
 const hostPort = z.string().regex(/^[^\s]+:\d{1,5}$/, 'HOST:PORT');
 const extension = z.string().regex(/^\d{1,8}$/, 'an extension is 1-8 digits');
@@ -108,6 +109,20 @@ const configSchema = z.strictObject({
       allow: z.array(dialRule).default([]),
     })
     .default({ bar: ['international', 'premium-rate'], allow: [] }),
+  /**
+   * How calls to an extension with a transfer entry are carried: through
+   * the voice board (the source text's way) or routed straight to the
+   * destination; when no destination takes a call, it rings the extension
+   * or is refused; a --confirm prompt nobody answers does what the entry
+   * does without --confirm (`transfer`), rings the extension, or refuses.
+   */
+  transfer: z
+    .strictObject({
+      mode: z.enum(['voice-board', 'direct']).default(DEFAULT_TRANSFER.mode),
+      allFail: z.enum(['ring', 'refuse']).default(DEFAULT_TRANSFER.allFail),
+      unanswered: z.enum(['transfer', 'ring', 'refuse']).default(DEFAULT_TRANSFER.unanswered),
+    })
+    .default(DEFAULT_TRANSFER),
   /** Runs the embedded simulator's clock faster (demos, tests). */
   timeScale: z.number().positive().max(1000).default(1),
 });

@@ -90,6 +90,7 @@ export async function startDaemon(flags: ConfigFlags, hooks: DaemonHooks): Promi
       store,
       transfers: await openTransferStore(config.data),
       dialPolicy: new DialPolicy(config.dialPolicy, config.country),
+      transfer: config.transfer,
       clock: new ScaledClock(),
       logger,
     });

@@ -148,6 +148,10 @@ export class CstaSession implements RouteSink {
       this.ctx.exchange.answerConnection(this.ctx.exchange.connection(req.callToBeAnswered));
       return { type: 'AnswerCallResponse' };
     },
+    DeflectCall: (req) => {
+      this.ctx.exchange.deflect(this.ctx.exchange.connection(req.callToBeDiverted), req.newDestination);
+      return { type: 'DeflectCallResponse' };
+    },
     ClearConnection: (req) => {
       this.ctx.exchange.clear(this.ctx.exchange.connection(req.connectionToBeCleared));
       return { type: 'ClearConnectionResponse' };

@@ -208,6 +208,19 @@ export class Exchange extends EventEmitter<{ event: [ExchangeEvent] }> {
     this.offer(call, to);
   }
 
+  /**
+   * DeflectCall: an alerting connection's call goes on to another number
+   * (routing and forwarding apply there, as for any diversion); the caller
+   * keeps hearing ringing.
+   */
+  deflect(c: Connection, number: string): void {
+    if (c.state !== 'alerting') throw bad('stateIncompatibility', 'invalidConnectionState', `${c.deviceId} is not ringing in call ${c.call.id}: only an alerting call can be deflected`);
+    const digits = dialledDigits(number);
+    if (digits === undefined) throw bad('operation', 'invalidCalledDevice', `"${number}" is not a number the switch can dial`);
+    this.drop(c, 'redirected');
+    this.divert(c.call, c.deviceId, digits);
+  }
+
   /** A ringing connection reached its no-answer limit. */
   private noAnswer(c: Connection): void {
     if (c.state === 'initiated') return this.clear(c, 'callNotAnswered'); // the MakeCall prompt was not answered
@@ -221,10 +234,15 @@ export class Exchange extends EventEmitter<{ event: [ExchangeEvent] }> {
 
   // ------------------------------------------------------------ ringing and answering
 
-  /** Starts a connection's ringing: auto-answer after the configured rings, or give up after the no-answer limit. */
+  /**
+   * Starts a connection's ringing: auto-answer after the configured rings, or
+   * give up after the no-answer limit. A voice-board port alerts without a
+   * limit: its application answers, deflects or clears the call.
+   */
   ring(c: Connection): void {
     const device = c.device!;
     const { clock, ringMs, autoAnswerRings } = this.network;
+    if (device.kind === 'voice-board' && device.answer !== 'auto') return;
     if (device.answer === 'auto') {
       c.timers.push(clock.setTimer(autoAnswerRings * ringMs, () => this.answerConnection(c)));
     } else {

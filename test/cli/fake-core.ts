@@ -5,7 +5,7 @@
 import type { CoreApi, LineUpdate, Principal, SubmitInput, Unsubscribe } from '../../src/daemon/core/api.js';
 import { CtiError } from '../../src/daemon/core/errors.js';
 import type { PeerHealth } from '../../src/daemon/core/peering.js';
-import type { Prompt } from '../../src/daemon/core/prompts.js';
+import type { Prompt, PromptReply } from '../../src/daemon/core/prompts.js';
 import type { TransferEntry, TransferInput } from '../../src/daemon/core/transfers.js';
 import { isFinal, type FailureReason, type RequestRecord, type RequestState } from '../../src/daemon/core/request.js';
 import type { ListedRoute, Route } from '../../src/daemon/core/routes.js';
@@ -171,7 +171,7 @@ export class FakeCore implements CoreApi {
     return () => {};
   }
 
-  async answerPrompt(principal: Principal, id: string, accept: boolean): Promise<Prompt> {
+  async answerPrompt(principal: Principal, id: string, { accept }: PromptReply): Promise<Prompt> {
     const prompt = this.prompts.find((p) => p.id === id);
     if (!prompt) throw new CtiError('not-found', `no prompt ${id}`);
     if (!principal.admin && !principal.extensions.includes(prompt.extension)) throw new CtiError('permission-denied', 'not your extension', 'not-allowed');

@@ -100,6 +100,8 @@ const arbitraries: { [T in CstaMessageType]: fc.Arbitrary<Extract<CstaMessage, {
   ClearConnectionResponse: msg('ClearConnectionResponse', {}),
   AnswerCall: msg('AnswerCall', { callToBeAnswered: conn }),
   AnswerCallResponse: msg('AnswerCallResponse', {}),
+  DeflectCall: msg('DeflectCall', { callToBeDiverted: conn, newDestination: id }),
+  DeflectCallResponse: msg('DeflectCallResponse', {}),
   SingleStepConferenceCall: msg(
     'SingleStepConferenceCall',
     { activeCall: conn, deviceToJoin: id, participationType: fc.constantFrom('active' as const, 'silent' as const) },

@@ -84,6 +84,8 @@ export const FIXTURES: Fixtures = {
   ClearConnectionResponse: { type: 'ClearConnectionResponse' },
   AnswerCall: { type: 'AnswerCall', callToBeAnswered: c('17', '7001') },
   AnswerCallResponse: { type: 'AnswerCallResponse' },
+  DeflectCall: { type: 'DeflectCall', callToBeDiverted: c('17', '7001'), newDestination: '2001' },
+  DeflectCallResponse: { type: 'DeflectCallResponse' },
   SingleStepConferenceCall: { type: 'SingleStepConferenceCall', activeCall: c('17', '2001'), deviceToJoin: '7001', participationType: 'silent' },
   SingleStepConferenceCallResponse: { type: 'SingleStepConferenceCallResponse', conferencedCall: c('17', '7001'), connections: [c('17', '2001'), c('17', '7001')] },
 

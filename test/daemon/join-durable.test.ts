@@ -42,7 +42,7 @@ test('a prompt survives a restart: still listed, answered after it, and the join
   assert.equal([after?.id, after?.state, after?.expires], [r.id, 'open', before!.expires], 'the same prompt, with the same deadline');
   assert.equal(office.core.listPrompts(alice), [], 'alice does not own 2002');
 
-  await office.core.answerPrompt(bob, r.id, true);
+  await office.core.answerPrompt(bob, r.id, { accept: true });
   await waitLine('2001', 'ringing');
   phones().answer('a', '2001');
   await office.until(r.id, (x) => x.state === 'succeeded');
@@ -61,7 +61,7 @@ test('a join that came about is followed after a restart: the requester hangs up
   await bobInACall();
   const r = await office.core.submit(alice, { kind: 'barge-in', destination: '2002' });
   await office.until(r.id, (x) => x.state === 'waiting-consent');
-  await office.core.answerPrompt(bob, r.id, true);
+  await office.core.answerPrompt(bob, r.id, { accept: true });
   await waitLine('2001', 'ringing');
   phones().answer('a', '2001');
   await office.until(r.id, (x) => x.state === 'succeeded');
@@ -80,7 +80,7 @@ test('ports a live join holds stay taken across a restart: with two ports, a sec
   await bobInACall();
   const first = await office.core.submit(alice, { kind: 'join', destination: '2002' });
   await office.until(first.id, (x) => x.state === 'waiting-consent');
-  await office.core.answerPrompt(bob, first.id, true);
+  await office.core.answerPrompt(bob, first.id, { accept: true });
   await waitLine('2001', 'ringing');
   phones().answer('a', '2001');
   await office.until(first.id, (x) => x.state === 'succeeded');
@@ -111,15 +111,15 @@ test('answering: only an owner of the extension (or an admin), only once', async
   await bobInACall();
   const r = await office.core.submit(alice, { kind: 'join', destination: '2002' });
   await office.until(r.id, (x) => x.state === 'waiting-consent');
-  const denied = await office.core.answerPrompt(alice, r.id, true).catch((err: unknown) => err);
+  const denied = await office.core.answerPrompt(alice, r.id, { accept: true }).catch((err: unknown) => err);
   assert.ok(isCtiError(denied) && denied.code === 'permission-denied');
-  const rejected = await office.core.answerPrompt(bob, r.id, false);
+  const rejected = await office.core.answerPrompt(bob, r.id, { accept: false });
   assert.is(rejected.state, 'rejected');
-  const again = await office.core.answerPrompt(bob, r.id, true).catch((err: unknown) => err);
+  const again = await office.core.answerPrompt(bob, r.id, { accept: true }).catch((err: unknown) => err);
   assert.ok(isCtiError(again) && again.code === 'failed-precondition');
   const done = await office.until(r.id, (x) => x.state === 'failed');
   assert.equal([done.reason, done.message], ['rejected', 'bob rejected the join']);
-  const missing = await office.core.answerPrompt(bob, 'a-0000000000000000', true).catch((err: unknown) => err);
+  const missing = await office.core.answerPrompt(bob, 'a-0000000000000000', { accept: true }).catch((err: unknown) => err);
   assert.ok(isCtiError(missing) && missing.code === 'not-found');
 });
 

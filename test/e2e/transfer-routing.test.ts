@@ -1,5 +1,5 @@
 // Calls to an extension with a transfer entry go to its destinations (issue
-// 7, direct mode), through the real `cti`, `ctid` and `switch-sim`: ctid is
+// 7, direct mode: config `transfer.mode` = direct), through the real `cti`, `ctid` and `switch-sim`: ctid is
 // the extension's router (RouteRegister), so the switch asks it where each
 // call goes; the first destination not in a call gets it; when all are in
 // calls, the extension itself rings. Clear, a restart of ctid and a link
@@ -20,7 +20,7 @@ test.after.each(async () => {
 });
 
 async function start(dataDir?: string): Promise<void> {
-  ctid = await startCtid(dataDir ? { dataDir } : {});
+  ctid = await startCtid({ config: { transfer: { mode: 'direct' } }, ...(dataDir ? { dataDir } : {}) });
   phones = new SwitchSimCli(ctid.controlAddress!);
   // Long enough to be seen ringing (and answered) on a loaded machine: the world runs 20 times faster.
   for (const ext of ['2001', '2005', '2006']) await phones.set('a', ext, { rings: 100 });

@@ -182,8 +182,8 @@ export function resultLines(result: RunResult): { lines: RequestLine[]; last: Re
 /**
  * The CSTA requests of a log that change calls, in words, in order:
  * `conference 7001 into 2001's call`, `MakeCall 7002 -> 2002`, `hold 2004`,
- * `retrieve 2004`, `bridge 7001 7002`, `unbridge ...`, `clear 7001`. Reads
- * and monitors are left out.
+ * `retrieve 2004`, `bridge 7001 7002`, `unbridge ...`, `clear 7001`,
+ * `answer 7001`, `deflect 7001 -> 2001`. Reads and monitors are left out.
  */
 export function cstaActions(entries: LogEntry[]): string[] {
   const words: string[] = [];
@@ -194,6 +194,8 @@ export function cstaActions(entries: LogEntry[]): string[] {
     else if (type === 'HoldCall') words.push(`hold ${conn(m.callToBeHeld)}`);
     else if (type === 'RetrieveCall') words.push(`retrieve ${conn(m.callToBeRetrieved)}`);
     else if (type === 'ClearConnection') words.push(`clear ${conn(m.connectionToBeCleared)}`);
+    else if (type === 'AnswerCall') words.push(`answer ${conn(m.callToBeAnswered)}`);
+    else if (type === 'DeflectCall') words.push(`deflect ${conn(m.callToBeDiverted)} -> ${String(m.newDestination)}`);
     else if (type === 'Escape') {
       const c = m.command as { op?: string; ports?: string[] } | undefined;
       words.push(`${c?.op ?? '?'} ${(c?.ports ?? []).join(' ')}`.trim());

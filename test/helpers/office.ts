@@ -7,6 +7,7 @@ import { NumberingPlan } from '../../src/common/numbering.js';
 import type { Principal } from '../../src/daemon/core/api.js';
 import { Core, type CoreLimits } from '../../src/daemon/core/core.js';
 import { DEFAULT_DIAL_POLICY, DialPolicy } from '../../src/daemon/core/dial-policy.js';
+import { DEFAULT_TRANSFER } from '../../src/daemon/core/transfer-call.js';
 import { NumberResolver } from '../../src/daemon/core/numbers.js';
 import { NO_PEERS, type Peers } from '../../src/daemon/core/peering.js';
 import type { RouteStore, TransferStore } from '../../src/daemon/core/ports.js';
@@ -91,6 +92,7 @@ export async function startOffice(options: OfficeOptions = {}): Promise<TestOffi
       store,
       transfers: transferStore,
       dialPolicy: new DialPolicy(DEFAULT_DIAL_POLICY, 'JP'),
+      transfer: DEFAULT_TRANSFER,
       clock: new ScaledClock(),
       logger: () => {},
     });

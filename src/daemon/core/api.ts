@@ -4,7 +4,7 @@
 
 import type { LineState, LinkState } from './ports.js';
 import type { PeerHealth } from './peering.js';
-import type { Prompt } from './prompts.js';
+import type { Prompt, PromptReply } from './prompts.js';
 import type { TransferEntry, TransferInput } from './transfers.js';
 import type { NetworkType, RequestKind, RequestRecord, Strategy } from './request.js';
 import type { ListedRoute, Place, Route } from './routes.js';
@@ -17,7 +17,8 @@ export interface Principal {
 }
 
 export interface SubmitInput {
-  kind: RequestKind;
+  /** Transfer records are the office's own (one per routed call), never submitted. */
+  kind: Exclude<RequestKind, 'transfer'>;
   destination: string;
   /** The requester's extension; default the user's first. */
   source?: string;
@@ -92,6 +93,6 @@ export interface CoreApi {
   listPrompts(principal: Principal): Prompt[];
   /** The open prompts first (initial = true), then each prompt that opens or closes. */
   watchPrompts(principal: Principal, onUpdate: (prompt: Prompt, initial: boolean) => void): Unsubscribe;
-  /** Accepts or rejects an open prompt for one of the user's extensions. */
-  answerPrompt(principal: Principal, id: string, accept: boolean): Promise<Prompt>;
+  /** Accepts or rejects an open prompt for one of the user's extensions (a transfer prompt's accept may pick where the call goes). */
+  answerPrompt(principal: Principal, id: string, reply: PromptReply): Promise<Prompt>;
 }

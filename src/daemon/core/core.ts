@@ -12,11 +12,12 @@ import type { NumberResolver } from './numbers.js';
 import { peerLineWatch } from './peer-line.js';
 import { PeerDesk } from './peer-desk.js';
 import { PortPool } from './port-pool.js';
-import { answerPrompt, openPrompts, watchPrompts, type Prompt } from './prompts.js';
+import { answerPrompt, openPrompts, watchPrompts, type Prompt, type PromptReply } from './prompts.js';
 import type { PeerFacingApi, PeerHealth, Peers } from './peering.js';
 import type { RequestStore, Switch, TransferStore } from './ports.js';
 import type { DialPolicy } from './dial-policy.js';
-import { TransferRouting } from './transfer-routing.js';
+import { transferRecord, type OfferedTransfer, type TransferPolicy } from './transfer-call.js';
+import { TransferRouting, type TransferMode } from './transfer-routing.js';
 import { TransferTable, type TransferEntry, type TransferInput } from './transfers.js';
 import { RequestRegistry } from './registry.js';
 import { isDisplayName, isFinal, isJoinKind, type RequestRecord } from './request.js';
@@ -60,6 +61,8 @@ export interface CoreOptions {
   /** The transfer table's store, and the dial policy its destinations obey. */
   transfers: TransferStore;
   dialPolicy: DialPolicy;
+  /** How routed calls are carried (config `transfer`). */
+  transfer: TransferPolicy & { mode: TransferMode };
   clock: Clock;
   now?: () => number;
   logger: (event: string, fields?: Record<string, unknown>) => void;
@@ -78,7 +81,7 @@ export class Core implements CoreApi {
     this.now = options.now ?? Date.now;
     this.registry = new RequestRegistry(options.store, this.now);
     this.transfers = new TransferTable(options.transfers, options.numbers, options.dialPolicy, this.now);
-    this.transferRouting = new TransferRouting(options.switch, this.transfers, options.logger);
+    const ports = new PortPool(options.voiceBoardPorts);
     this.runners = new Runners({
       switch: options.switch,
       peers: options.peers,
@@ -87,8 +90,17 @@ export class Core implements CoreApi {
       now: this.now,
       registry: this.registry,
       logger: options.logger,
-      ports: new PortPool(options.voiceBoardPorts),
+      ports,
       promptTimeoutMs: options.limits.promptTimeoutMs,
+      transferPolicy: { allFail: options.transfer.allFail, unanswered: options.transfer.unanswered },
+    });
+    this.transferRouting = new TransferRouting({
+      switch: options.switch,
+      table: this.transfers,
+      mode: options.transfer.mode,
+      ports,
+      carry: (call) => this.carryTransfer(call),
+      logger: options.logger,
     });
     this.peerDesk = new PeerDesk({ ...options, now: this.now, registry: this.registry, runners: this.runners, admit: (r) => this.admit(r) });
   }
@@ -219,13 +231,20 @@ export class Core implements CoreApi {
     return watchPrompts(this.registry, principal, onUpdate);
   }
 
-  async answerPrompt(principal: Principal, id: string, accept: boolean): Promise<Prompt> {
-    const prompt = await answerPrompt(this.registry, principal, id, accept, this.now());
+  async answerPrompt(principal: Principal, id: string, reply: PromptReply): Promise<Prompt> {
+    const prompt = await answerPrompt(this.registry, principal, id, reply, this.now());
     this.runners.nudge(id);
     return prompt;
   }
 
   // ------------------------------------------------------------ helpers
+
+  /** A routed call parked on a voice-board port becomes a request of its own (transfer-call.ts). */
+  private async carryTransfer(call: OfferedTransfer): Promise<void> {
+    const record = transferRecord(this.runners.ctx, newId(this.options.office), call);
+    await this.registry.create(record);
+    this.runners.run(record);
+  }
 
   private mustBeAdmin(principal: Principal, what: string): void {
     if (!principal.admin) throw new CtiError('permission-denied', `only an admin may ${what}`, 'not-allowed');

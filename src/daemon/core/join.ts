@@ -143,7 +143,7 @@ export function followJoin(ctx: RunnerContext, record: RequestRecord, onEnd: () 
   const joined = record.joined!;
   return ctx.switch.followJoin(joined, (why) => {
     onEnd();
-    ctx.logger('join ended', { id: record.id, why });
+    ctx.logger(`${record.kind} ended`, { id: record.id, why });
     void ctx.switch
       .undoJoin(joined)
       .then(() => ctx.ports.give(joined.ports))

@@ -65,13 +65,15 @@ export type JoinFailure =
   | 'cancelled';
 
 /**
- * What a join holds at the switch, enough to undo it later, after a restart
- * too: it is stored with the request (JSON). `ports` are the voice-board
- * ports the core lent it; `refs` are the adapter's own references (for CSTA,
- * the connections it put on hold), opaque to the core.
+ * What a join (or a transfer through the voice board) holds at the switch,
+ * enough to undo it later, after a restart too: it is stored with the
+ * request (JSON). `ports` are the voice-board ports the core lent it; `refs`
+ * are the adapter's own references (for CSTA, the connections it put on
+ * hold), opaque to the core. For `transfer`, the caller waits on port 1 and
+ * `requester` is the destination port 2 calls (FIG. 56).
  */
 export interface JoinedCall {
-  mode: JoinMode;
+  mode: JoinMode | 'transfer';
   target: string;
   requester: string;
   ports: string[];
@@ -98,6 +100,32 @@ export interface JoinOptions {
 }
 
 export type JoinOutcome = { ok: true; joined: JoinedCall } | { ok: false; reason: JoinFailure; detail: string };
+
+/** Why a call parked on a voice-board port could not be connected to a destination. */
+export type ParkedFailure =
+  | 'busy'
+  | 'no-answer'
+  | 'invalid-number'
+  | 'caller-gone' // the caller hung up: nothing waits on port 1 any more
+  | 'switch-unavailable'
+  | 'cancelled';
+
+export interface ConnectParkedOptions {
+  /** The routed extension the call was for. */
+  extension: string;
+  /** Port 1, where the call waits (alerting), and port 2, which calls the destination. */
+  ports: string[];
+  /** An extension, or national digits. */
+  destination: string;
+  /** Aborting stops the destination's ringing and resolves with reason `cancelled`; the call stays parked. */
+  signal?: AbortSignal;
+  onRinging?: (device: string) => void;
+}
+
+export type ConnectParkedOutcome = { ok: true; joined: JoinedCall } | { ok: false; reason: ParkedFailure; detail: string };
+
+/** Where a parked call goes when no destination takes it: the extension itself rings, or the call is refused (cleared). */
+export type ParkedRelease = { ring: string } | 'refuse';
 
 /** A call the switch holds back until its router says where it goes (CSTA RouteRequest). */
 export interface OfferedCall {
@@ -149,6 +177,19 @@ export interface Switch {
    * again after every reconnect. Returns the stop function.
    */
   routeCalls(device: string, onCall: (call: OfferedCall) => void): () => void;
+  /**
+   * Voice-board transfer (FIG. 56): the call routed to port 1 waits there,
+   * alerting (the caller hears ringing), while port 2 calls the destination;
+   * when it answers, port 1 answers and the ports are bridged. On failure
+   * port 2's call is cleared and the call stays parked on port 1.
+   */
+  connectParked(options: ConnectParkedOptions): Promise<ConnectParkedOutcome>;
+  /**
+   * Sends the call parked on `port` on: to ring an extension (which is not
+   * asked to route it again), or refused. Resolves false when no call waits
+   * there; rejects when the switch refused or the link is down.
+   */
+  releaseParked(port: string, to: ParkedRelease): Promise<boolean>;
 }
 
 /**

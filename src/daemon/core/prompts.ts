@@ -1,23 +1,26 @@
 // Consent prompts as their answerers see them (FIG. 49-51): a view of the
 // requests that wait for consent, for the users who own the extension. A
 // prompt is not stored apart from its request: it is open while its request
-// is `waiting-consent` and unanswered, and closed (with why) after.
+// is `waiting-consent` and unanswered, and closed (with why) after. A join or
+// barge-in prompt is accepted or rejected; a transfer prompt (`--confirm`,
+// FIG. 57) is accepted with a destination (1-based, default the first) or
+// `here`, or rejected (the call is refused).
 
 import type { Principal, Unsubscribe } from './api.js';
 import { CtiError } from './errors.js';
 import type { RequestRegistry } from './registry.js';
-import { isFinal, type RequestRecord } from './request.js';
+import { isFinal, type PromptAnswer, type RequestRecord } from './request.js';
 
 export type PromptState = 'open' | 'accepted' | 'rejected' | 'expired' | 'withdrawn';
 
 export interface Prompt {
   /** The request's id: `cti accept ID` answers it. */
   id: string;
-  kind: 'join' | 'barge-in';
+  kind: 'join' | 'barge-in' | 'transfer';
   extension: string;
-  /** Who asks, in words. */
+  /** Who asks, in words (for a transfer: the caller). */
   from: string;
-  /** The other parties of the target's call. */
+  /** The other parties of the target's call (none for a transfer). */
   call: string[];
   /** What the answerer may choose. */
   options: string[];
@@ -27,18 +30,17 @@ export interface Prompt {
 }
 
 export function promptOf(r: RequestRecord): Prompt | undefined {
-  if (!r.prompt || (r.kind !== 'join' && r.kind !== 'barge-in')) return undefined;
+  if (!r.prompt || (r.kind !== 'join' && r.kind !== 'barge-in' && r.kind !== 'transfer')) return undefined;
   const { extension, from, call, expires, answer } = r.prompt;
-  const state: PromptState = answer
-    ? answer.accept
-      ? 'accepted'
-      : 'rejected'
-    : r.state === 'waiting-consent'
-      ? 'open'
-      : isFinal(r) && r.reason === 'rejected'
-        ? 'expired'
-        : 'withdrawn';
-  return { id: r.id, kind: r.kind, extension, from, call, options: ['accept', 'reject'], expires, state };
+  const unanswered = (): PromptState => {
+    if (r.state === 'waiting-consent') return 'open';
+    // A transfer goes on without an answer (the office's default); a join's unanswered prompt is a rejection.
+    const expired = r.kind === 'transfer' ? r.reason !== 'call-ended' && r.state !== 'cancelled' : isFinal(r) && r.reason === 'rejected';
+    return expired ? 'expired' : 'withdrawn';
+  };
+  const state: PromptState = answer ? (answer.accept ? 'accepted' : 'rejected') : unanswered();
+  const options = r.kind === 'transfer' ? [...(r.transfer?.to ?? []).map((d) => d.number), 'here', 'reject'] : ['accept', 'reject'];
+  return { id: r.id, kind: r.kind, extension, from, call, options, expires, state };
 }
 
 /** An admin owns every extension of its office (the prompt's extension is always this office's). */
@@ -79,8 +81,16 @@ export function watchPrompts(registry: RequestRegistry, principal: Principal, on
   return unsubscribe;
 }
 
+/** What `cti accept` / `cti reject` say: for a transfer prompt, accept may pick a destination or `here`. */
+export interface PromptReply {
+  accept: boolean;
+  /** 1-based destination of a transfer prompt. */
+  to?: number;
+  here?: boolean;
+}
+
 /** Records the answer durably; the caller wakes the request's runner. */
-export async function answerPrompt(registry: RequestRegistry, principal: Principal, id: string, accept: boolean, now: number): Promise<Prompt> {
+export async function answerPrompt(registry: RequestRegistry, principal: Principal, id: string, reply: PromptReply, now: number): Promise<Prompt> {
   const record = registry.get(id);
   const prompt = record && promptOf(record);
   if (!record || !prompt) throw new CtiError('not-found', `no prompt ${id}`);
@@ -88,9 +98,30 @@ export async function answerPrompt(registry: RequestRegistry, principal: Princip
     throw new CtiError('permission-denied', `prompt ${id} is for extension ${prompt.extension}, which is not yours`, 'not-allowed');
   }
   if (prompt.state !== 'open') throw new CtiError('failed-precondition', `prompt ${id} is ${prompt.state} already`);
+  const answer: PromptAnswer = { accept: reply.accept, by: principal.name, at: now, ...choiceOf(record, reply) };
+  const words = answer.to === undefined ? '' : answer.to === 'here' ? ': ring here' : `: to ${record.transfer!.to[answer.to - 1]!.number}`;
   await registry.update(record, {
-    fields: { prompt: { ...record.prompt!, answer: { accept, by: principal.name, at: now } } },
-    note: `${accept ? 'accepted' : 'rejected'} by ${principal.name}`,
+    fields: { prompt: { ...record.prompt!, answer } },
+    note: `${reply.accept ? 'accepted' : 'rejected'} by ${principal.name}${words}`,
   });
   return promptOf(record)!;
+}
+
+/** A transfer prompt's choice (default: the first destination); a join prompt takes none. */
+function choiceOf(record: RequestRecord, reply: PromptReply): Pick<PromptAnswer, 'to'> {
+  const chose = reply.to !== undefined || reply.here === true;
+  if (record.kind !== 'transfer') {
+    if (chose) throw new CtiError('invalid-argument', `--to and --here answer transfer prompts; ${record.id} is a ${record.kind} prompt`);
+    return {};
+  }
+  if (!reply.accept) {
+    if (chose) throw new CtiError('invalid-argument', '--to and --here go with accept, not reject');
+    return {};
+  }
+  if (reply.to !== undefined && reply.here) throw new CtiError('invalid-argument', 'give --to N or --here, not both');
+  if (reply.here) return { to: 'here' };
+  const count = record.transfer?.to.length ?? 0;
+  const to = reply.to ?? 1;
+  if (!Number.isInteger(to) || to < 1 || to > count) throw new CtiError('invalid-argument', `--to must be 1 to ${count} (the prompt's destinations, in order)`);
+  return { to };
 }

@@ -4,9 +4,15 @@
 // interfaces.md; they travel unchanged to clients.
 
 import type { JoinedCall } from './ports.js';
+import type { TransferDestination } from './transfers.js';
 
-/** call and camp-on (MISSION.md 1); join (additional connection, 3) and barge-in (interruptive connection, 4). */
-export type RequestKind = 'call' | 'camp-on' | 'join' | 'barge-in';
+/**
+ * call and camp-on (MISSION.md 1); join (additional connection, 3) and
+ * barge-in (interruptive connection, 4); transfer (5): a call to an extension
+ * with a transfer entry, carried through the voice board. Users submit the
+ * first four; the office makes a transfer record per routed call.
+ */
+export type RequestKind = 'call' | 'camp-on' | 'join' | 'barge-in' | 'transfer';
 
 /** A name shown to other people (`--as`, a prompt's "who asks"): 1-64 printable characters. */
 export const isDisplayName = (text: string): boolean => text.length > 0 && text.length <= 64 && !/\p{Cc}/u.test(text);
@@ -25,9 +31,27 @@ export interface ConsentPrompt {
   from: string;
   /** The other parties of the call, when the prompt went out. */
   call: string[];
-  /** Epoch ms: no answer by then counts as a rejection. */
+  /** Epoch ms: no answer by then counts as a rejection (for a transfer: the office's default). */
   expires: number;
-  answer?: { accept: boolean; by: string; at: number };
+  answer?: PromptAnswer;
+}
+
+export interface PromptAnswer {
+  accept: boolean;
+  by: string;
+  at: number;
+  /** Transfer prompts: the destination chosen (1-based), or `here` to ring the extension. */
+  to?: number | 'here';
+}
+
+/** A transfer record's call (FIG. 56): where it may go, tried in order. */
+export interface TransferCall {
+  /** The entry's destinations when the call came. */
+  to: TransferDestination[];
+  /** The owner is asked first (`--confirm`). */
+  confirm: boolean;
+  /** Index into `to` of the destination being (or next to be) tried. */
+  next: number;
 }
 
 /** interfaces.md request states; the last three are final. */
@@ -112,8 +136,10 @@ export interface RequestRecord {
   display?: string;
   /** join / barge-in: the consent prompt, once it went out. */
   prompt?: ConsentPrompt;
-  /** join / barge-in: what the join holds at the switch, from the first step until it is undone. */
+  /** join / barge-in / transfer: what the voice-board ports hold at the switch, from the first step until it is undone. */
   joined?: JoinedCall;
+  /** transfer: the routed call's destinations and progress. */
+  transfer?: TransferCall;
 }
 
 export function isFinal(record: Pick<RequestRecord, 'state'>): boolean {

@@ -9,6 +9,7 @@ import type { PortPool } from './port-pool.js';
 import type { Switch } from './ports.js';
 import type { RequestRegistry } from './registry.js';
 import type { FailureReason, RequestRecord } from './request.js';
+import type { TransferPolicy } from './transfer-call.js';
 
 export interface RunnerContext {
   switch: Switch;
@@ -26,7 +27,9 @@ export interface RunnerContext {
   ports: PortPool;
   /** How long a consent prompt waits for its answer. */
   promptTimeoutMs: number;
-  /** Follows a join that came about until it comes apart (join.ts followJoin). */
+  /** What a transfer does when no destination takes its call, or its prompt goes unanswered. */
+  transferPolicy: TransferPolicy;
+  /** Follows a join (or transfer) that came about until it comes apart (join.ts followJoin). */
   follow: (record: RequestRecord) => void;
 }
 

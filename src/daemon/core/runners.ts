@@ -6,6 +6,7 @@ import { cancelAtOwner, ForwardedRunner } from './forwarded.js';
 import { followJoin, JoinRunner } from './join.js';
 import { isFinal, isJoinKind, type RequestRecord } from './request.js';
 import type { Runner, RunnerContext } from './runner.js';
+import { TransferCallRunner } from './transfer-call.js';
 
 export class Runners {
   private readonly running = new Map<string, Runner>();
@@ -39,15 +40,17 @@ export class Runners {
       ? new ForwardedRunner(this.ctx, record, forget)
       : isJoinKind(record.kind)
         ? new JoinRunner(this.ctx, record, forget)
-        : new RequestRunner(this.ctx, record, forget);
+        : record.kind === 'transfer'
+          ? new TransferCallRunner(this.ctx, record, forget)
+          : new RequestRunner(this.ctx, record, forget);
     this.running.set(record.id, runner);
     runner.start();
   }
 
   /**
    * Resumes what the store holds: pending requests, cancels an owner has not
-   * confirmed yet, and joins still up. Ports held by stored joins are claimed
-   * first, so a resumed request cannot borrow them.
+   * confirmed yet, and joins (and transfers) still up. Ports held by stored
+   * records are claimed first, so a resumed request cannot borrow them.
    */
   resume(records: Iterable<RequestRecord>): void {
     const all = [...records];

@@ -8,11 +8,11 @@ import { CtiError } from '../core/errors.js';
 import type { PeerHealth } from '../core/peering.js';
 import type { Prompt as CorePrompt } from '../core/prompts.js';
 import type { TransferEntry } from '../core/transfers.js';
-import type { NetworkType, RequestKind, RequestRecord, Strategy } from '../core/request.js';
+import type { NetworkType, RequestRecord, Strategy } from '../core/request.js';
 import { routePrefix, type ListedRoute, type Place, type Route } from '../core/routes.js';
 import type { GetStatusResponse, LineUpdate, Peer, Prompt, Request, Route as ProtoRoute, SubmitRequest, Transfer } from '../../gen/cti/v1/cti.js';
 
-const KINDS: readonly RequestKind[] = ['call', 'camp-on', 'join', 'barge-in'];
+const KINDS: readonly SubmitInput['kind'][] = ['call', 'camp-on', 'join', 'barge-in'];
 export const STRATEGIES: readonly Strategy[] = ['watch', 'retry'];
 export const NETWORKS: readonly NetworkType[] = ['station', 'toll', 'public'];
 const PLACES: readonly Place[] = ['remote', 'local'];

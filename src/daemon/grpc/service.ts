@@ -87,6 +87,6 @@ export function ctiService(core: CoreApi, log: Logger, streams: OpenStreams): Ct
     watchPrompts: streams.handler<Principal, WatchPromptsRequest, PromptUpdate>('WatchPrompts', user, (principal, _req, sink) =>
       core.watchPrompts(principal, (prompt, initial) => sink.write({ prompt: toProtoPrompt(prompt), initial })),
     ),
-    answerPrompt: userCall('AnswerPrompt', async (principal, req) => toProtoPrompt(await core.answerPrompt(principal, req.id, req.accept))),
+    answerPrompt: userCall('AnswerPrompt', async (principal, req) => toProtoPrompt(await core.answerPrompt(principal, req.id, { accept: req.accept, ...(req.to > 0 ? { to: req.to } : {}), here: req.here }))),
   };
 }

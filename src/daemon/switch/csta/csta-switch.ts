@@ -6,6 +6,8 @@
 import type {
   CallOutcome,
   CallView,
+  ConnectParkedOptions,
+  ConnectParkedOutcome,
   JoinedCall,
   JoinOptions,
   JoinOutcome,
@@ -13,6 +15,7 @@ import type {
   LineWatch,
   LinkState,
   OfferedCall,
+  ParkedRelease,
   PlaceCallOptions,
   Switch,
 } from '../../core/ports.js';
@@ -22,6 +25,7 @@ import { JoinAttempt } from './join.js';
 import type { CstaLink, LinkLogger } from './link.js';
 import { LineWatches } from './line-watch.js';
 import { DeviceMonitors } from './monitors.js';
+import { connectParked, releaseParked, type ParkedContext } from './parked.js';
 import { activeCall } from './snapshots.js';
 import { RouteRegistrations } from './routing.js';
 import { undoJoin } from './undo-join.js';
@@ -95,6 +99,18 @@ export class CstaSwitch implements Switch {
 
   routeCalls(device: string, onCall: (call: OfferedCall) => void): () => void {
     return this.routes.route(device, onCall);
+  }
+
+  connectParked(options: ConnectParkedOptions): Promise<ConnectParkedOutcome> {
+    return connectParked(this.parkedContext(), options);
+  }
+
+  releaseParked(port: string, to: ParkedRelease): Promise<boolean> {
+    return releaseParked(this.parkedContext(), port, to);
+  }
+
+  private parkedContext(): ParkedContext {
+    return { link: this.link, monitors: this.monitors, routes: this.routes, log: this.log, placeCall: (o) => this.placeCall(o) };
   }
 
   undoJoin(joined: JoinedCall): Promise<void> {

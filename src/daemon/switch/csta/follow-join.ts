@@ -7,7 +7,8 @@
 //
 // The join stands while
 //   - port 2 talks in a call with somebody else connected (the requester), and
-//   - port 1 talks in a call where the target is connected, and
+//   - port 1 talks in a call where the target is connected (for a transfer,
+//     somebody else: the caller), and
 //   - for `join`, somebody else is still in that call (held parties do not
 //     count as gone: for barge-in they are put aside on purpose).
 // While the link is down the requests fail and nothing is decided; the
@@ -94,10 +95,13 @@ export class JoinFollower {
     const [port1, port2] = joined.ports as [string, string];
     const requesterSide = await talkingConnection(link, port2);
     const requesterCall = requesterSide && (await liveConnections(link, requesterSide));
-    if (!requesterCall?.some((c) => c.device !== port2 && c.state === 'connected')) return 'the requester hung up';
+    const transfer = joined.mode === 'transfer';
+    if (!requesterCall?.some((c) => c.device !== port2 && c.state === 'connected')) return transfer ? 'the destination hung up' : 'the requester hung up';
     const targetSide = await talkingConnection(link, port1);
     const targetCall = targetSide && (await liveConnections(link, targetSide));
-    if (!targetCall?.some((c) => c.device === joined.target && c.state === 'connected')) return 'the target hung up';
+    // A transfer's port 1 talks with the caller, who may be anyone; a join's with the target.
+    const stillThere = (device: string) => (transfer ? device !== port1 : device === joined.target);
+    if (!targetCall?.some((c) => stillThere(c.device) && c.state === 'connected')) return transfer ? 'the caller hung up' : 'the target hung up';
     if (joined.mode === 'join' && !targetCall.some((c) => c.device !== joined.target && c.device !== port1)) return 'the other party hung up';
     return undefined;
   }

@@ -104,19 +104,20 @@ export class CstaLink extends EventEmitter<CstaLinkEvents> {
     if (!this.closing && !this.conn && !this.reconnect) this.dial();
   }
 
-  /** Sends a request over the open session; rejects at once with CstaLinkError 'closed' when the link is not up. */
   /**
    * Sends a request the switch does not confirm (RouteSelect: csta-link.md
-   * "routing"); a refusal comes back as an unsolicited CSTAErrorCode. False
-   * when the link is not up.
+   * "routing"); a refusal comes back as an unsolicited CSTAErrorCode with
+   * the invoke id returned here. Undefined when the link is not up.
    */
-  sendUnconfirmed(msg: CstaRequest): boolean {
+  sendUnconfirmed(msg: CstaRequest): number | undefined {
     const conn = this.conn;
-    if (this.current !== 'up' || !conn) return false;
-    conn.send(conn.nextInvokeId(), msg);
-    return true;
+    if (this.current !== 'up' || !conn) return undefined;
+    const invokeId = conn.nextInvokeId();
+    conn.send(invokeId, msg);
+    return invokeId;
   }
 
+  /** Sends a request over the open session; rejects at once with CstaLinkError 'closed' when the link is not up. */
   request<R extends CstaResponse = CstaResponse>(msg: CstaRequest, opts: { timeoutMs?: number } = {}): Promise<R> {
     const conn = this.conn;
     if (this.current !== 'up' || !conn) return Promise.reject(new CstaLinkError('closed', `${msg.type} not sent: the switch link is down`));

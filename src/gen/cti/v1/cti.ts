@@ -227,15 +227,18 @@ export interface ListPeersResponse {
 export interface Prompt {
   /** The id `cti accept` / `cti reject` take (the request's id). */
   id: string;
-  /** `join` or `barge-in`. */
+  /** `join`, `barge-in` or `transfer`. */
   kind: string;
-  /** The extension whose call would be joined. */
+  /** The extension whose call would be joined, or whose call waits (transfer). */
   extension: string;
-  /** Who asks, e.g. `alice (2001)`. */
+  /** Who asks, e.g. `alice (2001)`; for a transfer, the caller. */
   from: string;
-  /** The other parties of that call. */
+  /** The other parties of that call (none for a transfer). */
   call: string[];
-  /** What the answerer may choose: `accept`, `reject`. */
+  /**
+   * What the answerer may choose: `accept`, `reject`; for a transfer the
+   * destinations in order (`cti accept ID --to N`), `here`, `reject`.
+   */
   options: string[];
   /** RFC 3339: no answer by then counts as a rejection. */
   expires: string;
@@ -264,6 +267,10 @@ export interface PromptUpdate {
 export interface AnswerPromptRequest {
   id: string;
   accept: boolean;
+  /** Transfer prompts only, with accept: the destination (1-based; 0 = the first) ... */
+  to: number;
+  /** ... or ring the extension itself. */
+  here: boolean;
 }
 
 export interface TransferDestination {
@@ -3197,7 +3204,7 @@ export const PromptUpdate: MessageFns<PromptUpdate> = {
 };
 
 function createBaseAnswerPromptRequest(): AnswerPromptRequest {
-  return { id: "", accept: false };
+  return { id: "", accept: false, to: 0, here: false };
 }
 
 export const AnswerPromptRequest: MessageFns<AnswerPromptRequest> = {
@@ -3207,6 +3214,12 @@ export const AnswerPromptRequest: MessageFns<AnswerPromptRequest> = {
     }
     if (message.accept !== false) {
       writer.uint32(16).bool(message.accept);
+    }
+    if (message.to !== 0) {
+      writer.uint32(24).uint32(message.to);
+    }
+    if (message.here !== false) {
+      writer.uint32(32).bool(message.here);
     }
     return writer;
   },
@@ -3240,6 +3253,22 @@ export const AnswerPromptRequest: MessageFns<AnswerPromptRequest> = {
             message.accept = reader.bool();
             continue;
           }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.to = reader.uint32();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.here = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -3256,6 +3285,8 @@ export const AnswerPromptRequest: MessageFns<AnswerPromptRequest> = {
     return {
       id: isSet(object.id) ? globalThis.String(object.id) : "",
       accept: isSet(object.accept) ? globalThis.Boolean(object.accept) : false,
+      to: isSet(object.to) ? globalThis.Number(object.to) : 0,
+      here: isSet(object.here) ? globalThis.Boolean(object.here) : false,
     };
   },
 
@@ -3267,6 +3298,12 @@ export const AnswerPromptRequest: MessageFns<AnswerPromptRequest> = {
     if (message.accept !== false) {
       obj.accept = message.accept;
     }
+    if (message.to !== 0) {
+      obj.to = Math.round(message.to);
+    }
+    if (message.here !== false) {
+      obj.here = message.here;
+    }
     return obj;
   },
 
@@ -3277,6 +3314,8 @@ export const AnswerPromptRequest: MessageFns<AnswerPromptRequest> = {
     const message = createBaseAnswerPromptRequest();
     message.id = object.id ?? "";
     message.accept = object.accept ?? false;
+    message.to = object.to ?? 0;
+    message.here = object.here ?? false;
     return message;
   },
 };
