@@ -6,7 +6,8 @@
 // the caller. Busy or no answer: the next. None: 2001 rings (DeflectCall) or
 // the call is refused, as configured. `--confirm`: bob is asked first
 // (`cti accept ID --to N | --here`, `cti reject ID`); no answer in time takes
-// the configured default. The prompt survives a kill -9 of ctid (with the
+// the configured default. A link outage leaves the call waiting and the
+// destination is called again. The prompt survives a kill -9 of ctid (with the
 // simulator as its own process, test/helpers/federation.ts). Ports are free
 // again on every path.
 //
@@ -215,6 +216,23 @@ test('--confirm, nobody answers in 2 s: the default sends the call to the destin
   assert.is(await phones.lineState('a', '2005'), 'idle', 'nobody was rung for a caller who left');
   watch.kill('SIGINT');
   await watch.exited;
+});
+
+test('a link outage while the destination rings: the call stays parked; once the link is back port 2 calls again, and the caller talks with 2005', async () => {
+  await start();
+  await setTransfer('--to', '2005');
+  await callParked();
+  await phones.untilLine('a', '2005', 'ringing');
+  const makeCalls = async () => cstaActions(await phones.log('a')).filter((a) => a === 'MakeCall 7002 -> 2005').length;
+  assert.is(await makeCalls(), 1);
+  await phones.link('a', 'down');
+  await phones.link('a', 'up');
+  await eventually('port 2 to call 2005 again', makeCalls, (n) => n === 2);
+  assert.is(await phones.lineState('a', '7001'), 'ringing', 'the caller kept waiting on port 1');
+  await phones.answerWhenRinging('a', '2005');
+  await eventually('2003 and 2005 to talk', people, (g) => g.includes('a/2003 a/2005'));
+  await phones.release('a', '2003', '2005');
+  await untilPortsIdle();
 });
 
 test('ctid is killed (-9) and restarts while a transfer prompt is open (switch-sim its own process): the prompt survives, the call still waits, accept sends it on', async () => {

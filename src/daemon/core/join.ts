@@ -52,7 +52,7 @@ export class JoinRunner extends Runner {
   private async ask(): Promise<boolean> {
     const r = this.record;
     if (this.ctx.ports.available < 2) return this.refuse('no-free-port', 'no voice-board port is free; try again later');
-    await this.waitFor(() => this.ctx.switch.linkState === 'up');
+    await this.untilLinkUp();
     if (this.done) return false;
     let call;
     try {

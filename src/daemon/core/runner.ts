@@ -107,6 +107,16 @@ export abstract class Runner {
     timer?.cancel();
   }
 
+  /** Resolves once the switch link is up (at once if it is), or the request ends. */
+  protected async untilLinkUp(): Promise<void> {
+    const unlink = this.ctx.switch.onLinkState(() => this.poke());
+    try {
+      await this.waitFor(() => this.ctx.switch.linkState === 'up');
+    } finally {
+      unlink();
+    }
+  }
+
   private release(): void {
     this.done = true;
     this.deadlineTimer?.cancel();

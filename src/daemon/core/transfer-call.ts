@@ -174,7 +174,8 @@ export class TransferCallRunner extends Runner {
     const t = r.transfer!;
     const missed: string[] = [];
     let reason: FailureReason = 'no-answer';
-    for (const i of indices) {
+    for (let k = 0; k < indices.length; k++) {
+      const i = indices[k]!;
       const d = t.to[i];
       if (!d || d.dial === r.source) continue; // a destination calling the extension is not sent to itself
       await this.ctx.registry.update(r, { state: 'calling', detail: `calling ${d.number}`, fields: { transfer: { ...t, next: i }, attempts: r.attempts + 1 } });
@@ -194,6 +195,13 @@ export class TransferCallRunner extends Runner {
         return;
       }
       if (outcome.reason === 'caller-gone') return this.endParked('failed', `the caller hung up while ${d.number} was rung`, 'call-ended');
+      if (outcome.reason === 'switch-unavailable' && this.ctx.switch.linkState !== 'up') {
+        // The link dropped: the call is still parked at the switch; try this destination again once it is back.
+        await this.untilLinkUp();
+        if (this.done) return;
+        k--;
+        continue;
+      }
       missed.push(`${d.number} ${FAILURE_WORDS[outcome.reason]}`);
       if (outcome.reason === 'busy' || outcome.reason === 'no-answer' || outcome.reason === 'invalid-number') reason = outcome.reason;
     }
@@ -206,12 +214,19 @@ export class TransferCallRunner extends Runner {
     if (this.done) return;
     const r = this.record;
     const where: ParkedRelease = to === 'here' ? { ring: r.dial } : 'refuse';
-    let sent: boolean | 'error';
-    try {
-      sent = await this.ctx.switch.releaseParked(this.port1, where);
-    } catch (err) {
-      this.ctx.logger('transfer call not sent on', { id: r.id, port: this.port1, err: (err as Error).message });
-      sent = 'error';
+    let sent: boolean | 'error' | undefined;
+    while (sent === undefined) {
+      try {
+        sent = await this.ctx.switch.releaseParked(this.port1, where);
+      } catch (err) {
+        if (this.ctx.switch.linkState !== 'up') {
+          await this.untilLinkUp(); // the call waits at the switch meanwhile
+          if (this.done) return;
+          continue;
+        }
+        this.ctx.logger('transfer call not sent on', { id: r.id, port: this.port1, err: (err as Error).message });
+        sent = 'error';
+      }
     }
     if (!sent) return this.endParked('failed', `${why}; the caller hung up`, 'call-ended');
     const what = sent === 'error' ? 'the switch could not send the call on' : to === 'here' ? `${r.dial} rang instead` : 'the call was refused';
