@@ -187,6 +187,8 @@ class TimedPeers implements Peers {
   watchCampOn: Peers['watchCampOn'] = (...args) => this.inner.watchCampOn(...args);
   cancelCampOn: Peers['cancelCampOn'] = (...args) => this.inner.cancelCampOn(...args);
   monitorStatus: Peers['monitorStatus'] = (...args) => this.inner.monitorStatus(...args);
+  setTransfer: Peers['setTransfer'] = (...args) => this.inner.setTransfer(...args);
+  clearTransfer: Peers['clearTransfer'] = (...args) => this.inner.clearTransfer(...args);
   list: Peers['list'] = () => this.inner.list();
 }
 

@@ -27,6 +27,8 @@ const BENCHES: Bench[] = [
   { name: 'federation.js', timeoutMs: 180_000 },
   // issue 6: join
   { name: 'join.js', timeoutMs: 180_000 },
+  // issue 7: transfer routing
+  { name: 'transfer-route.js', timeoutMs: 180_000 },
 ];
 
 const wanted = process.argv.slice(2).map((a) => a.replace(/\.js$/, ''));

@@ -8,6 +8,7 @@ import { Command } from 'commander';
 import { registerCall } from './commands/call.js';
 import { registerCampOn } from './commands/camp-on.js';
 import { registerCancel } from './commands/cancel.js';
+import { registerDashboard } from './commands/dashboard.js';
 import { registerMonitor } from './commands/monitor.js';
 import { registerJoin } from './commands/join.js';
 import { registerPeers } from './commands/peers.js';
@@ -55,6 +56,7 @@ export function buildProgram(): { program: Command; ctx: CliContext } {
     registerTransfer,
     registerRoutes,
     registerPeers,
+    registerDashboard,
   ];
   for (const register of commands) {
     register(program, ctx);

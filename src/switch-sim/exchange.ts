@@ -214,6 +214,8 @@ export class Exchange extends EventEmitter<{ event: [ExchangeEvent] }> {
    * keeps hearing ringing.
    */
   deflect(c: Connection, number: string): void {
+    // A trunk connection stands for the far party, whose own switch decides where its phone's calls go.
+    if (!c.device) throw bad('operation', 'requestIncompatibleWithObject', `${c.deviceId} in call ${c.call.id} is a trunk connection: only a device here can deflect`);
     if (c.state !== 'alerting') throw bad('stateIncompatibility', 'invalidConnectionState', `${c.deviceId} is not ringing in call ${c.call.id}: only an alerting call can be deflected`);
     const digits = dialledDigits(number);
     if (digits === undefined) throw bad('operation', 'invalidCalledDevice', `"${number}" is not a number the switch can dial`);

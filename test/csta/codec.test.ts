@@ -35,6 +35,8 @@ test('encoded shapes follow ECMA-323', () => {
   const body = (msg: CstaMessage) => encodeMessage(msg).replace(/^.*?<[A-Za-z]+ xmlns="[^"]+">/, '').replace(/<\/[A-Za-z]+>$/, '');
   assert.is(body(FIXTURES.MakeCall), '<callingDevice>2001</callingDevice><calledDirectoryNumber>2002</calledDirectoryNumber><autoOriginate>prompt</autoOriginate>');
   assert.is(body(FIXTURES.MakeCallResponse), '<callingDevice><callID>17</callID><deviceID>2001</deviceID></callingDevice>');
+  assert.is(body(FIXTURES.DeflectCall), '<callToBeDiverted><callID>17</callID><deviceID>7001</deviceID></callToBeDiverted><newDestination>2001</newDestination>');
+  assert.is(body(FIXTURES.DeflectCallResponse), '');
   assert.is(body(FIXTURES.MonitorStart), '<monitorObject><deviceObject>2001</deviceObject></monitorObject>');
   assert.is(body(FIXTURES.CSTAErrorCode), '<operation>invalidDeviceID</operation>');
   assert.is(body(FIXTURES.Escape), '<privateData><private><bridge><port>7001</port><port>7002</port></bridge></private></privateData>');

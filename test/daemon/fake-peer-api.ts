@@ -1,12 +1,13 @@
 // A PeerFacingApi the test drives by hand, behind the real peer gRPC server:
 // forwarded camp-ons kept by id (per origin office, as the core keeps them),
 // their states changed exactly when the test says, and status monitors that
-// end when their window does.
+// end when their window does; transfer entries kept by extension, as set.
 
 import type { Unsubscribe } from '../../src/daemon/core/api.js';
 import { CtiError } from '../../src/daemon/core/errors.js';
-import type { PeerCampOn, PeerFacingApi, PeerRequestState, PeerStatusNotification } from '../../src/daemon/core/peering.js';
+import type { PeerCampOn, PeerFacingApi, PeerRequestState, PeerStatusNotification, PeerTransferEntry, PeerTransferRequest } from '../../src/daemon/core/peering.js';
 import { isFinal } from '../../src/daemon/core/request.js';
+import type { TransferEntry } from '../../src/daemon/core/transfers.js';
 
 interface Forwarded {
   origin: string;
@@ -20,6 +21,7 @@ export type Monitor = { origin: string; number: string; windowMs: number; via: s
 export class FakePeerApi implements PeerFacingApi {
   readonly forwarded = new Map<string, Forwarded>();
   readonly monitors = new Set<Monitor>();
+  readonly transfers = new Map<string, TransferEntry>();
   private readonly watchers = new Set<Watcher>();
 
   async peerCampOn(origin: string, request: PeerCampOn): Promise<PeerRequestState> {
@@ -56,6 +58,20 @@ export class FakePeerApi implements PeerFacingApi {
       clearTimeout(timer);
       this.monitors.delete(monitor);
     };
+  }
+
+  async peerSetTransfer(_origin: string, request: PeerTransferEntry): Promise<TransferEntry> {
+    const destinations = request.destinations.map((number) => ({ number, dial: number.replace(/\D/g, ''), network: 'public' as const }));
+    const entry: TransferEntry = { extension: request.extension, destinations, mode: request.confirm ? 'confirm' : 'direct', setBy: request.user, setAt: Date.now() };
+    this.transfers.set(request.extension, entry);
+    return entry;
+  }
+
+  async peerClearTransfer(_origin: string, request: PeerTransferRequest): Promise<TransferEntry> {
+    const entry = this.transfers.get(request.extension);
+    if (!entry) throw new CtiError('not-found', `no transfer is set for ${request.extension}`);
+    this.transfers.delete(request.extension);
+    return entry;
   }
 
   // ------------------------------------------------------------ the test's hands

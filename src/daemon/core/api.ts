@@ -85,7 +85,7 @@ export interface CoreApi {
   listPeers(principal: Principal): PeerHealth[];
   /** Transfer entries (FIG. 58) of the user's extensions (all, for an admin). */
   listTransfers(principal: Principal): TransferEntry[];
-  /** Sets (replaces) the transfer of an extension of this office the user owns; destinations obey the dial policy. Persisted. */
+  /** Sets (replaces) the transfer of an extension the user owns; destinations obey the dial policy. Persisted. Another office's number is set at that office (route table). */
   setTransfer(principal: Principal, input: TransferInput): Promise<TransferEntry>;
   /** Releases a transfer (FIG. 57); returns the entry removed. */
   clearTransfer(principal: Principal, extension: string): Promise<TransferEntry>;

@@ -6,7 +6,7 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Clock } from '../../common/clock.js';
 import type { CoreApi, CoreStatus, LineUpdate, Principal, SubmitInput, Unsubscribe } from './api.js';
-import { CtiError } from './errors.js';
+import { CtiError, isCtiError } from './errors.js';
 import { monitorLine, type WatchFactory } from './line-monitor.js';
 import type { NumberResolver } from './numbers.js';
 import { peerLineWatch } from './peer-line.js';
@@ -102,7 +102,14 @@ export class Core implements CoreApi {
       carry: (call) => this.carryTransfer(call),
       logger: options.logger,
     });
-    this.peerDesk = new PeerDesk({ ...options, now: this.now, registry: this.registry, runners: this.runners, admit: (r) => this.admit(r) });
+    this.peerDesk = new PeerDesk({
+      ...options,
+      now: this.now,
+      registry: this.registry,
+      runners: this.runners,
+      admit: (r) => this.admit(r),
+      ownTransfers: { set: (p, i) => this.setOwnTransfer(p, i), clear: (p, e) => this.clearOwnTransfer(p, e) },
+    });
   }
 
   /** Resumes every pending request from the store, with its original deadline. */
@@ -211,16 +218,48 @@ export class Core implements CoreApi {
     return this.transfers.list(principal);
   }
 
+  /** Another office's extension (the route table says whose) is set there, over the peer API, as this user. */
   async setTransfer(principal: Principal, input: TransferInput): Promise<TransferEntry> {
+    const owner = this.transferOwner(input.extension);
+    if (!owner) return this.setOwnTransfer(principal, input);
+    const request = { user: principal.name, extension: owner.dial, destinations: [...input.destinations], confirm: input.confirm ?? false };
+    return this.atOwner(() => this.options.peers.setTransfer(owner.office, request));
+  }
+
+  async clearTransfer(principal: Principal, extension: string): Promise<TransferEntry> {
+    const owner = this.transferOwner(extension);
+    if (!owner) return this.clearOwnTransfer(principal, extension);
+    return this.atOwner(() => this.options.peers.clearTransfer(owner.office, { user: principal.name, extension: owner.dial }));
+  }
+
+  /** This office's extensions only (the table refuses any other number): for local users, and for other offices' (PeerDesk). */
+  private async setOwnTransfer(principal: Principal, input: TransferInput): Promise<TransferEntry> {
     const entry = await this.transfers.set(principal, input);
     this.transferRouting.sync();
     return entry;
   }
 
-  async clearTransfer(principal: Principal, extension: string): Promise<TransferEntry> {
+  private async clearOwnTransfer(principal: Principal, extension: string): Promise<TransferEntry> {
     const entry = await this.transfers.clear(principal, extension);
     this.transferRouting.sync();
     return entry;
+  }
+
+  /** The office that owns a number the route table leads to another office, and the number as sent there (national digits). */
+  private transferOwner(number: string): { office: string; dial: string } | undefined {
+    const { numbers, routes, office } = this.options;
+    const target = targetOf(numbers, routes, office, number);
+    return target.office ? { office: target.office, dial: target.dial } : undefined;
+  }
+
+  /** One attempt: an owner that cannot be reached fails the request (`peer-unavailable`, exit 1), it does not make this ctid look down. */
+  private async atOwner(call: () => Promise<TransferEntry>): Promise<TransferEntry> {
+    try {
+      return await call();
+    } catch (err) {
+      if (isCtiError(err) && err.code === 'unavailable') throw new CtiError('failed-precondition', err.message, err.reason ?? 'peer-unavailable', { cause: err });
+      throw err;
+    }
   }
 
   listPrompts(principal: Principal): Prompt[] {

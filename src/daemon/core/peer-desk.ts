@@ -3,22 +3,27 @@
 // switch (the requester is called back at its external number), reports
 // their state, cancels them, and streams the status of its lines. A request
 // keeps the id its origin gave it, so a re-sent request is the same request.
-// Only the office that forwarded a request may read or cancel it.
+// Only the office that forwarded a request may read or cancel it. It also
+// sets and clears the transfer entries of its extensions for the users of
+// other offices (FIG. 55-58): the calling office vouches for the user's name,
+// and this office's own user of that name must be the extension's owner here
+// or an admin here.
 
 import type { Clock } from '../../common/clock.js';
-import type { Unsubscribe } from './api.js';
+import type { Principal, Unsubscribe } from './api.js';
 import { watchRecords, type CoreLimits } from './core.js';
 import { CtiError, isCtiError } from './errors.js';
 import { monitorLine, type WatchFactory } from './line-monitor.js';
 import type { NumberResolver } from './numbers.js';
 import { peerLineWatch } from './peer-line.js';
-import type { PeerCampOn, PeerFacingApi, PeerRequestState, Peers, PeerStatus, PeerStatusNotification } from './peering.js';
+import type { PeerCampOn, PeerFacingApi, PeerRequestState, Peers, PeerStatus, PeerStatusNotification, PeerTransferEntry, PeerTransferRequest } from './peering.js';
 import type { LineState, Switch } from './ports.js';
 import type { RequestRegistry } from './registry.js';
 import type { FailureReason, RequestRecord } from './request.js';
 import type { RouteTable } from './routes.js';
 import type { Runners } from './runners.js';
 import { targetOf, type Target } from './targets.js';
+import type { TransferEntry, TransferInput } from './transfers.js';
 
 export interface DeskContext {
   office: string;
@@ -33,8 +38,21 @@ export interface DeskContext {
   runners: Runners;
   /** The office's caps on pending requests; throws CtiError `limit`. */
   admit: (record: RequestRecord) => void;
+  /** The office's users (config `users`), by whose names other offices ask. */
+  users: readonly Principal[];
+  /** Transfer entry / release of this office's own extensions, as for a local user (the table, then the routing registration). */
+  ownTransfers: {
+    set(principal: Principal, input: TransferInput): Promise<TransferEntry>;
+    clear(principal: Principal, extension: string): Promise<TransferEntry>;
+  };
   logger: (event: string, fields?: Record<string, unknown>) => void;
 }
+
+/**
+ * The user of the local admin token (daemon.ts): whoever can read this
+ * machine's DATA/admin.token, not a person another office can vouch for.
+ */
+const LOCAL_ADMIN = 'admin';
 
 const ID = /^[a-z0-9][a-z0-9-]{0,31}-[0-9a-f]{8,32}$/;
 
@@ -91,6 +109,27 @@ export class PeerDesk implements PeerFacingApi {
       },
       onEnd,
     );
+  }
+
+  async peerSetTransfer(origin: string, request: PeerTransferEntry): Promise<TransferEntry> {
+    const principal = this.userOf(origin, request.user);
+    const entry = await this.ctx.ownTransfers.set(principal, { extension: request.extension, destinations: request.destinations, confirm: request.confirm });
+    this.ctx.logger('transfer set for another office', { origin, user: principal.name, extension: entry.extension });
+    return entry;
+  }
+
+  async peerClearTransfer(origin: string, request: PeerTransferRequest): Promise<TransferEntry> {
+    const principal = this.userOf(origin, request.user);
+    const entry = await this.ctx.ownTransfers.clear(principal, request.extension);
+    this.ctx.logger('transfer cleared for another office', { origin, user: principal.name, extension: entry.extension });
+    return entry;
+  }
+
+  /** This office's user of the name the calling office vouches for; an unknown name may do nothing. */
+  private userOf(origin: string, name: string): Principal {
+    const user = name === LOCAL_ADMIN ? undefined : this.ctx.users.find((u) => u.name === name);
+    if (!user) throw new CtiError('permission-denied', `${name} of office ${origin} is not a user of office ${this.ctx.office}`, 'not-allowed');
+    return { name: user.name, admin: user.admin, extensions: [...user.extensions] };
   }
 
   /** The local request a forwarded one becomes: runnable, or already failed with the reason it cannot run. */

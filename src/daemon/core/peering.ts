@@ -3,11 +3,14 @@
 // what it offers them (PeerFacingApi, served by the gRPC peer server). The
 // words are the source text's: camp-on request / reply / cancel (FIG. 19,
 // 21, 22) and status monitor request / notification / termination
-// (FIG. 24-26).
+// (FIG. 24-26). Transfer entry and release (FIG. 55-58) of another office's
+// extension go to that office too, which applies them as if its own user of
+// the same name had asked.
 
 import type { Unsubscribe } from './api.js';
 import { CtiError } from './errors.js';
 import type { LineState } from './ports.js';
+import type { TransferEntry } from './transfers.js';
 import type { FailureReason, NetworkType, RequestKind, RequestState, Strategy } from './request.js';
 
 /** FIG. 19: a camp-on request forwarded to the office that owns the destination. */
@@ -53,6 +56,25 @@ export interface PeerStatusNotification {
   lineState: LineState;
 }
 
+/**
+ * Transfer entry / release of an extension of the called office, asked by a
+ * user of the calling office. The calling office vouches for the user's name
+ * (peers are authenticated offices); the called office decides, by its own
+ * users of that name, whether that user may.
+ */
+export interface PeerTransferRequest {
+  /** The user who asks, by name. */
+  user: string;
+  /** The number as the calling office normalized it: national digits, or an extension's digits. */
+  extension: string;
+}
+
+export interface PeerTransferEntry extends PeerTransferRequest {
+  /** As the user gave them; the called office reads them (its extensions, its dial policy). */
+  destinations: string[];
+  confirm: boolean;
+}
+
 export type PeerHealthState = 'serving' | 'not-serving' | 'unreachable' | 'unknown';
 
 export interface PeerHealth {
@@ -85,6 +107,10 @@ export interface Peers {
     onStatus: (n: PeerStatusNotification) => void,
     onEnd: (err?: Error) => void,
   ): Unsubscribe;
+  /** Transfer entry at the office that owns the extension: the entry it stored. One attempt, no retry. */
+  setTransfer(office: string, request: PeerTransferEntry): Promise<TransferEntry>;
+  /** Transfer release there: the entry it removed. */
+  clearTransfer(office: string, request: PeerTransferRequest): Promise<TransferEntry>;
   list(): PeerHealth[];
 }
 
@@ -101,6 +127,8 @@ export interface PeerFacingApi {
     onStatus: (n: PeerStatusNotification) => void,
     onEnd: (err?: Error) => void,
   ): Unsubscribe;
+  peerSetTransfer(origin: string, request: PeerTransferEntry): Promise<TransferEntry>;
+  peerClearTransfer(origin: string, request: PeerTransferRequest): Promise<TransferEntry>;
 }
 
 /** An office with no peers: every other office is unreachable. */
@@ -116,6 +144,8 @@ export const NO_PEERS: Peers = {
     queueMicrotask(() => onEnd(noPeer(office)));
     return () => {};
   },
+  setTransfer: (office) => Promise.reject(noPeer(office)),
+  clearTransfer: (office) => Promise.reject(noPeer(office)),
   list: () => [],
 };
 

@@ -5,14 +5,18 @@
 // so a word added to the core without being added here fails to compile.
 
 import { CtiError } from '../core/errors.js';
-import type { PeerCampOn, PeerRequestState, PeerStatus, PeerStatusNotification } from '../core/peering.js';
+import type { PeerCampOn, PeerRequestState, PeerStatus, PeerStatusNotification, PeerTransferEntry, PeerTransferRequest } from '../core/peering.js';
 import type { LineState } from '../core/ports.js';
 import { isDisplayName, type FailureReason, type RequestState } from '../core/request.js';
+import type { TransferEntry, TransferMode } from '../core/transfers.js';
 import type {
   CampOnRequest,
   MonitorStatusRequest,
   PeerRequestState as ProtoPeerRequestState,
   PeerStatusNotification as ProtoPeerStatusNotification,
+  PeerTransfer,
+  TransferEntryRequest,
+  TransferReleaseRequest,
 } from '../../gen/cti/v1/peer.js';
 import { monitorWindowMs, NETWORKS, oneOf, rfc3339, STRATEGIES } from './convert.js';
 
@@ -24,6 +28,7 @@ const REASONS = words<FailureReason>({
 });
 const STATUSES = words<PeerStatus>({ idle: 1, ringing: 1, answered: 1, busy: 1, held: 1, 'out-of-service': 1, failure: 1 });
 const LINE_STATES = words<LineState>({ idle: 1, ringing: 1, busy: 1, held: 1, 'out-of-service': 1 });
+const TRANSFER_MODES = words<TransferMode>({ direct: 1, confirm: 1 });
 
 function words<T extends string>(set: Record<T, 1>): readonly T[] {
   return Object.keys(set) as T[];
@@ -109,4 +114,39 @@ export function toProtoStatus(number: string, n: PeerStatusNotification, at = Da
 
 export function fromProtoStatus(n: ProtoPeerStatusNotification): PeerStatusNotification {
   return { status: oneOf('status', n.status, STATUSES), lineState: oneOf('line_state', n.lineState, LINE_STATES) };
+}
+
+export function toProtoTransferEntry(r: PeerTransferEntry): TransferEntryRequest {
+  return { user: r.user, extension: r.extension, destinations: [...r.destinations], confirm: r.confirm };
+}
+
+/** The called office reads the destinations itself (numbers.ts, the dial policy); here they are only bounded. */
+export function fromProtoTransferEntry(r: TransferEntryRequest): PeerTransferEntry {
+  return { ...fromProtoTransferRelease(r), destinations: r.destinations.map((d, i) => given(`destinations[${i}]`, d)), confirm: r.confirm };
+}
+
+export function toProtoTransferRelease(r: PeerTransferRequest): TransferReleaseRequest {
+  return { user: r.user, extension: r.extension };
+}
+
+export function fromProtoTransferRelease(r: TransferReleaseRequest): PeerTransferRequest {
+  return { user: given('user', r.user), extension: digits('extension', r.extension) };
+}
+
+export function toProtoPeerTransfer(t: TransferEntry): PeerTransfer {
+  return { extension: t.extension, destinations: t.destinations.map((d) => ({ ...d })), mode: t.mode, setBy: t.setBy, setAtMs: t.setAt };
+}
+
+export function fromProtoPeerTransfer(t: PeerTransfer): TransferEntry {
+  return {
+    extension: digits('extension', t.extension),
+    destinations: t.destinations.map((d, i) => ({
+      number: given(`destinations[${i}].number`, d.number),
+      dial: digits(`destinations[${i}].dial`, d.dial),
+      network: oneOf(`destinations[${i}].network`, d.network, NETWORKS),
+    })),
+    mode: oneOf('mode', t.mode, TRANSFER_MODES),
+    setBy: given('set_by', t.setBy),
+    setAt: positiveMs('set_at_ms', t.setAtMs),
+  };
 }

@@ -1,6 +1,7 @@
 // cti.v1.PeerService (peer.proto) on top of the core's PeerFacingApi: the
 // camp-on request / reply / cancel and status monitor of other offices'
-// ctids (FIG. 19-26). Each call is authenticated as a peer office
+// ctids (FIG. 19-26), and transfer entry / release of this office's
+// extensions for their users (FIG. 55-58). Each call is authenticated as a peer office
 // (auth.ts) and the core is told which office asks; what that office may do
 // with a request is the core's decision.
 
@@ -13,7 +14,16 @@ import type {
   WatchCampOnRequest,
 } from '../../gen/cti/v1/peer.js';
 import { authenticatePeer } from './auth.js';
-import { fromProtoCampOn, fromProtoMonitor, requestId, toProtoPeerState, toProtoStatus } from './peer-convert.js';
+import {
+  fromProtoCampOn,
+  fromProtoMonitor,
+  fromProtoTransferEntry,
+  fromProtoTransferRelease,
+  requestId,
+  toProtoPeerState,
+  toProtoPeerTransfer,
+  toProtoStatus,
+} from './peer-convert.js';
 import { unary } from './service.js';
 import type { Logger } from './status.js';
 import type { Identify, OpenStreams } from './streams.js';
@@ -24,6 +34,8 @@ const METHOD = {
   watchCampOn: 'PeerService/WatchCampOn',
   cancelCampOn: 'PeerService/CancelCampOn',
   monitorStatus: 'PeerService/MonitorStatus',
+  transferEntry: 'PeerService/TransferEntry',
+  transferRelease: 'PeerService/TransferRelease',
 } as const;
 
 /**
@@ -58,5 +70,11 @@ export function peerService(api: PeerFacingApi, secrets: Readonly<Record<string,
         (err) => sink.end(err),
       );
     }),
+
+    transferEntry: unary(METHOD.transferEntry, log, office, async (origin, req) => toProtoPeerTransfer(await api.peerSetTransfer(origin, fromProtoTransferEntry(req)))),
+
+    transferRelease: unary(METHOD.transferRelease, log, office, async (origin, req) =>
+      toProtoPeerTransfer(await api.peerClearTransfer(origin, fromProtoTransferRelease(req))),
+    ),
   };
 }

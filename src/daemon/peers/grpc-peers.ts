@@ -1,14 +1,23 @@
 // The core's Peers port over gRPC (peer.proto): the camp-on request / reply /
 // cancel and status monitor this office sends to the offices that own a
-// destination (FIG. 19-26). One PeerLink per configured peer; their health is
+// destination (FIG. 19-26), and the transfer entry / release of its
+// extensions (FIG. 55-58). One PeerLink per configured peer; their health is
 // asked every healthEveryMs, on demand (checkHealth), and updated by every
 // call. Retrying is the core's business (style.md section 7: only calls with
 // an idempotency key are retried, and the core knows which those are).
 
 import type { Unsubscribe } from '../core/api.js';
 import { CtiError } from '../core/errors.js';
-import type { PeerCampOn, PeerHealth, PeerRequestState, Peers, PeerStatusNotification } from '../core/peering.js';
-import { fromProtoPeerState, fromProtoStatus, toProtoCampOn } from '../grpc/peer-convert.js';
+import type { PeerCampOn, PeerHealth, PeerRequestState, Peers, PeerStatusNotification, PeerTransferEntry, PeerTransferRequest } from '../core/peering.js';
+import type { TransferEntry } from '../core/transfers.js';
+import {
+  fromProtoPeerState,
+  fromProtoPeerTransfer,
+  fromProtoStatus,
+  toProtoCampOn,
+  toProtoTransferEntry,
+  toProtoTransferRelease,
+} from '../grpc/peer-convert.js';
 import type { Logger } from '../grpc/status.js';
 import { PeerLink, type PeerConfig } from './peer-link.js';
 
@@ -74,6 +83,14 @@ export class GrpcPeers implements Peers {
     return this.stream(office, onEnd, (link) =>
       link.stream((client, metadata) => client.monitorStatus({ number, windowMs, via }, metadata), fromProtoStatus, onStatus, onEnd),
     );
+  }
+
+  async setTransfer(office: string, request: PeerTransferEntry): Promise<TransferEntry> {
+    return this.link(office).unary((client, metadata, options, callback) => client.transferEntry(toProtoTransferEntry(request), metadata, options, callback), fromProtoPeerTransfer);
+  }
+
+  async clearTransfer(office: string, request: PeerTransferRequest): Promise<TransferEntry> {
+    return this.link(office).unary((client, metadata, options, callback) => client.transferRelease(toProtoTransferRelease(request), metadata, options, callback), fromProtoPeerTransfer);
   }
 
   /** What is known now (the periodic checks and every call keep it fresh). */

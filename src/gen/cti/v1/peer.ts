@@ -104,6 +104,54 @@ export interface PeerStatusNotification {
   at: string;
 }
 
+export interface TransferEntryRequest {
+  /**
+   * The user who asks, by name: the calling office vouches for it; the called
+   * office checks it against its own users (the extension's owner there, or
+   * an admin there).
+   */
+  user: string;
+  /**
+   * The extension as the calling office normalized the number: national digits
+   * (the called office's numbering plan makes it an extension), or the digits
+   * of an extension.
+   */
+  extension: string;
+  /**
+   * As the user gave them, in order of preference; read by the called office
+   * (its extensions, its dial policy).
+   */
+  destinations: string[];
+  /** Ask the extension's owner per call (--confirm). */
+  confirm: boolean;
+}
+
+export interface TransferReleaseRequest {
+  user: string;
+  extension: string;
+}
+
+export interface PeerTransferDestination {
+  /** As the user gave it. */
+  number: string;
+  /** What the called office's switch dials: an extension or national digits. */
+  dial: string;
+  /** `station`, `toll` or `public`. */
+  network: string;
+}
+
+/** A transfer table entry (FIG. 58) at the called office. */
+export interface PeerTransfer {
+  /** The called office's extension. */
+  extension: string;
+  destinations: PeerTransferDestination[];
+  /** `direct` or `confirm`. */
+  mode: string;
+  setBy: string;
+  /** Epoch ms. */
+  setAtMs: number;
+}
+
 function createBaseCampOnRequest(): CampOnRequest {
   return {
     id: "",
@@ -894,6 +942,454 @@ export const PeerStatusNotification: MessageFns<PeerStatusNotification> = {
   },
 };
 
+function createBaseTransferEntryRequest(): TransferEntryRequest {
+  return { user: "", extension: "", destinations: [], confirm: false };
+}
+
+export const TransferEntryRequest: MessageFns<TransferEntryRequest> = {
+  encode(message: TransferEntryRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.user !== "") {
+      writer.uint32(10).string(message.user);
+    }
+    if (message.extension !== "") {
+      writer.uint32(18).string(message.extension);
+    }
+    for (const v of message.destinations) {
+      writer.uint32(26).string(v!);
+    }
+    if (message.confirm !== false) {
+      writer.uint32(32).bool(message.confirm);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): TransferEntryRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseTransferEntryRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.user = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.extension = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.destinations.push(reader.string());
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.confirm = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): TransferEntryRequest {
+    return {
+      user: isSet(object.user) ? globalThis.String(object.user) : "",
+      extension: isSet(object.extension) ? globalThis.String(object.extension) : "",
+      destinations: globalThis.Array.isArray(object?.destinations)
+        ? object.destinations.map((e: any) => globalThis.String(e))
+        : [],
+      confirm: isSet(object.confirm) ? globalThis.Boolean(object.confirm) : false,
+    };
+  },
+
+  toJSON(message: TransferEntryRequest): unknown {
+    const obj: any = {};
+    if (message.user !== "") {
+      obj.user = message.user;
+    }
+    if (message.extension !== "") {
+      obj.extension = message.extension;
+    }
+    if (message.destinations?.length) {
+      obj.destinations = message.destinations;
+    }
+    if (message.confirm !== false) {
+      obj.confirm = message.confirm;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<TransferEntryRequest>, I>>(base?: I): TransferEntryRequest {
+    return TransferEntryRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<TransferEntryRequest>, I>>(object: I): TransferEntryRequest {
+    const message = createBaseTransferEntryRequest();
+    message.user = object.user ?? "";
+    message.extension = object.extension ?? "";
+    message.destinations = object.destinations?.map((e) => e) || [];
+    message.confirm = object.confirm ?? false;
+    return message;
+  },
+};
+
+function createBaseTransferReleaseRequest(): TransferReleaseRequest {
+  return { user: "", extension: "" };
+}
+
+export const TransferReleaseRequest: MessageFns<TransferReleaseRequest> = {
+  encode(message: TransferReleaseRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.user !== "") {
+      writer.uint32(10).string(message.user);
+    }
+    if (message.extension !== "") {
+      writer.uint32(18).string(message.extension);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): TransferReleaseRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseTransferReleaseRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.user = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.extension = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): TransferReleaseRequest {
+    return {
+      user: isSet(object.user) ? globalThis.String(object.user) : "",
+      extension: isSet(object.extension) ? globalThis.String(object.extension) : "",
+    };
+  },
+
+  toJSON(message: TransferReleaseRequest): unknown {
+    const obj: any = {};
+    if (message.user !== "") {
+      obj.user = message.user;
+    }
+    if (message.extension !== "") {
+      obj.extension = message.extension;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<TransferReleaseRequest>, I>>(base?: I): TransferReleaseRequest {
+    return TransferReleaseRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<TransferReleaseRequest>, I>>(object: I): TransferReleaseRequest {
+    const message = createBaseTransferReleaseRequest();
+    message.user = object.user ?? "";
+    message.extension = object.extension ?? "";
+    return message;
+  },
+};
+
+function createBasePeerTransferDestination(): PeerTransferDestination {
+  return { number: "", dial: "", network: "" };
+}
+
+export const PeerTransferDestination: MessageFns<PeerTransferDestination> = {
+  encode(message: PeerTransferDestination, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.number !== "") {
+      writer.uint32(10).string(message.number);
+    }
+    if (message.dial !== "") {
+      writer.uint32(18).string(message.dial);
+    }
+    if (message.network !== "") {
+      writer.uint32(26).string(message.network);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PeerTransferDestination {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePeerTransferDestination();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.number = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.dial = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.network = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PeerTransferDestination {
+    return {
+      number: isSet(object.number) ? globalThis.String(object.number) : "",
+      dial: isSet(object.dial) ? globalThis.String(object.dial) : "",
+      network: isSet(object.network) ? globalThis.String(object.network) : "",
+    };
+  },
+
+  toJSON(message: PeerTransferDestination): unknown {
+    const obj: any = {};
+    if (message.number !== "") {
+      obj.number = message.number;
+    }
+    if (message.dial !== "") {
+      obj.dial = message.dial;
+    }
+    if (message.network !== "") {
+      obj.network = message.network;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<PeerTransferDestination>, I>>(base?: I): PeerTransferDestination {
+    return PeerTransferDestination.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<PeerTransferDestination>, I>>(object: I): PeerTransferDestination {
+    const message = createBasePeerTransferDestination();
+    message.number = object.number ?? "";
+    message.dial = object.dial ?? "";
+    message.network = object.network ?? "";
+    return message;
+  },
+};
+
+function createBasePeerTransfer(): PeerTransfer {
+  return { extension: "", destinations: [], mode: "", setBy: "", setAtMs: 0 };
+}
+
+export const PeerTransfer: MessageFns<PeerTransfer> = {
+  encode(message: PeerTransfer, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.extension !== "") {
+      writer.uint32(10).string(message.extension);
+    }
+    for (const v of message.destinations) {
+      PeerTransferDestination.encode(v!, writer.uint32(18).fork()).join();
+    }
+    if (message.mode !== "") {
+      writer.uint32(26).string(message.mode);
+    }
+    if (message.setBy !== "") {
+      writer.uint32(34).string(message.setBy);
+    }
+    if (message.setAtMs !== 0) {
+      writer.uint32(40).int64(message.setAtMs);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PeerTransfer {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePeerTransfer();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.extension = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.destinations.push(PeerTransferDestination.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.mode = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.setBy = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.setAtMs = longToNumber(reader.int64());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PeerTransfer {
+    return {
+      extension: isSet(object.extension) ? globalThis.String(object.extension) : "",
+      destinations: globalThis.Array.isArray(object?.destinations)
+        ? object.destinations.map((e: any) => PeerTransferDestination.fromJSON(e))
+        : [],
+      mode: isSet(object.mode) ? globalThis.String(object.mode) : "",
+      setBy: isSet(object.setBy)
+        ? globalThis.String(object.setBy)
+        : isSet(object.set_by)
+        ? globalThis.String(object.set_by)
+        : "",
+      setAtMs: isSet(object.setAtMs)
+        ? globalThis.Number(object.setAtMs)
+        : isSet(object.set_at_ms)
+        ? globalThis.Number(object.set_at_ms)
+        : 0,
+    };
+  },
+
+  toJSON(message: PeerTransfer): unknown {
+    const obj: any = {};
+    if (message.extension !== "") {
+      obj.extension = message.extension;
+    }
+    if (message.destinations?.length) {
+      obj.destinations = message.destinations.map((e) => PeerTransferDestination.toJSON(e));
+    }
+    if (message.mode !== "") {
+      obj.mode = message.mode;
+    }
+    if (message.setBy !== "") {
+      obj.setBy = message.setBy;
+    }
+    if (message.setAtMs !== 0) {
+      obj.setAtMs = Math.round(message.setAtMs);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<PeerTransfer>, I>>(base?: I): PeerTransfer {
+    return PeerTransfer.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<PeerTransfer>, I>>(object: I): PeerTransfer {
+    const message = createBasePeerTransfer();
+    message.extension = object.extension ?? "";
+    message.destinations = object.destinations?.map((e) => PeerTransferDestination.fromPartial(e)) || [];
+    message.mode = object.mode ?? "";
+    message.setBy = object.setBy ?? "";
+    message.setAtMs = object.setAtMs ?? 0;
+    return message;
+  },
+};
+
 export type PeerServiceService = typeof PeerServiceService;
 export const PeerServiceService = {
   /**
@@ -948,6 +1444,32 @@ export const PeerServiceService = {
       Buffer.from(PeerStatusNotification.encode(value).finish()),
     responseDeserialize: (value: Buffer): PeerStatusNotification => PeerStatusNotification.decode(value),
   },
+  /**
+   * Transfer entry (FIG. 55, 58) for an extension of the called office, asked
+   * by a user of the calling office: the called office applies it as if its
+   * own user of that name had asked (its dial policy, its rule on who may, its
+   * table and its routing registration) and returns the entry it stored.
+   */
+  transferEntry: {
+    path: "/cti.v1.PeerService/TransferEntry" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: TransferEntryRequest): Buffer => Buffer.from(TransferEntryRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): TransferEntryRequest => TransferEntryRequest.decode(value),
+    responseSerialize: (value: PeerTransfer): Buffer => Buffer.from(PeerTransfer.encode(value).finish()),
+    responseDeserialize: (value: Buffer): PeerTransfer => PeerTransfer.decode(value),
+  },
+  /** Transfer release (FIG. 57): the same, clearing the entry; returns the entry removed. */
+  transferRelease: {
+    path: "/cti.v1.PeerService/TransferRelease" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: TransferReleaseRequest): Buffer =>
+      Buffer.from(TransferReleaseRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): TransferReleaseRequest => TransferReleaseRequest.decode(value),
+    responseSerialize: (value: PeerTransfer): Buffer => Buffer.from(PeerTransfer.encode(value).finish()),
+    responseDeserialize: (value: Buffer): PeerTransfer => PeerTransfer.decode(value),
+  },
 } as const;
 
 export interface PeerServiceServer extends UntypedServiceImplementation {
@@ -970,6 +1492,15 @@ export interface PeerServiceServer extends UntypedServiceImplementation {
    * status monitor termination (FIG. 26).
    */
   monitorStatus: handleServerStreamingCall<MonitorStatusRequest, PeerStatusNotification>;
+  /**
+   * Transfer entry (FIG. 55, 58) for an extension of the called office, asked
+   * by a user of the calling office: the called office applies it as if its
+   * own user of that name had asked (its dial policy, its rule on who may, its
+   * table and its routing registration) and returns the entry it stored.
+   */
+  transferEntry: handleUnaryCall<TransferEntryRequest, PeerTransfer>;
+  /** Transfer release (FIG. 57): the same, clearing the entry; returns the entry removed. */
+  transferRelease: handleUnaryCall<TransferReleaseRequest, PeerTransfer>;
 }
 
 export interface PeerServiceClient extends Client {
@@ -1033,6 +1564,43 @@ export interface PeerServiceClient extends Client {
     metadata?: Metadata,
     options?: Partial<CallOptions>,
   ): ClientReadableStream<PeerStatusNotification>;
+  /**
+   * Transfer entry (FIG. 55, 58) for an extension of the called office, asked
+   * by a user of the calling office: the called office applies it as if its
+   * own user of that name had asked (its dial policy, its rule on who may, its
+   * table and its routing registration) and returns the entry it stored.
+   */
+  transferEntry(
+    request: TransferEntryRequest,
+    callback: (error: ServiceError | null, response: PeerTransfer) => void,
+  ): ClientUnaryCall;
+  transferEntry(
+    request: TransferEntryRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: PeerTransfer) => void,
+  ): ClientUnaryCall;
+  transferEntry(
+    request: TransferEntryRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: PeerTransfer) => void,
+  ): ClientUnaryCall;
+  /** Transfer release (FIG. 57): the same, clearing the entry; returns the entry removed. */
+  transferRelease(
+    request: TransferReleaseRequest,
+    callback: (error: ServiceError | null, response: PeerTransfer) => void,
+  ): ClientUnaryCall;
+  transferRelease(
+    request: TransferReleaseRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: PeerTransfer) => void,
+  ): ClientUnaryCall;
+  transferRelease(
+    request: TransferReleaseRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: PeerTransfer) => void,
+  ): ClientUnaryCall;
 }
 
 export const PeerServiceClient = makeGenericClientConstructor(PeerServiceService, "cti.v1.PeerService") as unknown as {
