@@ -4,6 +4,7 @@
 // routes are the base; admins add and remove routes at run time, and those
 // changes are stored, so a restart keeps them and a config edit still shows.
 
+import { OneAtATime } from '../../common/one-at-a-time.js';
 import { CtiError } from './errors.js';
 import type { RouteChanges, RouteStore } from './ports.js';
 import type { NetworkType } from './request.js';
@@ -30,6 +31,8 @@ export function routePrefix(text: string): string {
 
 export class RouteTable {
   private changes: RouteChanges;
+  /** add and remove, one at a time (each saves the whole change set). */
+  private readonly serial = new OneAtATime();
 
   constructor(
     private readonly base: readonly Route[],
@@ -54,7 +57,15 @@ export class RouteTable {
       .sort((a, b) => b.prefix.length - a.prefix.length || a.prefix.localeCompare(b.prefix));
   }
 
-  async add(route: Route): Promise<ListedRoute> {
+  add(route: Route): Promise<ListedRoute> {
+    return this.serial.run(() => this.addNow(route));
+  }
+
+  remove(prefix: string): Promise<void> {
+    return this.serial.run(() => this.removeNow(prefix));
+  }
+
+  private async addNow(route: Route): Promise<ListedRoute> {
     if (!this.knownOffice(route.office)) throw new CtiError('invalid-argument', `no peer office "${route.office}" in the config (peers): add it there first`);
     const next: RouteChanges = {
       added: [...this.changes.added.filter((r) => r.prefix !== route.prefix), route],
@@ -65,7 +76,7 @@ export class RouteTable {
     return { ...route, origin: 'runtime' };
   }
 
-  async remove(prefix: string): Promise<void> {
+  private async removeNow(prefix: string): Promise<void> {
     if (!this.effective().some((r) => r.prefix === prefix)) throw new CtiError('not-found', `no route for prefix ${prefix}`);
     const fromBase = this.base.some((r) => r.prefix === prefix);
     const next: RouteChanges = {

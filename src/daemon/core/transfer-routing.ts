@@ -81,6 +81,7 @@ export class TransferRouting {
   /** Voice-board mode: the call goes to port 1 at once (no wait for the store), then its record is made. */
   private async park(call: OfferedCall, entry: TransferEntry, ports: string[]): Promise<void> {
     call.routeTo(ports[0]!);
+    await new Promise((resolve) => setImmediate(resolve)); // the RouteSelect leaves before the bookkeeping
     this.logger('transfer parked', { extension: call.device, caller: call.caller, port: ports[0] });
     try {
       await this.options.carry({ entry, caller: call.caller, ports });

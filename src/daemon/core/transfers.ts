@@ -5,6 +5,7 @@
 // stored before the change is acknowledged.
 
 import type { Principal } from './api.js';
+import { OneAtATime } from '../../common/one-at-a-time.js';
 import type { DialPolicy } from './dial-policy.js';
 import { CtiError } from './errors.js';
 import type { NumberResolver } from './numbers.js';
@@ -41,6 +42,7 @@ export const MAX_DESTINATIONS = 5;
 
 export class TransferTable {
   private readonly entries = new Map<string, TransferEntry>();
+  private readonly changes = new OneAtATime();
 
   constructor(
     private readonly store: TransferStore,
@@ -65,7 +67,15 @@ export class TransferTable {
   }
 
   /** Validates, stores durably, and returns the entry (replacing any earlier one for the extension). */
-  async set(principal: Principal, input: TransferInput): Promise<TransferEntry> {
+  set(principal: Principal, input: TransferInput): Promise<TransferEntry> {
+    return this.changes.run(() => this.setNow(principal, input));
+  }
+
+  clear(principal: Principal, input: string): Promise<TransferEntry> {
+    return this.changes.run(() => this.clearNow(principal, input));
+  }
+
+  private async setNow(principal: Principal, input: TransferInput): Promise<TransferEntry> {
     const extension = this.ownExtension(input.extension);
     this.mustOwn(principal, extension);
     if (input.destinations.length === 0) throw new CtiError('invalid-argument', 'give at least one destination (--to NUMBER)');
@@ -81,7 +91,7 @@ export class TransferTable {
     return entry;
   }
 
-  async clear(principal: Principal, input: string): Promise<TransferEntry> {
+  private async clearNow(principal: Principal, input: string): Promise<TransferEntry> {
     const extension = this.ownExtension(input);
     this.mustOwn(principal, extension);
     const entry = this.entries.get(extension);
