@@ -164,6 +164,16 @@ test('c opens the camp-on form: a bad number reads as a sentence; a good one is 
   ui.unmount();
 });
 
+test('keys that arrive in one chunk (typed fast, pasted) are taken one by one: "2003\\r\\r" sends a call', async () => {
+  const { ui, frame, seen } = mount();
+  ui.stdin.write('n');
+  await frame('the call form', (x) => x.includes('New call'));
+  ui.stdin.write('2003\r\r');
+  await eventually('the submission', async () => seen.submitted, (s) => s.length === 1, 5_000);
+  assert.equal([seen.submitted[0]!.kind, seen.submitted[0]!.destination, seen.submitted[0]!.source], ['call', '2003', '2001']);
+  ui.unmount();
+});
+
 test('ctid goes away: the header and footer say so, and the last state stays on screen', async () => {
   const { store, ui, frame } = mount();
   store.update((m) => m.request(request(5, { destination: '2004' })));

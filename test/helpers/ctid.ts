@@ -135,7 +135,7 @@ export interface CtiOptions {
 /** Empty config and data homes: no developer's cti config or local admin token leaks in. */
 const home = mkdtempSync(join(tmpdir(), 'cti-home-'));
 
-function ctiEnv(options: CtiOptions): Record<string, string | undefined> {
+export function ctiEnv(options: CtiOptions): Record<string, string | undefined> {
   return {
     CTI_SERVER: options.server,
     CTI_TOKEN: options.token,

@@ -6,7 +6,7 @@
 // most once a frame) and sends actions through `actions`; it never talks to
 // ctid itself, so it is tested with ink-testing-library frame by frame.
 
-import { Box, Text, useApp, useInput, useStdout } from 'ink';
+import { Box, Text, useApp, useInput, useStdout, type Key } from 'ink';
 import { useEffect, useState, useSyncExternalStore, type ReactElement } from 'react';
 import type { Prompt, Request, SubmitRequest, Transfer } from '../../gen/cti/v1/cti.js';
 import { erased, FORM_TITLES, isComplete, newForm, submission, transferEntry, typed } from './forms.js';
@@ -60,6 +60,18 @@ export function Dashboard({ store, actions, color, now = Date.now }: DashboardPr
     );
 
   useInput((input, key) => {
+    // Keys typed fast or pasted arrive as one chunk ("2000\r"): take them one by one.
+    if (input.length > 1 && /[\r\n]/.test(input)) {
+      for (const part of input.split(/(\r\n|\r|\n)/)) {
+        if (/^[\r\n]+$/.test(part)) onKey('', { ...key, return: true });
+        else if (part) onKey(part, key);
+      }
+      return;
+    }
+    onKey(input, key);
+  });
+
+  function onKey(input: string, key: Key) {
     if (m.form) return formKey(input, key);
     if (m.filtering) return filterKey(input, key);
     if (m.help) {
@@ -89,16 +101,16 @@ export function Dashboard({ store, actions, color, now = Date.now }: DashboardPr
       const accept = input === 'a';
       return report(actions.answer(p.id, accept).then((done) => `${done.state}: ${done.kind} ${done.extension} from ${done.from}`));
     }
-  });
+  }
 
-  function filterKey(input: string, key: { escape: boolean; return: boolean; backspace: boolean; delete: boolean }) {
+  function filterKey(input: string, key: Key) {
     if (key.escape) return change((model) => ((model.filtering = false), model.setFilter('')));
     if (key.return) return change((model) => void (model.filtering = false));
     if (key.backspace || key.delete) return change((model) => model.setFilter(model.filter.slice(0, -1)));
     if (input) change((model) => model.setFilter(model.filter + input));
   }
 
-  function formKey(input: string, key: { escape: boolean; return: boolean; tab: boolean; shift: boolean; upArrow: boolean; downArrow: boolean; backspace: boolean; delete: boolean }) {
+  function formKey(input: string, key: Key) {
     const form = m.form!;
     if (form.sending) return;
     if (key.escape) return change((model) => void (model.form = undefined));
