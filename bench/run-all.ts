@@ -29,6 +29,8 @@ const BENCHES: Bench[] = [
   { name: 'join.js', timeoutMs: 180_000 },
   // issue 7: transfer routing
   { name: 'transfer-route.js', timeoutMs: 180_000 },
+  // issue 9: the dashboard
+  { name: 'dashboard.js', timeoutMs: 180_000 },
 ];
 
 const wanted = process.argv.slice(2).map((a) => a.replace(/\.js$/, ''));
