@@ -123,6 +123,8 @@ test('no token given: the local admin token ctid wrote is used', async () => {
   const result = await runCti(['status', '--json'], { server: ctid.address, env: { CTI_TOKEN_FILE: `${ctid.dataDir}/admin.token` } });
   assert.is(result.code, 0, result.stderr);
   assert.is(JSON.parse(result.stdout).admin, true);
+  // An admin owns every extension of its office: the extensions of the office's users (its dashboard's lines).
+  assert.equal(JSON.parse(result.stdout).extensions, [...new Set(Object.values(USERS).flatMap((u) => u.extensions))].sort());
 });
 
 test('ctid down: exit 3 with a hint', async () => {

@@ -40,7 +40,7 @@ export class FakeCore implements CoreApi {
 
   status() {
     const pending = [...this.requests.values()].filter((r) => !isFinal(r)).length;
-    return { office: 'a', version: '9.9.9', switchLink: 'up' as const, switchUrl: 'embedded', pendingRequests: pending, peers: this.listPeers() };
+    return { office: 'a', version: '9.9.9', switchLink: 'up' as const, switchUrl: 'embedded', pendingRequests: pending, peers: this.listPeers(), officeExtensions: [...new Set(Object.values(USERS).flatMap((u) => u.extensions))].sort() };
   }
 
   async submit(principal: Principal, input: SubmitInput): Promise<RequestRecord> {

@@ -43,6 +43,8 @@ export interface CoreStatus {
   switchUrl: string;
   pendingRequests: number;
   peers: PeerHealth[];
+  /** Every extension a user of the office owns (what an admin's dashboard shows as its lines), sorted. */
+  officeExtensions: string[];
 }
 
 export interface LineUpdate {

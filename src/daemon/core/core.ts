@@ -145,6 +145,7 @@ export class Core implements CoreApi {
       switchUrl: this.options.switchUrl,
       pendingRequests: this.registry.pendingCount,
       peers: this.options.peers.list(),
+      officeExtensions: [...new Set(this.options.users.flatMap((u) => u.extensions))].sort(),
     };
   }
 

@@ -70,7 +70,8 @@ export function toProtoStatus(s: CoreStatus, principal: Principal): GetStatusRes
     switchUrl: s.switchUrl,
     user: principal.name,
     admin: principal.admin,
-    extensions: principal.extensions,
+    // An admin owns every extension of the office.
+    extensions: principal.admin ? s.officeExtensions : principal.extensions,
     pendingRequests: s.pendingRequests,
     peers: s.peers.map(toProtoPeer),
   };

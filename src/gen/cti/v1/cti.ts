@@ -45,6 +45,7 @@ export interface GetStatusResponse {
   /** The authenticated user, and whether it is an admin. */
   user: string;
   admin: boolean;
+  /** The user's extensions; for an admin, every extension a user of the office owns. */
   extensions: string[];
   /** Requests not yet in a final state. */
   pendingRequests: number;
