@@ -185,12 +185,14 @@ test('ctid goes away: the header and footer say so, and the last state stays on 
   ui.unmount();
 });
 
-test('q quits', async () => {
-  const { ui, frame, seen } = mount();
-  await frame('the screen', (x) => x.includes('Requests'));
-  ui.stdin.write('q');
-  await eventually('quit', async () => seen.quits, (n) => n === 1, 5_000);
-  ui.unmount();
+test('q quits, and so does Ctrl-C', async () => {
+  for (const key of ['q', '\u0003']) {
+    const { ui, frame, seen } = mount();
+    await frame('the screen', (x) => x.includes('Requests'));
+    ui.stdin.write(key);
+    await eventually(`quit on ${JSON.stringify(key)}`, async () => seen.quits, (n) => n === 1, 5_000);
+    ui.unmount();
+  }
 });
 
 test.run();
