@@ -17,6 +17,10 @@ export function registerDashboard(program: Command, ctx: CliContext): void {
         throw new CliError('usage', 'cti dashboard needs a terminal; for a stream of changes a script can read, use `cti requests --watch` or `cti prompts --watch`');
       }
       await ctx.run(async ({ api }) => {
+        // Ink draws only a last frame when it believes it runs in CI (a CI variable in the
+        // environment, read as Ink loads); a person at this terminal gets the live screen anyway.
+        delete process.env.CI;
+        delete process.env.CONTINUOUS_INTEGRATION;
         const { runDashboard } = await import('../dashboard/run.js');
         await runDashboard(api);
       });
