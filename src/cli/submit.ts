@@ -4,25 +4,10 @@
 
 import { Option } from 'commander';
 import type { SubmitRequest } from '../gen/cti/v1/cti.js';
+import { submission } from './submission.js';
 import { followRequest } from './follow.js';
 import { printResult } from './result.js';
 import type { Session } from './session.js';
-
-/** proto3 zero values: "not given, use the daemon's default". */
-const DEFAULTS: SubmitRequest = {
-  kind: '',
-  destination: '',
-  source: '',
-  campOn: false,
-  windowMs: 0,
-  strategy: '',
-  retryEveryMs: 0,
-  recallFirst: false,
-  network: '',
-  idempotencyKey: '',
-  place: '',
-  display: '',
-};
 
 /** `--place remote|local` of call and camp-on: who places the call across offices (FIG. 13-16). */
 export function placeOption(): Option {
@@ -33,8 +18,7 @@ export function placeOption(): Option {
 }
 
 export async function submitRequest({ api, out }: Session, fields: Partial<SubmitRequest>, wait: boolean): Promise<void> {
-  const given = Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined));
-  const request = await api.submit({ ...DEFAULTS, ...given });
+  const request = await api.submit(submission(fields));
   if (!wait) {
     out.line(request.id);
     return;

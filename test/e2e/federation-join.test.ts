@@ -17,7 +17,7 @@ import { runCti, startCti, USERS } from '../helpers/ctid.js';
 import { parseLines, resultOf, transcript } from '../helpers/cti-json.js';
 import { eventually } from '../helpers/eventually.js';
 import { Federation, type Office } from '../helpers/federation.js';
-import { cstaActions, jsonLines, type PromptLine } from '../helpers/join-office.js';
+import { cstaActions, jsonLines, peopleTalking, untilPortsIdle, type PromptLine } from '../helpers/join-office.js';
 import { killAll, type RunningBin } from '../helpers/processes.js';
 
 const PORTS = ['7001', '7002', '7003', '7004'];
@@ -57,29 +57,8 @@ async function aliceAsks(f: Federation, kind: 'join' | 'barge-in'): Promise<{ ct
 }
 
 /** The talk groups without the voice-board ports: only the people (`a/2001 b/2000`). */
-async function people(f: Federation): Promise<string[]> {
-  return (await f.phones.paths()).paths
-    .map((p) =>
-      p.devices
-        .filter((d) => !PORTS.includes(d.split('/')[1]!))
-        .sort()
-        .join(' '),
-    )
-    .filter((g) => g.includes(' '))
-    .sort();
-}
-
-async function bPortsIdle(f: Federation): Promise<void> {
-  await eventually(
-    "b's voice-board ports idle",
-    async () => {
-      const devices = (await f.phones.status()).offices.find((o) => o.id === 'b')!.devices;
-      return PORTS.map((p) => devices.find((d) => d.id === `b/${p}`)?.state);
-    },
-    (states) => states.every((s) => s === 'idle'),
-    20_000,
-  );
-}
+const people = (f: Federation) => peopleTalking(f.phones, PORTS);
+const bPortsIdle = (f: Federation) => untilPortsIdle(f.phones, 'b', PORTS);
 
 /** bob accepts at b; alice's phone rings through the public network and she answers: exit 0 at a. */
 async function bobAccepts(f: Federation, cti: RunningBin, id: string): Promise<void> {

@@ -20,7 +20,7 @@ import * as assert from 'uvu/assert';
 import { ctiAs, runCti, startCti, startCtid, SwitchSimCli, USERS, type TestCtid } from '../helpers/ctid.js';
 import { eventually } from '../helpers/eventually.js';
 import { Federation } from '../helpers/federation.js';
-import { cstaActions, jsonLines, type PromptLine } from '../helpers/join-office.js';
+import { cstaActions, jsonLines, peopleTalking, untilPortsIdle as untilPortsIdleIn, type PromptLine } from '../helpers/join-office.js';
 import { killAll } from '../helpers/processes.js';
 
 const PORTS = ['7001', '7002', '7003', '7004'];
@@ -46,30 +46,8 @@ async function setTransfer(...args: string[]): Promise<void> {
   await eventually('ctid to register as 2001’s router', async () => (await phones.log('a')).some((e) => e.type === 'RouteRegister'), Boolean);
 }
 
-/** The talk groups without the voice-board ports (`a/2003 a/2005`), sorted. */
-async function people(): Promise<string[]> {
-  return (await phones.paths()).paths
-    .map((p) =>
-      p.devices
-        .filter((d) => !PORTS.includes(d.split('/')[1]!))
-        .sort()
-        .join(' '),
-    )
-    .filter((g) => g.includes(' '))
-    .sort();
-}
-
-async function untilPortsIdle(): Promise<void> {
-  await eventually(
-    'the voice-board ports idle',
-    async () => {
-      const devices = (await phones.status()).offices.find((o) => o.id === 'a')!.devices;
-      return PORTS.map((p) => devices.find((d) => d.id === `a/${p}`)?.state);
-    },
-    (states) => states.every((s) => s === 'idle'),
-    20_000,
-  );
-}
+const people = () => peopleTalking(phones, PORTS);
+const untilPortsIdle = () => untilPortsIdleIn(phones, 'a', PORTS);
 
 /** Lines of `cti requests --json` as bob (who set the entry): the routed calls' records. */
 async function transferRecords(): Promise<{ kind: string; state: string; reason?: string; message?: string; source?: string }[]> {

@@ -173,6 +173,32 @@ export class JoinOffice {
   }
 }
 
+/** The talk groups of an office's world without the voice-board `ports` (`a/2003 a/2005`): who hears whom. */
+export async function peopleTalking(phones: SwitchSimCli, ports: readonly string[]): Promise<string[]> {
+  return (await phones.paths()).paths
+    .map((p) =>
+      p.devices
+        .filter((d) => !ports.includes(d.split('/')[1]!))
+        .sort()
+        .join(' '),
+    )
+    .filter((g) => g.includes(' '))
+    .sort();
+}
+
+/** Waits until every one of `ports` of `office` is idle (they went back to the pool, nothing left on them). */
+export function untilPortsIdle(phones: SwitchSimCli, office: string, ports: readonly string[]): Promise<(string | undefined)[]> {
+  return eventually(
+    `${office}'s voice-board ports idle`,
+    async () => {
+      const devices = (await phones.status()).offices.find((o) => o.id === office)!.devices;
+      return ports.map((p) => devices.find((d) => d.id === `${office}/${p}`)?.state);
+    },
+    (states) => states.every((s) => s === 'idle'),
+    20_000,
+  );
+}
+
 /** The request lines of a finished `cti --json` run, and its last (the result). */
 export function resultLines(result: RunResult): { lines: RequestLine[]; last: RequestLine } {
   const lines = jsonLines<RequestLine>(result.stdout);

@@ -9,7 +9,7 @@
 import { Box, Text, useApp, useInput, useStdout, type Key } from 'ink';
 import { useEffect, useState, useSyncExternalStore, type ReactElement } from 'react';
 import type { Prompt, Request, SubmitRequest, Transfer } from '../../gen/cti/v1/cti.js';
-import { erased, FORM_TITLES, isComplete, newForm, submission, transferEntry, typed } from './forms.js';
+import { erased, FORM_TITLES, isComplete, newForm, requestOf, transferEntry, typed } from './forms.js';
 import type { DashboardModel, FormKind } from './model.js';
 import { lineLine, lineTone, peerTone, peerWord, promptLine, requestLine, requestTone, transferLine, type Tone } from './rows.js';
 import type { DashboardStore } from './store.js';
@@ -137,7 +137,7 @@ export function Dashboard({ store, actions, color, now = Date.now }: DashboardPr
             const entry = transferEntry(form);
             return actions.setTransfer(entry.extension, entry.destinations).then((t) => `transfer set: ${transferLine(t)}`);
           })()
-        : actions.submit(submission(form)).then((r) => `${r.kind} ${r.destination} from ${r.source}: ${r.state} (${r.id})`);
+        : actions.submit(requestOf(form)).then((r) => `${r.kind} ${r.destination} from ${r.source}: ${r.state} (${r.id})`);
     void sent.then(
       (text) => change((model) => ((model.form = undefined), model.say(text))),
       (err: { details?: string; message?: string }) =>

@@ -4,6 +4,7 @@
 
 import type { SubmitRequest } from '../../gen/cti/v1/cti.js';
 import { parseDurationMs, parseExtension, parseNumber } from '../input.js';
+import { submission } from '../submission.js';
 import type { FormField, FormKind, FormState } from './model.js';
 
 export const FORM_TITLES: Record<FormKind, string> = {
@@ -56,22 +57,9 @@ export const isComplete = (form: FormState): boolean => form.fields.every((f) =>
 const valueOf = (form: FormState, name: FormField['name']): string => form.fields.find((f) => f.name === name)?.value.trim() ?? '';
 
 /** A request form as Submit's message. */
-export function submission(form: FormState): SubmitRequest {
+export function requestOf(form: FormState): SubmitRequest {
   const window = valueOf(form, 'window');
-  return {
-    kind: form.kind,
-    destination: valueOf(form, 'number'),
-    source: valueOf(form, 'from'),
-    campOn: false,
-    windowMs: window ? parseDurationMs(window) : 0,
-    strategy: '',
-    retryEveryMs: 0,
-    recallFirst: false,
-    network: '',
-    idempotencyKey: '',
-    place: '',
-    display: '',
-  };
+  return submission({ kind: form.kind, destination: valueOf(form, 'number'), source: valueOf(form, 'from'), windowMs: window ? parseDurationMs(window) : 0 });
 }
 
 /** A transfer form as SetTransfer's arguments. */
