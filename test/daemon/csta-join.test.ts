@@ -7,11 +7,11 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { JoinedCall, JoinMode, JoinOptions, JoinOutcome } from '../../src/daemon/core/ports.js';
-import { CstaLink } from '../../src/daemon/switch/csta/link.js';
+import type { CstaLink } from '../../src/daemon/switch/csta/link.js';
 import { CstaSwitch } from '../../src/daemon/switch/csta/csta-switch.js';
 import { heldRef } from '../../src/daemon/switch/csta/join-refs.js';
 import { eventually } from '../helpers/eventually.js';
-import { startTestSim, type TestSim } from '../helpers/world.js';
+import { linkTo, startTestSim, type TestSim } from '../helpers/world.js';
 
 let sim: TestSim;
 let link: CstaLink;
@@ -19,16 +19,7 @@ let sw: CstaSwitch;
 
 test.before.each(async () => {
   sim = await startTestSim();
-  const address = sim.csta('a');
-  link = new CstaLink({
-    host: address.slice(0, address.lastIndexOf(':')),
-    port: Number(address.slice(address.lastIndexOf(':') + 1)),
-    ...sim.credentials('a'),
-    clock: sim.world.clock,
-    heartbeatMs: sim.world.config.heartbeatMs,
-    requestTimeoutMs: 100_000,
-    backoff: { initialMs: 200, maxMs: 2_000 },
-  });
+  link = linkTo(sim, 'a');
   sw = new CstaSwitch(link);
   link.start();
   await until('the link is up', () => link.state === 'up');

@@ -10,10 +10,10 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { ConnectParkedOutcome, OfferedCall } from '../../src/daemon/core/ports.js';
-import { CstaLink } from '../../src/daemon/switch/csta/link.js';
+import type { CstaLink } from '../../src/daemon/switch/csta/link.js';
 import { CstaSwitch } from '../../src/daemon/switch/csta/csta-switch.js';
 import { eventually } from '../helpers/eventually.js';
-import { startTestSim, type TestSim } from '../helpers/world.js';
+import { linkTo, startTestSim, type TestSim } from '../helpers/world.js';
 
 let sim: TestSim;
 let link: CstaLink;
@@ -22,17 +22,8 @@ let logged: { event: string; fields?: Record<string, unknown> }[];
 
 test.before.each(async () => {
   sim = await startTestSim();
-  const address = sim.csta('a');
   logged = [];
-  link = new CstaLink({
-    host: address.slice(0, address.lastIndexOf(':')),
-    port: Number(address.slice(address.lastIndexOf(':') + 1)),
-    ...sim.credentials('a'),
-    clock: sim.world.clock,
-    heartbeatMs: sim.world.config.heartbeatMs,
-    requestTimeoutMs: 100_000,
-    backoff: { initialMs: 200, maxMs: 2_000 },
-  });
+  link = linkTo(sim, 'a');
   sw = new CstaSwitch(link, { logger: (event, fields) => logged.push({ event, ...(fields ? { fields } : {}) }) });
   link.start();
   await until('the link is up', () => link.state === 'up');

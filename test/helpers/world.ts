@@ -2,6 +2,7 @@
 
 import { parseWorld, defaultWorldInput, type WorldConfig, type WorldInput } from '../../src/switch-sim/world-file.js';
 import { startSimulator, type RunningSimulator } from '../../src/switch-sim/simulator.js';
+import { CstaLink, type CstaLinkOptions } from '../../src/daemon/switch/csta/link.js';
 
 /** The default world with every listener on port 0; `edit` may change it further. */
 export function testWorld(edit: (w: WorldInput) => void = () => {}): WorldConfig {
@@ -32,4 +33,23 @@ export async function startTestSim(options: { world?: WorldConfig; timeScale?: n
       return { user: o.csta.user, password: o.csta.password };
     },
   };
+}
+
+/**
+ * ctid's CSTA link to one office of a test world, not started: on the
+ * world's clock (its session timers and heartbeat run there), patient
+ * requests (a loaded machine), a quick reconnect. `options` override.
+ */
+export function linkTo(sim: TestSim, office: string, options: Partial<CstaLinkOptions> = {}): CstaLink {
+  const address = sim.csta(office);
+  return new CstaLink({
+    host: address.slice(0, address.lastIndexOf(':')),
+    port: Number(address.slice(address.lastIndexOf(':') + 1)),
+    ...sim.credentials(office),
+    clock: sim.world.clock,
+    heartbeatMs: sim.world.config.heartbeatMs,
+    requestTimeoutMs: 100_000,
+    backoff: { initialMs: 200, maxMs: 2_000 },
+    ...options,
+  });
 }
