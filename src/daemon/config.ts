@@ -123,6 +123,19 @@ const configSchema = z.strictObject({
       unanswered: z.enum(['transfer', 'ring', 'refuse']).default(DEFAULT_TRANSFER.unanswered),
     })
     .default(DEFAULT_TRANSFER),
+  /**
+   * Requests by mail: this office's mail domain (mailboxes are `name@domain`
+   * for the config's users), where SMTP (and later POP3) listen, and the
+   * largest message accepted.
+   */
+  mail: z
+    .strictObject({
+      domain: z.string().regex(/^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$/i, 'a mail domain, e.g. b.example'),
+      smtp: hostPort.default('127.0.0.1:2525'),
+      pop3: hostPort.optional(),
+      maxSize: z.number().int().min(1024).max(100 * 1024 * 1024).default(10 * 1024 * 1024),
+    })
+    .optional(),
   /** Runs the embedded simulator's clock faster (demos, tests). */
   timeScale: z.number().positive().max(1000).default(1),
 });

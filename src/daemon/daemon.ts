@@ -106,6 +106,20 @@ export async function startDaemon(flags: ConfigFlags, hooks: DaemonHooks): Promi
     stops.push(() => server.close(2000));
     server.setServing(sw.linkState === 'up');
     sw.onLinkState((state) => server.setServing(state === 'up'));
+    if (config.mail) {
+      // Loaded only for an office that takes mail: smtp-server and mailparser cost start-up time.
+      const { startSmtpIn } = await import('./mail/smtp-in.js');
+      const smtp = await startSmtpIn({
+        listen: config.mail.smtp,
+        domain: config.mail.domain,
+        maxBytes: config.mail.maxSize,
+        core,
+        mailboxes: config.users.map((u) => u.name.toLowerCase()),
+        logger,
+      });
+      stops.push(() => smtp.close());
+      ready(`smtp ${smtp.address}`);
+    }
     ready(`ctid ${config.office} listening ${server.address}`);
     logger('ready', { office: config.office, address: server.address, switch: config.switch.url });
     return { config, address: server.address, stop };

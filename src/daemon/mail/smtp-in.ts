@@ -1,0 +1,146 @@
+// Mail in (MISSION.md 6; FIG. 28-43): each ctid is the mail host of its
+// office's domain. This adapter is smtp-server around the core: AUTH PLAIN /
+// LOGIN with a user's name and token (over plain text only on loopback),
+// mail only for this office's users (no open relay), the exchange
+// information read from the mail (exchange-info.ts), and the request
+// submitted as the authenticated user: never the `From:` header.
+//
+// What works so far: trigger on-receipt, now (a call that camps on if the
+// line is busy, within CTI-Monitor or the default window). The same
+// Message-ID twice is the same request (idempotency key). Not yet: on-open
+// (mailboxes, POP3), delivery times, scenarios, relay between offices,
+// completion mails, STARTTLS: such mail is refused with a reply that says so.
+
+import type { Readable } from 'node:stream';
+import { simpleParser, type ParsedMail } from 'mailparser';
+import { SMTPServer, type SMTPServerAuthentication, type SMTPServerAuthenticationResponse, type SMTPServerSession } from 'smtp-server';
+import { listenOn, parseHostPort } from '../../common/listen.js';
+import type { CoreApi, Principal } from '../core/api.js';
+import { isCtiError } from '../core/errors.js';
+import { ExchangeInfoError, parseExchangeInfo } from './exchange-info.js';
+
+export interface SmtpInOptions {
+  listen: string;
+  /** The office's mail domain: mailboxes are `name@domain`. */
+  domain: string;
+  /** Largest message accepted (bytes); larger is refused with 552. */
+  maxBytes: number;
+  core: Pick<CoreApi, 'authenticate' | 'submit'>;
+  /** The office's users' names (their mailboxes). */
+  mailboxes: readonly string[];
+  logger: (event: string, fields?: Record<string, unknown>) => void;
+}
+
+export interface SmtpIn {
+  address: string;
+  close(): Promise<void>;
+}
+
+/** A refusal with its SMTP reply code (smtp-server reads `responseCode`). */
+function reply(code: number, message: string): Error & { responseCode: number } {
+  return Object.assign(new Error(message), { responseCode: code });
+}
+
+const MAX_CLIENTS = 64;
+const IDLE_MS = 60_000;
+
+export async function startSmtpIn(opts: SmtpInOptions): Promise<SmtpIn> {
+  const { host } = parseHostPort(opts.listen, { allowPortZero: true });
+  const loopback = host === 'localhost' || host === '::1' || host.startsWith('127.');
+  const domain = opts.domain.toLowerCase();
+  const principals = new Map<string, Principal>();
+
+  const server = new SMTPServer({
+    name: domain,
+    banner: `ctid mail for ${domain}`,
+    authMethods: ['PLAIN', 'LOGIN'],
+    // Checked in onMailFrom, with a reply that says what to do (and, later, room for authenticated peers' relay).
+    authOptional: true,
+    // Passwords in the clear only where nobody else can listen; TLS (STARTTLS) comes with its config.
+    allowInsecureAuth: loopback,
+    disabledCommands: ['STARTTLS'],
+    size: opts.maxBytes,
+    maxClients: MAX_CLIENTS,
+    socketTimeout: IDLE_MS,
+    logger: false,
+
+    onAuth(auth: SMTPServerAuthentication, session: SMTPServerSession, done: (err: Error | null | undefined, response?: SMTPServerAuthenticationResponse) => void) {
+      const principal = auth.password ? opts.core.authenticate(auth.password) : undefined;
+      if (!principal || principal.name !== auth.username) return done(reply(535, '5.7.8 name or token not accepted'));
+      principals.set(session.id, principal);
+      done(null, { user: principal.name });
+    },
+
+    onMailFrom(_address, session, done) {
+      if (!principals.has(session.id)) return done(reply(530, '5.7.0 authenticate first (AUTH PLAIN or LOGIN with your name and token)'));
+      done();
+    },
+
+    onRcptTo(address, _session, done) {
+      const [local = '', at = ''] = address.address.toLowerCase().split('@');
+      if (at !== domain) return done(reply(550, `5.7.1 this office takes mail for ${domain} only: no relaying to ${at || 'that address'}`));
+      if (!opts.mailboxes.includes(local)) return done(reply(550, `5.1.1 no mailbox ${local}@${domain}`));
+      done();
+    },
+
+    onData(stream, session, done) {
+      void receive(stream, session).then(
+        (message) => done(null, message),
+        (err: Error) => done(err),
+      );
+    },
+
+    onClose(session) {
+      principals.delete(session.id);
+    },
+  });
+  server.on('error', (err) => opts.logger('smtp error', { err: err.message }));
+
+  async function receive(stream: Readable & { sizeExceeded?: boolean }, session: SMTPServerSession): Promise<string> {
+    const principal = principals.get(session.id)!;
+    let mail: ParsedMail;
+    try {
+      mail = await simpleParser(stream);
+    } catch (err) {
+      throw reply(554, `5.6.0 the message could not be read: ${(err as Error).message}`);
+    }
+    if (stream.sizeExceeded) throw reply(552, `5.3.4 the message is larger than ${opts.maxBytes} bytes`);
+    const headers = new Map<string, string>();
+    for (const [name, value] of mail.headers) if (typeof value === 'string') headers.set(name.toLowerCase(), value);
+    let info;
+    try {
+      info = parseExchangeInfo(headers, mail.text ?? '');
+    } catch (err) {
+      if (err instanceof ExchangeInfoError) throw reply(554, `5.6.0 ${err.message}`);
+      throw err;
+    }
+    if (info.trigger !== 'on-receipt') throw reply(554, '5.5.0 CTI-Trigger: on-open (the mailbox, POP3) is not served by this office yet; send CTI-Trigger: on-receipt');
+    if (info.deliverAt !== undefined) throw reply(554, '5.5.0 CTI-Deliver-At: delivery times are not served by this office yet');
+    if (info.scenario !== undefined) throw reply(554, '5.5.0 CTI-Scenario: scenarios are not served by this office yet');
+    try {
+      const request = await opts.core.submit(principal, {
+        kind: 'call',
+        campOn: true,
+        destination: info.destination,
+        ...(info.source ? { source: info.source } : {}),
+        ...(info.network ? { network: info.network } : {}),
+        ...(info.monitorMs ? { windowMs: info.monitorMs } : {}),
+        // The same mail delivered twice (an SMTP retry) is the same request.
+        ...(mail.messageId ? { idempotencyKey: `mail:${mail.messageId}` } : {}),
+      });
+      opts.logger('mail request accepted', { user: principal.name, id: request.id, messageId: mail.messageId });
+      return `2.0.0 accepted as request ${request.id}`;
+    } catch (err) {
+      if (!isCtiError(err)) throw err;
+      // The core names the extension it refused; when the mail gave it, name the field too.
+      const field = info.source && err.message.includes(info.source) ? 'CTI-Source: ' : '';
+      if (err.code === 'invalid-argument') throw reply(554, `5.6.0 ${field}${err.message}`);
+      if (err.code === 'permission-denied') throw reply(550, `5.7.1 ${field}${err.message}`);
+      if (err.code === 'unavailable' || err.code === 'resource-exhausted') throw reply(451, `4.3.0 ${err.message}; try again later`);
+      throw reply(554, `5.0.0 ${err.message}`);
+    }
+  }
+
+  const address = await listenOn(server.server, opts.listen);
+  return { address, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+}

@@ -1,0 +1,125 @@
+// Requests by mail, SMTP in (issue 8, first part), with a real mail client:
+// `swaks` submits to the real ctid (embedded simulator) as a user with
+// AUTH PLAIN over loopback. What is checked is what a sender sees (the SMTP
+// replies) and what the office does (the request, as `cti requests` lists
+// it, and the call at the switch).
+
+import { execFile } from 'node:child_process';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { ctiAs, runCti, startCtid, SwitchSimCli, USERS, type TestCtid } from '../helpers/ctid.js';
+import { eventually } from '../helpers/eventually.js';
+import { killAll } from '../helpers/processes.js';
+
+let ctid: TestCtid;
+let smtp: string;
+let phones: SwitchSimCli;
+
+test.before(async () => {
+  ctid = await startCtid({ config: { mail: { domain: 'a.example', smtp: '127.0.0.1:0', maxSize: 4096 } } });
+  smtp = /^smtp (\S+)$/m.exec(ctid.process.lines.join('\n'))![1]!;
+  phones = new SwitchSimCli(ctid.controlAddress!);
+});
+
+test.after(async () => {
+  await killAll();
+});
+
+interface Sent {
+  code: number | null;
+  /** The server's replies (`<-` lines of swaks' transcript), one string. */
+  replies: string;
+}
+
+/** swaks to carol@a.example (or `to`), as `user` unless `auth` is false; the body's lines as given. */
+function send(body: string[], opts: { user?: keyof typeof USERS; auth?: boolean; to?: string; from?: string; headers?: string[] } = {}): Promise<Sent> {
+  const user = USERS[opts.user ?? 'bob'];
+  const args = ['--server', smtp, '--to', opts.to ?? 'carol@a.example', '--from', opts.from ?? `${user.name}@a.example`, '--body', body.join('\n'), '--header', 'Subject: a request'];
+  if (opts.auth !== false) args.push('--auth', 'PLAIN', '--auth-user', user.name, '--auth-password', user.token);
+  for (const h of opts.headers ?? []) args.push('--header', h);
+  return new Promise((resolve) => {
+    execFile('swaks', args, { timeout: 30_000 }, (err, stdout, stderr) => {
+      const replies = `${stdout}${stderr}`
+        .split('\n')
+        .filter((l) => /^\s*<[-~*]/.test(l))
+        .join('\n');
+      resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, replies });
+    });
+  });
+}
+
+const requestId = (sent: Sent) => /accepted as request (\S+)/.exec(sent.replies)?.[1];
+
+test('on receipt: the mail becomes bob’s call to 2000, which camps on while 2000 is busy and connects when it frees', async () => {
+  for (const ext of ['2000', '2001']) await phones.set('a', ext, { rings: 100 });
+  await phones.set('a', '2005', { answer: 'auto' });
+  await phones.dial('a', '2000', '2005');
+  await phones.untilLine('a', '2000', 'busy');
+  const sent = await send(['CTI-Destination: 2000', 'CTI-Trigger: on-receipt', 'CTI-Monitor: 10m', '', 'Please call me back.']);
+  assert.is(sent.code, 0, sent.replies);
+  const id = requestId(sent);
+  assert.ok(id, sent.replies);
+  const listed = await runCti(['requests', '--json'], ctiAs(ctid.address, 'bob'));
+  const request = listed.stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l) as { id: string; requester: string; destination: string; source: string; state: string }).find((r) => r.id === id);
+  assert.equal([request?.requester, request?.destination, request?.source], ['bob', '2000', '2001']);
+  await phones.hangup('a', '2000');
+  await phones.answerWhenRinging('a', '2000');
+  await phones.answerWhenRinging('a', '2001');
+  await eventually('2000 and 2001 to talk', () => phones.talking('a/2000', 'a/2001'), Boolean);
+  await phones.release('a', '2000', '2001');
+});
+
+test('the same mail twice (same Message-ID) is one request', async () => {
+  const mail = ['CTI-Destination: 2003', 'CTI-Trigger: on-receipt', ''];
+  const headers = ['Message-Id: <twice-0001@a.example>']; // swaks' own header name, so it replaces the one swaks makes
+  const first = await send(mail, { headers });
+  const second = await send(mail, { headers });
+  assert.ok(requestId(first), first.replies);
+  assert.is(requestId(second), requestId(first));
+});
+
+test('the requester is the authenticated user, not the From: header', async () => {
+  const sent = await send(['CTI-Destination: 2004', 'CTI-Trigger: on-receipt'], { user: 'carol', from: 'boss@a.example', headers: ['From: The Boss <boss@a.example>'] });
+  const id = requestId(sent);
+  assert.ok(id, sent.replies);
+  const listed = await runCti(['requests', '--json'], ctiAs(ctid.address, 'carol'));
+  assert.match(listed.stdout, new RegExp(`"id":"${id}".*"requester":"carol".*"source":"2002"`));
+});
+
+test('refused with a reply naming the field: no destination, a bad monitor time, a source that is not yours', async () => {
+  const missing = await send(['Hello, no fields here.']);
+  assert.match(missing.replies, /554 5\.6\.0 CTI-Destination: missing/);
+  const monitor = await send(['CTI-Destination: 2000', 'CTI-Trigger: on-receipt', 'CTI-Monitor: soon']);
+  assert.match(monitor.replies, /554 5\.6\.0 CTI-Monitor: /);
+  const header = await send(['CTI-Destination: 2000'], { headers: ['X-CTI-Trigger: sometime'] });
+  assert.match(header.replies, /554 5\.6\.0 CTI-Trigger: "sometime" is not on-receipt or on-open/);
+  const source = await send(['CTI-Destination: 2000', 'CTI-Trigger: on-receipt', 'CTI-Source: 2002']);
+  assert.match(source.replies, /550 5\.7\.1 CTI-Source: extension 2002 is not yours/);
+});
+
+test('no AUTH: refused; mail for another domain: no relaying; a mailbox that does not exist; too large: 552; a wrong token: 535', async () => {
+  const anonymous = await send(['CTI-Destination: 2000', 'CTI-Trigger: on-receipt'], { auth: false });
+  assert.match(anonymous.replies, /530 5\.7\.0 authenticate first/);
+  const relay = await send(['CTI-Destination: 2000'], { to: 'someone@elsewhere.example' });
+  assert.match(relay.replies, /550 5\.7\.1 this office takes mail for a\.example only/);
+  const nobody = await send(['CTI-Destination: 2000'], { to: 'nobody@a.example' });
+  assert.match(nobody.replies, /550 5\.1\.1 no mailbox nobody@a\.example/);
+  const big = await send(['CTI-Destination: 2000', 'CTI-Trigger: on-receipt', '', 'x'.repeat(8000)]);
+  assert.match(big.replies, /552/);
+  const wrong = await new Promise<Sent>((resolve) =>
+    execFile('swaks', ['--server', smtp, '--to', 'carol@a.example', '--auth', 'PLAIN', '--auth-user', 'bob', '--auth-password', 'not-the-token'], { timeout: 30_000 }, (err, stdout, stderr) =>
+      resolve({ code: err ? 1 : 0, replies: `${stdout}${stderr}` }),
+    ),
+  );
+  assert.match(wrong.replies, /535 5\.7\.8/);
+  // None of these made a request.
+  const listed = await runCti(['requests', '--all', '--json'], ctiAs(ctid.address, 'boss'));
+  const to2000 = listed.stdout
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as { destination: string })
+    .filter((r) => r.destination === '2000');
+  assert.is(to2000.length, 1, `only the first test's request goes to 2000: ${listed.stdout}`);
+});
+
+test.run();
