@@ -66,7 +66,7 @@ function mount() {
     answer: async (id, accept) => (seen.answered.push([id, accept]), prompt(id, { state: accept ? 'accepted' : 'rejected' })),
     setTransfer: async (extension, destinations) => {
       seen.transfers.push([extension, destinations]);
-      return { extension, destinations: destinations.map((d) => ({ number: d, dial: d, network: 'station' })), mode: 'direct', setBy: 'bob', setAt: iso(NOW) } satisfies Transfer;
+      return { extension, destinations: destinations.map((d) => ({ number: d, dial: d, network: 'station' })), mode: 'auto', setBy: 'bob', setAt: iso(NOW) } satisfies Transfer;
     },
     quit: () => void seen.quits++,
   };

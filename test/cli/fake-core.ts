@@ -144,7 +144,7 @@ export class FakeCore implements CoreApi {
     const entry: TransferEntry = {
       extension: input.extension,
       destinations: input.destinations.map((number) => ({ number, dial: number.replace(/\D/g, ''), network: 'public' })),
-      mode: input.confirm ? 'confirm' : 'direct',
+      mode: input.confirm ? 'confirm' : 'auto',
       setBy: principal.name,
       setAt: Date.now(),
     };

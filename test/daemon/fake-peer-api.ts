@@ -62,7 +62,7 @@ export class FakePeerApi implements PeerFacingApi {
 
   async peerSetTransfer(_origin: string, request: PeerTransferEntry): Promise<TransferEntry> {
     const destinations = request.destinations.map((number) => ({ number, dial: number.replace(/\D/g, ''), network: 'public' as const }));
-    const entry: TransferEntry = { extension: request.extension, destinations, mode: request.confirm ? 'confirm' : 'direct', setBy: request.user, setAt: Date.now() };
+    const entry: TransferEntry = { extension: request.extension, destinations, mode: request.confirm ? 'confirm' : 'auto', setBy: request.user, setAt: Date.now() };
     this.transfers.set(request.extension, entry);
     return entry;
   }

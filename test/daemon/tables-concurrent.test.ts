@@ -1,9 +1,9 @@
-// The transfer table and the route table on their real files, changed by
+// The transfer table and the route table on their real files: changed by
 // many callers at once (two `cti transfer set` at the same moment, a script
 // setting entries in parallel): every change is acknowledged, none is lost,
 // and what is on disk after a reopen is what the callers were told.
 
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
@@ -54,6 +54,12 @@ test('20 routes added at once: all kept after a reopen', async () => {
   await Promise.all(prefixes.map((prefix) => routes.add({ prefix, office: 'b', network: 'public', place: 'remote' })));
   const reopened = new RouteTable([], await openRouteStore(dir), () => true);
   assert.equal(reopened.list().map((r) => r.prefix).sort(), prefixes);
+});
+
+test("a table written before the entry mode was called `auto` (`direct`) still loads, as `auto`", async () => {
+  writeFileSync(join(dir, 'transfers.json'), JSON.stringify({ transfers: [{ extension: '2100', destinations: [{ number: '2999', dial: '2999', network: 'station' }], mode: 'direct', setBy: 'boss', setAt: 1 }] }));
+  const table = new TransferTable(await openTransferStore(dir), numbers, policy, Date.now);
+  assert.equal(table.list(ADMIN).map((e) => [e.extension, e.mode]), [['2100', 'auto']]);
 });
 
 test.run();

@@ -78,11 +78,11 @@ test('bob sets it at a: b stores it (list at b, set by bob), registers as its ro
   const set = await cti('a', 'bob', '--json', 'transfer', 'set', '044-222-3333', '--to', '2003', '--to', '2004');
   ok(set, 'bob sets 044-222-3333 at a');
   const [answered] = objects(set);
-  assert.equal([answered?.type, answered?.extension, answered?.setBy, answered?.mode], ['transfer', '2000', 'bob', 'direct']);
+  assert.equal([answered?.type, answered?.extension, answered?.setBy, answered?.mode], ['transfer', '2000', 'bob', 'auto']);
 
   const [entry, ...more] = await listAt('b', 'bob');
   assert.equal(more, []);
-  assert.equal([entry?.extension, entry?.setBy, entry?.mode], ['2000', 'bob', 'direct']);
+  assert.equal([entry?.extension, entry?.setBy, entry?.mode], ['2000', 'bob', 'auto']);
   assert.equal(entry?.destinations, [
     { number: '2003', dial: '2003', network: 'station' },
     { number: '2004', dial: '2004', network: 'station' },

@@ -20,7 +20,8 @@ export interface TransferDestination {
   network: NetworkType;
 }
 
-export type TransferMode = 'direct' | 'confirm';
+/** Whether the owner is asked per call (`--confirm`) or calls go on by themselves. */
+export type TransferMode = 'auto' | 'confirm';
 
 export interface TransferEntry {
   extension: string;
@@ -86,7 +87,7 @@ export class TransferTable {
       this.policy.check(number, resolved.dial);
       return { number: number.trim(), dial: resolved.dial, network: resolved.network };
     });
-    const entry: TransferEntry = { extension, destinations, mode: input.confirm ? 'confirm' : 'direct', setBy: principal.name, setAt: this.now() };
+    const entry: TransferEntry = { extension, destinations, mode: input.confirm ? 'confirm' : 'auto', setBy: principal.name, setAt: this.now() };
     await this.save(new Map(this.entries).set(extension, entry));
     return entry;
   }

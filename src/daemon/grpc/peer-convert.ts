@@ -28,7 +28,7 @@ const REASONS = words<FailureReason>({
 });
 const STATUSES = words<PeerStatus>({ idle: 1, ringing: 1, answered: 1, busy: 1, held: 1, 'out-of-service': 1, failure: 1 });
 const LINE_STATES = words<LineState>({ idle: 1, ringing: 1, busy: 1, held: 1, 'out-of-service': 1 });
-const TRANSFER_MODES = words<TransferMode>({ direct: 1, confirm: 1 });
+const TRANSFER_MODES = words<TransferMode>({ auto: 1, confirm: 1 });
 
 function words<T extends string>(set: Record<T, 1>): readonly T[] {
   return Object.keys(set) as T[];

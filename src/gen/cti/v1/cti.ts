@@ -287,7 +287,7 @@ export interface Transfer {
   extension: string;
   /** In order: the next is tried when one is busy, does not answer or cannot be reached. */
   destinations: TransferDestination[];
-  /** `direct`, or `confirm` (the owner is asked per call). */
+  /** `auto` (calls go on by themselves), or `confirm` (the owner is asked per call). */
   mode: string;
   setBy: string;
   /** RFC 3339. */

@@ -145,7 +145,7 @@ export interface PeerTransfer {
   /** The called office's extension. */
   extension: string;
   destinations: PeerTransferDestination[];
-  /** `direct` or `confirm`. */
+  /** `auto` or `confirm`. */
   mode: string;
   setBy: string;
   /** Epoch ms. */
