@@ -79,6 +79,10 @@ test('connectParked: port 2 calls the destination; when it answers, port 1 answe
   assert.equal(result, { ok: true, joined: { mode: 'transfer', target: '2001', requester: '2005', ports: PORTS, refs: [] } });
   assert.equal(groups(), ['a/2003 a/2005 a/7001 a/7002'], 'the caller and the destination hear each other through the bridge');
 
+  // A restart between the answer and the record: the runner connects again, and finds the call made.
+  assert.equal(await connect('2005'), result, 'connecting again keeps the call');
+  assert.equal(groups(), ['a/2003 a/2005 a/7001 a/7002']);
+
   const ends: string[] = [];
   sw.followJoin(result.ok ? result.joined : (undefined as never), (why) => ends.push(why));
   sim.control.hangup('a', '2005');

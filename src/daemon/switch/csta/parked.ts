@@ -4,7 +4,9 @@
 // (a two-point call, call-attempt.ts); when the destination answers, port 1
 // answers the caller and the board bridges the ports.
 //
-//   0. clear whatever port 2 still holds (an attempt a restart interrupted)
+//   0. after a restart: both ports talking means step 3 was under way:
+//      bridge (again) and done; else clear whatever port 2 still holds
+//      (an attempt the restart interrupted)
 //   1. SnapshotDevice(port 1): the alerting connection, else caller-gone
 //   2. MakeCall(port 2 -> destination) until it answers; port 1's monitor
 //      stops the ringing if the caller hangs up meanwhile
@@ -17,10 +19,11 @@
 
 import { isCstaServiceError } from '../../../csta/errors.js';
 import type { ConnectionId, CstaEvent, SnapshotDeviceResponse } from '../../../csta/messages.js';
-import type { CallFailure, CallOutcome, ConnectParkedOptions, ConnectParkedOutcome, ParkedFailure, ParkedRelease, PlaceCallOptions } from '../../core/ports.js';
+import type { CallFailure, CallOutcome, ConnectParkedOptions, ConnectParkedOutcome, JoinedCall, ParkedFailure, ParkedRelease, PlaceCallOptions } from '../../core/ports.js';
 import type { CstaLink, LinkLogger } from './link.js';
 import type { DeviceMonitors } from './monitors.js';
 import type { RouteRegistrations } from './routing.js';
+import { talkingConnection } from './snapshots.js';
 
 export interface ParkedContext {
   link: CstaLink;
@@ -46,9 +49,18 @@ export async function connectParked(ctx: ParkedContext, opts: ConnectParkedOptio
   if (!port1 || !port2 || opts.ports.length !== 2) return failed('switch-unavailable', `the CSTA adapter transfers with two voice-board ports, got ${opts.ports.length}`);
   if (link.state !== 'up') return failed('switch-unavailable', 'the switch link is down');
   try {
+    // After a restart in the middle of step 3 both ports may already talk: finish the bridge, keep the call.
+    const [talking1, talking2] = await Promise.all([talkingConnection(link, port1), talkingConnection(link, port2)]);
+    if (talking1 && talking2) {
+      await link.request({ type: 'Escape', command: { op: 'bridge', ports: [port1, port2] } });
+      return { ok: true, joined: joinedOf(opts) };
+    }
     await clearAll(link, port2);
     const parked = await parkedConnection(link, port1);
-    if (!parked) return failed('caller-gone', `no call waits on ${port1}: the caller hung up`);
+    if (!parked) {
+      if (talking1) await clearAll(link, port1); // answered, but its other half is gone: nobody is left on a dead port
+      return failed('caller-gone', `no call waits on ${port1}: the caller hung up`);
+    }
     return await new ParkedConnect(ctx, opts, parked).outcome;
   } catch (err) {
     return failed('switch-unavailable', (err as Error).message);
@@ -122,7 +134,7 @@ class ParkedConnect {
         await Promise.all([clearAll(link, port1), clearAll(link, port2)]).catch(() => {});
         throw err;
       }
-      return { ok: true, joined: { mode: 'transfer', target: this.opts.extension, requester: this.opts.destination, ports: [port1, port2], refs: [] } };
+      return { ok: true, joined: joinedOf(this.opts) };
     } finally {
       unsubscribe();
       this.opts.signal?.removeEventListener('abort', onAbort);
@@ -146,6 +158,10 @@ class ParkedConnect {
     this.callerGone = true;
     this.stop.abort();
   }
+}
+
+function joinedOf(opts: ConnectParkedOptions): JoinedCall {
+  return { mode: 'transfer', target: opts.extension, requester: opts.destination, ports: [...opts.ports], refs: [] };
 }
 
 /** The alerting connection of the call waiting on `port`, or undefined. */
