@@ -92,6 +92,16 @@ test('connectParked: port 2 calls the destination; when it answers, port 1 answe
   await until('everyone idle', () => ['2003', '2005', '7001', '7002'].every((d) => lineOf(d) === 'idle'));
 });
 
+test('connectParked to an outside number: port 2 calls out through a trunk, and the caller talks with the public phone', async () => {
+  await parked();
+  const outcome = connect('0355550100');
+  await until('the public phone rings', () => sim.control.status().offices.find((o) => o.id === 'pstn')?.devices.find((d) => d.id === 'pstn/0355550100')?.state === 'ringing');
+  sim.control.answer('pstn', '0355550100');
+  const result = await outcome;
+  assert.is(result.ok, true, JSON.stringify(result));
+  await until('2003 hears the public phone', () => groups().some((g) => g.includes('a/2003') && g.includes('pstn/0355550100')));
+});
+
 test('connectParked: a busy destination fails with busy and the call stays parked; releaseParked rings 2001 itself, without routing it again', async () => {
   const offered = await parked();
   sim.control.set('a', '2007', { answer: 'auto' });
