@@ -40,14 +40,13 @@ export function Dashboard({ store, actions, color, now = Date.now }: DashboardPr
   const m = store.model;
   const { exit } = useApp();
   const size = useTerminalSize();
-  const [tick, setTick] = useState(0);
+  const [, setTick] = useState(0);
   useEffect(() => {
     // Times left and durations move on even when nothing else happens.
     const timer = setInterval(() => setTick((t) => t + 1), 1000);
     return () => clearInterval(timer);
   }, []);
   useBell(m.bells);
-  void tick;
 
   const change = (fn: (model: DashboardModel) => void) => {
     store.update(fn);
