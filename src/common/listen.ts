@@ -28,3 +28,13 @@ export function listenOn(server: Server, hostPort: string): Promise<string> {
     });
   });
 }
+
+/** Whether HOST:PORT names this machine only (127.x, ::1, localhost): nobody else can listen in. */
+export function isLoopback(hostPort: string): boolean {
+  try {
+    const { host } = parseHostPort(hostPort, { allowPortZero: true });
+    return host === 'localhost' || host === '::1' || /^127\./.test(host);
+  } catch {
+    return false;
+  }
+}

@@ -11,6 +11,7 @@ import { z } from 'zod';
 import { parseDuration } from '../common/duration.js';
 import { CtiError } from './core/errors.js';
 import { DEFAULT_TRANSFER } from './core/transfer-call.js';
+import { isLoopback } from '../common/listen.js';
 
 const hostPort = z.string().regex(/^[^\s]+:\d{1,5}$/, 'HOST:PORT');
 const extension = z.string().regex(/^\d{1,8}$/, 'an extension is 1-8 digits');
@@ -134,6 +135,12 @@ const configSchema = z.strictObject({
       smtp: hostPort.default('127.0.0.1:2525'),
       pop3: hostPort.optional(),
       maxSize: z.number().int().min(1024).max(100 * 1024 * 1024).default(10 * 1024 * 1024),
+      /** Certificate and key files for STARTTLS; required when SMTP listens beyond loopback (AUTH sends tokens). */
+      tls: z.strictObject({ cert: z.string().min(1), key: z.string().min(1) }).optional(),
+    })
+    .refine((mail) => mail.tls !== undefined || isLoopback(mail.smtp), {
+      message: 'mail.smtp listens beyond loopback: give mail.tls (cert and key files) so that AUTH travels encrypted',
+      path: ['tls'],
     })
     .optional(),
   /** Runs the embedded simulator's clock faster (demos, tests). */

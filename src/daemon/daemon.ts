@@ -3,7 +3,7 @@
 // core, and the gRPC server; then the readiness lines. stop() undoes it in
 // reverse order, bounded.
 
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { ScaledClock } from '../common/clock.js';
 import { NumberingPlan } from '../common/numbering.js';
 import { startSimulator, type RunningSimulator } from '../switch-sim/simulator.js';
@@ -113,6 +113,7 @@ export async function startDaemon(flags: ConfigFlags, hooks: DaemonHooks): Promi
         listen: config.mail.smtp,
         domain: config.mail.domain,
         maxBytes: config.mail.maxSize,
+        ...(config.mail.tls ? { tls: { cert: readFileSync(config.mail.tls.cert), key: readFileSync(config.mail.tls.key) } } : {}),
         core,
         mailboxes: config.users.map((u) => u.name.toLowerCase()),
         logger,

@@ -1,13 +1,16 @@
 // Requests by mail, SMTP in (issue 8, first part), with a real mail client:
 // `swaks` submits to the real ctid (embedded simulator) as a user with
-// AUTH PLAIN over loopback. What is checked is what a sender sees (the SMTP
+// AUTH PLAIN over loopback (and once over STARTTLS). What is checked is what a sender sees (the SMTP
 // replies) and what the office does (the request, as `cti requests` lists
 // it, and the call at the switch).
 
-import { execFile } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { ctiAs, runCti, startCtid, SwitchSimCli, USERS, type TestCtid } from '../helpers/ctid.js';
+import { ctiAs, runCti, runCtid, startCtid, SwitchSimCli, USERS, type TestCtid } from '../helpers/ctid.js';
 import { eventually } from '../helpers/eventually.js';
 import { killAll } from '../helpers/processes.js';
 
@@ -120,6 +123,23 @@ test('no AUTH: refused; mail for another domain: no relaying; a mailbox that doe
     .map((l) => JSON.parse(l) as { destination: string })
     .filter((r) => r.destination === '2000');
   assert.is(to2000.length, 1, `only the first test's request goes to 2000: ${listed.stdout}`);
+});
+
+test('STARTTLS with mail.tls: AUTH and the request travel encrypted', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'ctid-mail-tls-'));
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', 'mail.key', '-out', 'mail.crt', '-days', '1', '-subj', '/CN=a.example'], { cwd: dir, stdio: 'ignore' });
+  const tls = await startCtid({ config: { mail: { domain: 'a.example', smtp: '127.0.0.1:0', tls: { cert: join(dir, 'mail.crt'), key: join(dir, 'mail.key') } } } });
+  const address = /^smtp (\S+)$/m.exec(tls.process.lines.join('\n'))![1]!;
+  const out = execFileSync('swaks', ['--server', address, '--tls', '--to', 'carol@a.example', '--auth', 'PLAIN', '--auth-user', 'bob', '--auth-password', USERS.bob.token, '--body', 'CTI-Destination: 2006\nCTI-Trigger: on-receipt'], { encoding: 'utf8' });
+  assert.match(out, /<-  220 .*Ready to start TLS|STARTTLS/);
+  assert.match(out, /<~  250 2\.0\.0 accepted as request/, 'the reply came over TLS');
+  rmSync(dir, { recursive: true, force: true });
+});
+
+test('SMTP beyond loopback without mail.tls: ctid refuses to start, naming mail.tls', async () => {
+  const run = await runCtid({ config: { mail: { domain: 'a.example', smtp: '0.0.0.0:0' } } });
+  assert.is(run.started, false);
+  assert.match(run.stderr, /mail\.tls/);
 });
 
 test.run();

@@ -9,12 +9,12 @@
 // line is busy, within CTI-Monitor or the default window). The same
 // Message-ID twice is the same request (idempotency key). Not yet: on-open
 // (mailboxes, POP3), delivery times, scenarios, relay between offices,
-// completion mails, STARTTLS: such mail is refused with a reply that says so.
+// completion mails: such mail is refused with a reply that says so.
 
 import type { Readable } from 'node:stream';
 import { simpleParser, type ParsedMail } from 'mailparser';
 import { SMTPServer, type SMTPServerAuthentication, type SMTPServerAuthenticationResponse, type SMTPServerSession } from 'smtp-server';
-import { listenOn, parseHostPort } from '../../common/listen.js';
+import { isLoopback, listenOn } from '../../common/listen.js';
 import type { CoreApi, Principal } from '../core/api.js';
 import { isCtiError } from '../core/errors.js';
 import { ExchangeInfoError, parseExchangeInfo } from './exchange-info.js';
@@ -25,6 +25,8 @@ export interface SmtpInOptions {
   domain: string;
   /** Largest message accepted (bytes); larger is refused with 552. */
   maxBytes: number;
+  /** STARTTLS: the certificate and key (PEM). */
+  tls?: { cert: Buffer; key: Buffer };
   core: Pick<CoreApi, 'authenticate' | 'submit'>;
   /** The office's users' names (their mailboxes). */
   mailboxes: readonly string[];
@@ -45,8 +47,7 @@ const MAX_CLIENTS = 64;
 const IDLE_MS = 60_000;
 
 export async function startSmtpIn(opts: SmtpInOptions): Promise<SmtpIn> {
-  const { host } = parseHostPort(opts.listen, { allowPortZero: true });
-  const loopback = host === 'localhost' || host === '::1' || host.startsWith('127.');
+  const loopback = isLoopback(opts.listen);
   const domain = opts.domain.toLowerCase();
   const principals = new Map<string, Principal>();
 
@@ -56,9 +57,9 @@ export async function startSmtpIn(opts: SmtpInOptions): Promise<SmtpIn> {
     authMethods: ['PLAIN', 'LOGIN'],
     // Checked in onMailFrom, with a reply that says what to do (and, later, room for authenticated peers' relay).
     authOptional: true,
-    // Passwords in the clear only where nobody else can listen; TLS (STARTTLS) comes with its config.
+    // Tokens in the clear only where nobody else can listen; elsewhere AUTH waits for STARTTLS.
     allowInsecureAuth: loopback,
-    disabledCommands: ['STARTTLS'],
+    ...(opts.tls ? { key: opts.tls.key, cert: opts.tls.cert } : { disabledCommands: ['STARTTLS'] }),
     size: opts.maxBytes,
     maxClients: MAX_CLIENTS,
     socketTimeout: IDLE_MS,
