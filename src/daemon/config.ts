@@ -142,6 +142,10 @@ const configSchema = z.strictObject({
       message: 'mail.smtp listens beyond loopback: give mail.tls (cert and key files) so that AUTH travels encrypted',
       path: ['tls'],
     })
+    .refine((mail) => mail.pop3 === undefined || isLoopback(mail.pop3), {
+      message: 'mail.pop3 must listen on loopback: POP3 here has no TLS yet, and its logins carry tokens',
+      path: ['pop3'],
+    })
     .optional(),
   /** Runs the embedded simulator's clock faster (demos, tests). */
   timeScale: z.number().positive().max(1000).default(1),

@@ -4,6 +4,7 @@
 // reverse order, bounded.
 
 import { mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { ScaledClock } from '../common/clock.js';
 import { NumberingPlan } from '../common/numbering.js';
 import { startSimulator, type RunningSimulator } from '../switch-sim/simulator.js';
@@ -108,18 +109,32 @@ export async function startDaemon(flags: ConfigFlags, hooks: DaemonHooks): Promi
     sw.onLinkState((state) => server.setServing(state === 'up'));
     if (config.mail) {
       // Loaded only for an office that takes mail: smtp-server and mailparser cost start-up time.
-      const { startSmtpIn } = await import('./mail/smtp-in.js');
+      const [{ startSmtpIn }, { startPop3 }, { Mailboxes }] = await Promise.all([import('./mail/smtp-in.js'), import('./mail/pop3.js'), import('./mail/mailboxes.js')]);
+      const mailboxes = new Mailboxes(join(config.data, 'mail'));
       const smtp = await startSmtpIn({
         listen: config.mail.smtp,
         domain: config.mail.domain,
         maxBytes: config.mail.maxSize,
         ...(config.mail.tls ? { tls: { cert: readFileSync(config.mail.tls.cert), key: readFileSync(config.mail.tls.key) } } : {}),
         core,
-        mailboxes: config.users.map((u) => u.name.toLowerCase()),
+        users: config.users.map((u) => u.name.toLowerCase()),
+        mailboxes,
         logger,
       });
       stops.push(() => smtp.close());
       ready(`smtp ${smtp.address}`);
+      if (config.mail.pop3) {
+        const pop3 = await startPop3({
+          listen: config.mail.pop3,
+          domain: config.mail.domain,
+          mailboxes,
+          core,
+          users: new Map(config.users.map((u) => [u.name.toLowerCase(), u])),
+          logger,
+        });
+        stops.push(() => pop3.close());
+        ready(`pop3 ${pop3.address}`);
+      }
     }
     ready(`ctid ${config.office} listening ${server.address}`);
     logger('ready', { office: config.office, address: server.address, switch: config.switch.url });

@@ -1,6 +1,6 @@
-// Requests by mail, SMTP in (issue 8, first part), with a real mail client:
-// `swaks` submits to the real ctid (embedded simulator) as a user with
-// AUTH PLAIN over loopback (and once over STARTTLS). What is checked is what a sender sees (the SMTP
+// Requests by mail (issue 8, first part), with real mail clients: `swaks`
+// submits to the real ctid (embedded simulator) as a user with AUTH PLAIN
+// over loopback (and once over STARTTLS); `curl` fetches by POP3. What is checked is what a sender sees (the SMTP
 // replies) and what the office does (the request, as `cti requests` lists
 // it, and the call at the switch).
 
@@ -16,11 +16,13 @@ import { killAll } from '../helpers/processes.js';
 
 let ctid: TestCtid;
 let smtp: string;
+let pop3: string;
 let phones: SwitchSimCli;
 
 test.before(async () => {
-  ctid = await startCtid({ config: { mail: { domain: 'a.example', smtp: '127.0.0.1:0', maxSize: 4096 } } });
+  ctid = await startCtid({ config: { mail: { domain: 'a.example', smtp: '127.0.0.1:0', pop3: '127.0.0.1:0', maxSize: 4096 } } });
   smtp = /^smtp (\S+)$/m.exec(ctid.process.lines.join('\n'))![1]!;
+  pop3 = /^pop3 (\S+)$/m.exec(ctid.process.lines.join('\n'))![1]!;
   phones = new SwitchSimCli(ctid.controlAddress!);
 });
 
@@ -123,6 +125,52 @@ test('no AUTH: refused; mail for another domain: no relaying; a mailbox that doe
     .map((l) => JSON.parse(l) as { destination: string })
     .filter((r) => r.destination === '2000');
   assert.is(to2000.length, 1, `only the first test's request goes to 2000: ${listed.stdout}`);
+});
+
+/** curl speaking POP3 as `user` (RETR with `/N`, other commands with `-X`). */
+function curlPop3(path: string, user: keyof typeof USERS, extra: string[] = [], token: string = USERS[user].token): Promise<{ code: number; out: string }> {
+  return new Promise((resolve) =>
+    execFile('curl', ['-s', '--max-time', '20', `pop3://${pop3}${path}`, '-u', `${USERS[user].name}:${token}`, ...extra], { encoding: 'utf8' }, (err, stdout) =>
+      resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, out: stdout }),
+    ),
+  );
+}
+
+const requestsTo = async (user: keyof typeof USERS, destination: string) => {
+  const listed = await runCti(['requests', '--json'], ctiAs(ctid.address, user));
+  return listed.stdout
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as { id: string; destination: string; requester: string })
+    .filter((r) => r.destination === destination);
+};
+
+test('on open: the mail waits in carol’s mailbox; nothing runs until she fetches it by POP3 (curl); then bob’s request runs, once', async () => {
+  const sent = await send(['CTI-Destination: 2008', '', 'Call 2008 when you read this.'], { headers: ['X-CTI-Requester: boss'] });
+  assert.match(sent.replies, /250 2\.0\.0 in the mailbox of carol: the request runs when the mail is opened/);
+  assert.equal(await requestsTo('bob', '2008'), [], 'nothing runs on receipt');
+
+  const list = await curlPop3('/', 'carol');
+  assert.is(list.code, 0);
+  assert.match(list.out, /^1 \d+\r?$/m, `LIST: ${list.out}`);
+  const uidl = await curlPop3('/', 'carol', ['-X', 'UIDL']);
+  assert.match(uidl.out, /^1 \S+/m);
+
+  const retr = await curlPop3('/1', 'carol');
+  assert.match(retr.out, /^X-CTI-Requester: bob\r?$/m, 'ctid wrote who sent it (the sender’s own header dropped)');
+  assert.not.match(retr.out, /X-CTI-Requester: boss/);
+  assert.match(retr.out, /Call 2008 when you read this\./);
+  const [request] = await eventually('the request to run on open', () => requestsTo('bob', '2008'), (r) => r.length === 1);
+  assert.is(request!.requester, 'bob');
+
+  await curlPop3('/1', 'carol'); // opened again
+  assert.is((await requestsTo('bob', '2008')).length, 1, 'runs once');
+
+  const wrong = await curlPop3('/', 'carol', [], 'not-the-token');
+  assert.is.not(wrong.code, 0, 'a wrong token is refused');
+  const dele = await curlPop3('/1', 'carol', ['-X', 'DELE', '-I']);
+  assert.is(dele.code, 0);
+  assert.equal((await curlPop3('/', 'carol')).out.trim(), '', 'the mailbox is empty after DELE and QUIT');
 });
 
 test('STARTTLS with mail.tls: AUTH and the request travel encrypted', async () => {

@@ -5,19 +5,21 @@
 // information read from the mail (exchange-info.ts), and the request
 // submitted as the authenticated user: never the `From:` header.
 //
-// What works so far: trigger on-receipt, now (a call that camps on if the
-// line is busy, within CTI-Monitor or the default window). The same
-// Message-ID twice is the same request (idempotency key). Not yet: on-open
-// (mailboxes, POP3), delivery times, scenarios, relay between offices,
-// completion mails: such mail is refused with a reply that says so.
+// What works so far: on-receipt mail runs now (a call that camps on if the
+// line is busy, within CTI-Monitor or the default window); on-open mail goes
+// into the recipients' mailboxes and runs when opened (pop3.ts). The same
+// Message-ID twice is the same request (idempotency key). Not yet: delivery
+// times, scenarios, relay between offices, completion mails: such mail is
+// refused with a reply that says so.
 
 import type { Readable } from 'node:stream';
-import { simpleParser, type ParsedMail } from 'mailparser';
 import { SMTPServer, type SMTPServerAuthentication, type SMTPServerAuthenticationResponse, type SMTPServerSession } from 'smtp-server';
 import { isLoopback, listenOn } from '../../common/listen.js';
 import type { CoreApi, Principal } from '../core/api.js';
 import { isCtiError } from '../core/errors.js';
-import { ExchangeInfoError, parseExchangeInfo } from './exchange-info.js';
+import { ExchangeInfoError } from './exchange-info.js';
+import type { Mailboxes } from './mailboxes.js';
+import { readMailRequest, submitMailRequest, withRequester, type MailRequest } from './mail-request.js';
 
 export interface SmtpInOptions {
   listen: string;
@@ -29,7 +31,8 @@ export interface SmtpInOptions {
   tls?: { cert: Buffer; key: Buffer };
   core: Pick<CoreApi, 'authenticate' | 'submit'>;
   /** The office's users' names (their mailboxes). */
-  mailboxes: readonly string[];
+  users: readonly string[];
+  mailboxes: Mailboxes;
   logger: (event: string, fields?: Record<string, unknown>) => void;
 }
 
@@ -80,7 +83,7 @@ export async function startSmtpIn(opts: SmtpInOptions): Promise<SmtpIn> {
     onRcptTo(address, _session, done) {
       const [local = '', at = ''] = address.address.toLowerCase().split('@');
       if (at !== domain) return done(reply(550, `5.7.1 this office takes mail for ${domain} only: no relaying to ${at || 'that address'}`));
-      if (!opts.mailboxes.includes(local)) return done(reply(550, `5.1.1 no mailbox ${local}@${domain}`));
+      if (!opts.users.includes(local)) return done(reply(550, `5.1.1 no mailbox ${local}@${domain}`));
       done();
     },
 
@@ -99,36 +102,34 @@ export async function startSmtpIn(opts: SmtpInOptions): Promise<SmtpIn> {
 
   async function receive(stream: Readable & { sizeExceeded?: boolean }, session: SMTPServerSession): Promise<string> {
     const principal = principals.get(session.id)!;
-    let mail: ParsedMail;
-    try {
-      mail = await simpleParser(stream);
-    } catch (err) {
-      throw reply(554, `5.6.0 the message could not be read: ${(err as Error).message}`);
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for await (const chunk of stream as AsyncIterable<Buffer>) {
+      size += chunk.length;
+      if (size <= opts.maxBytes) chunks.push(chunk);
     }
-    if (stream.sizeExceeded) throw reply(552, `5.3.4 the message is larger than ${opts.maxBytes} bytes`);
-    const headers = new Map<string, string>();
-    for (const [name, value] of mail.headers) if (typeof value === 'string') headers.set(name.toLowerCase(), value);
-    let info;
+    if (stream.sizeExceeded || size > opts.maxBytes) throw reply(552, `5.3.4 the message is larger than ${opts.maxBytes} bytes`);
+    const raw = Buffer.concat(chunks);
+    let mail: MailRequest;
     try {
-      info = parseExchangeInfo(headers, mail.text ?? '');
+      mail = await readMailRequest(raw);
     } catch (err) {
       if (err instanceof ExchangeInfoError) throw reply(554, `5.6.0 ${err.message}`);
-      throw err;
+      throw reply(554, `5.6.0 the message could not be read: ${(err as Error).message}`);
     }
-    if (info.trigger !== 'on-receipt') throw reply(554, '5.5.0 CTI-Trigger: on-open (the mailbox, POP3) is not served by this office yet; send CTI-Trigger: on-receipt');
+    const { info } = mail;
     if (info.deliverAt !== undefined) throw reply(554, '5.5.0 CTI-Deliver-At: delivery times are not served by this office yet');
     if (info.scenario !== undefined) throw reply(554, '5.5.0 CTI-Scenario: scenarios are not served by this office yet');
+    if (info.trigger === 'on-open') {
+      // Into each recipient's mailbox, marked with who sent it; the request runs when it is opened (POP3 RETR).
+      const stored = withRequester(raw, principal.name);
+      const boxes = session.envelope.rcptTo.map((r) => r.address.toLowerCase().split('@')[0]!);
+      for (const box of boxes) await opts.mailboxes.deliver(box, stored);
+      opts.logger('mail stored', { user: principal.name, to: boxes, messageId: mail.messageId });
+      return `2.0.0 in the mailbox of ${boxes.join(', ')}: the request runs when the mail is opened`;
+    }
     try {
-      const request = await opts.core.submit(principal, {
-        kind: 'call',
-        campOn: true,
-        destination: info.destination,
-        ...(info.source ? { source: info.source } : {}),
-        ...(info.network ? { network: info.network } : {}),
-        ...(info.monitorMs ? { windowMs: info.monitorMs } : {}),
-        // The same mail delivered twice (an SMTP retry) is the same request.
-        ...(mail.messageId ? { idempotencyKey: `mail:${mail.messageId}` } : {}),
-      });
+      const request = await submitMailRequest(opts.core, principal, mail);
       opts.logger('mail request accepted', { user: principal.name, id: request.id, messageId: mail.messageId });
       return `2.0.0 accepted as request ${request.id}`;
     } catch (err) {

@@ -1,0 +1,63 @@
+// A mail as a request: its exchange information read (exchange-info.ts),
+// who asked (the authenticated sender; for stored mail the header ctid wrote
+// when it took the mail), and the request it becomes. Shared by SMTP
+// (on-receipt) and POP3 (on-open).
+
+import { simpleParser } from 'mailparser';
+import type { CoreApi, Principal } from '../core/api.js';
+import type { RequestRecord } from '../core/request.js';
+import { parseExchangeInfo, type ExchangeInfo } from './exchange-info.js';
+
+/** Written by ctid at the top of a stored mail: the authenticated sender, whom the request runs as. */
+export const REQUESTER_HEADER = 'X-CTI-Requester';
+
+export interface MailRequest {
+  info: ExchangeInfo;
+  messageId?: string;
+  /** The REQUESTER_HEADER of a stored mail. */
+  requester?: string;
+}
+
+/** Parses a raw mail; throws ExchangeInfoError naming a bad field. */
+export async function readMailRequest(raw: Buffer): Promise<MailRequest> {
+  const mail = await simpleParser(raw);
+  const headers = new Map<string, string>();
+  for (const [name, value] of mail.headers) if (typeof value === 'string') headers.set(name.toLowerCase(), value);
+  const requester = headers.get(REQUESTER_HEADER.toLowerCase());
+  return {
+    info: parseExchangeInfo(headers, mail.text ?? ''),
+    ...(mail.messageId ? { messageId: mail.messageId } : {}),
+    ...(requester ? { requester } : {}),
+  };
+}
+
+/** The raw mail with REQUESTER_HEADER set to `name` (any such header the sender wrote is dropped). */
+export function withRequester(raw: Buffer, name: string): Buffer {
+  const text = raw.toString('latin1'); // byte for byte: the body is not ours to re-encode
+  const end = text.search(/\r?\n\r?\n/);
+  const head = end < 0 ? text : text.slice(0, end);
+  const rest = end < 0 ? '' : text.slice(end);
+  const kept = head
+    .split(/\r?\n(?![ \t])/) // header fields with their folded continuation lines
+    .filter((field) => !field.toLowerCase().startsWith(`${REQUESTER_HEADER.toLowerCase()}:`));
+  return Buffer.from(`${REQUESTER_HEADER}: ${name}\r\n${kept.join('\r\n')}${rest}`, 'latin1');
+}
+
+/**
+ * The mail's request, as `principal`: a call that camps on if the line is
+ * busy, within CTI-Monitor (or the default window). The same Message-ID
+ * twice is the same request.
+ */
+export function submitMailRequest(core: Pick<CoreApi, 'submit'>, principal: Principal, mail: MailRequest, fallbackKey?: string): Promise<RequestRecord> {
+  const { info } = mail;
+  const key = mail.messageId ?? fallbackKey;
+  return core.submit(principal, {
+    kind: 'call',
+    campOn: true,
+    destination: info.destination,
+    ...(info.source ? { source: info.source } : {}),
+    ...(info.network ? { network: info.network } : {}),
+    ...(info.monitorMs ? { windowMs: info.monitorMs } : {}),
+    ...(key ? { idempotencyKey: `mail:${key}` } : {}),
+  });
+}
