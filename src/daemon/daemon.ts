@@ -109,7 +109,12 @@ export async function startDaemon(flags: ConfigFlags, hooks: DaemonHooks): Promi
     sw.onLinkState((state) => server.setServing(state === 'up'));
     if (config.mail) {
       // Loaded only for an office that takes mail: smtp-server and mailparser cost start-up time.
-      const [{ startSmtpIn }, { startPop3 }, { Mailboxes }] = await Promise.all([import('./mail/smtp-in.js'), import('./mail/pop3.js'), import('./mail/mailboxes.js')]);
+      const [{ startSmtpIn }, { startPop3 }, { Mailboxes }, { sendCompletions }] = await Promise.all([
+        import('./mail/smtp-in.js'),
+        import('./mail/pop3.js'),
+        import('./mail/mailboxes.js'),
+        import('./mail/completions.js'),
+      ]);
       const mailboxes = new Mailboxes(join(config.data, 'mail'));
       const smtp = await startSmtpIn({
         listen: config.mail.smtp,
@@ -122,6 +127,8 @@ export async function startDaemon(flags: ConfigFlags, hooks: DaemonHooks): Promi
         logger,
       });
       stops.push(() => smtp.close());
+      const mailUsers = config.users.map((u) => u.name.toLowerCase());
+      stops.push(sendCompletions({ core, mailboxes, domain: config.mail.domain, admin: { name: 'admin', admin: true, extensions: [] }, users: mailUsers, logger }));
       ready(`smtp ${smtp.address}`);
       if (config.mail.pop3) {
         const pop3 = await startPop3({

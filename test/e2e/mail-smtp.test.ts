@@ -74,6 +74,16 @@ test('on receipt: the mail becomes bob’s call to 2000, which camps on while 20
   await phones.release('a', '2000', '2001');
 });
 
+test('the sender finds the result in their own mailbox: a completion mail, a reply to the mail that asked', async () => {
+  const mails = await eventually('bob’s completion mail', async () => (await curlPop3('/', 'bob')).out.trim(), (out) => /^1 \d+/m.test(out));
+  assert.ok(mails);
+  const mail = (await curlPop3('/1', 'bob')).out;
+  assert.match(mail, /^Subject: Your request by mail succeeded: call 2000 from 2001\r?$/m);
+  assert.match(mail, /^To: bob@a\.example\r?$/m);
+  assert.match(mail, /connected 2001 with 2000/);
+  assert.match(mail, /^Auto-Submitted: auto-replied\r?$/m);
+});
+
 test('the same mail twice (same Message-ID) is one request', async () => {
   const mail = ['CTI-Destination: 2003', 'CTI-Trigger: on-receipt', ''];
   const headers = ['Message-Id: <twice-0001@a.example>']; // swaks' own header name, so it replaces the one swaks makes

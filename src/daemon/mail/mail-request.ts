@@ -8,6 +8,9 @@ import type { CoreApi, Principal } from '../core/api.js';
 import type { RequestRecord } from '../core/request.js';
 import { parseExchangeInfo, type ExchangeInfo } from './exchange-info.js';
 
+/** Idempotency keys of requests that came by mail start with this (then the Message-ID): completion mails find them by it. */
+export const MAIL_KEY_PREFIX = 'mail:';
+
 /** Written by ctid at the top of a stored mail: the authenticated sender, whom the request runs as. */
 export const REQUESTER_HEADER = 'X-CTI-Requester';
 
@@ -58,6 +61,6 @@ export function submitMailRequest(core: Pick<CoreApi, 'submit'>, principal: Prin
     ...(info.source ? { source: info.source } : {}),
     ...(info.network ? { network: info.network } : {}),
     ...(info.monitorMs ? { windowMs: info.monitorMs } : {}),
-    ...(key ? { idempotencyKey: `mail:${key}` } : {}),
+    ...(key ? { idempotencyKey: `${MAIL_KEY_PREFIX}${key}` } : {}),
   });
 }

@@ -54,6 +54,25 @@ export class Mailboxes {
     await rm(join(await this.box(user), `${uidl}${SUFFIX}`), { force: true });
   }
 
+  /**
+   * Runs `deliver` unless it already ran for `key` (a marker under .sent,
+   * written after it): at least once, and not again after a restart.
+   */
+  async once(key: string, deliver: () => Promise<void>): Promise<void> {
+    const marks = join(this.dir, '.sent');
+    await mkdir(marks, { recursive: true, mode: 0o700 });
+    const mark = join(marks, key.replace(/[^A-Za-z0-9._-]/g, '_'));
+    try {
+      await stat(mark);
+      return;
+    } catch {
+      // not yet
+    }
+    await deliver();
+    const file = await open(mark, 'w', 0o600);
+    await file.close();
+  }
+
   private async box(user: string): Promise<string> {
     if (!/^[a-z0-9][a-z0-9._-]{0,63}$/.test(user)) throw new RangeError(`"${user}" is not a mailbox name`);
     const box = join(this.dir, user);

@@ -12,6 +12,7 @@
 // times, scenarios, relay between offices, completion mails: such mail is
 // refused with a reply that says so.
 
+import { randomUUID } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { SMTPServer, type SMTPServerAuthentication, type SMTPServerAuthenticationResponse, type SMTPServerSession } from 'smtp-server';
 import { isLoopback, listenOn } from '../../common/listen.js';
@@ -129,7 +130,7 @@ export async function startSmtpIn(opts: SmtpInOptions): Promise<SmtpIn> {
       return `2.0.0 in the mailbox of ${boxes.join(', ')}: the request runs when the mail is opened`;
     }
     try {
-      const request = await submitMailRequest(opts.core, principal, mail);
+      const request = await submitMailRequest(opts.core, principal, mail, randomUUID()); // no Message-ID: still a mail's request
       opts.logger('mail request accepted', { user: principal.name, id: request.id, messageId: mail.messageId });
       return `2.0.0 accepted as request ${request.id}`;
     } catch (err) {
