@@ -5,6 +5,8 @@
 // it, and the call at the switch).
 
 import { execFile, execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { connect } from 'node:net';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -181,6 +183,49 @@ test('on open: the mail waits in carol’s mailbox; nothing runs until she fetch
   const dele = await curlPop3('/1', 'carol', ['-X', 'DELE', '-I']);
   assert.is(dele.code, 0);
   assert.equal((await curlPop3('/', 'carol')).out.trim(), '', 'the mailbox is empty after DELE and QUIT');
+});
+
+/** A raw POP3 session: each command's first reply line (multi-line replies are not used here). */
+async function pop3Session(): Promise<{ greeting: string; say: (line: string) => Promise<string>; close: () => void }> {
+  const [host, port] = [pop3.slice(0, pop3.lastIndexOf(':')), Number(pop3.slice(pop3.lastIndexOf(':') + 1))];
+  const socket = connect(port, host);
+  const lines: string[] = [];
+  const waiters: ((line: string) => void)[] = [];
+  let buffer = '';
+  socket.on('data', (chunk) => {
+    buffer += chunk.toString('latin1');
+    for (let at = buffer.indexOf('\r\n'); at >= 0; at = buffer.indexOf('\r\n')) {
+      const line = buffer.slice(0, at);
+      buffer = buffer.slice(at + 2);
+      const waiter = waiters.shift();
+      if (waiter) waiter(line);
+      else lines.push(line);
+    }
+  });
+  const next = () => new Promise<string>((resolve) => (lines.length > 0 ? resolve(lines.shift()!) : waiters.push(resolve)));
+  const greeting = await next();
+  return {
+    greeting,
+    say: (line) => {
+      socket.write(`${line}\r\n`);
+      return next();
+    },
+    close: () => socket.destroy(),
+  };
+}
+
+test('POP3: APOP with the digest of the greeting’s stamp and the token; one session per mailbox', async () => {
+  const first = await pop3Session();
+  const stamp = /<[^>]+>/.exec(first.greeting)![0];
+  assert.match(await first.say(`APOP carol ${createHash('md5').update(`${stamp}wrong`).digest('hex')}`), /^-ERR/);
+  assert.match(await first.say(`APOP carol ${createHash('md5').update(`${stamp}${USERS.carol.token}`).digest('hex')}`), /^\+OK carol has \d+ messages$/);
+  const second = await pop3Session();
+  await second.say('USER carol');
+  assert.match(await second.say(`PASS ${USERS.carol.token}`), /^-ERR the mailbox is open in another session/);
+  assert.match(await first.say('STAT'), /^\+OK \d+ \d+$/);
+  assert.match(await first.say('QUIT'), /^\+OK bye/);
+  second.close();
+  first.close();
 });
 
 test('STARTTLS with mail.tls: AUTH and the request travel encrypted', async () => {
