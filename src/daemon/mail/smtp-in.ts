@@ -12,15 +12,12 @@
 // times, scenarios, relay between offices, completion mails: such mail is
 // refused with a reply that says so.
 
-import { randomUUID } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { SMTPServer, type SMTPServerAuthentication, type SMTPServerAuthenticationResponse, type SMTPServerSession } from 'smtp-server';
 import { isLoopback, listenOn } from '../../common/listen.js';
 import type { CoreApi, Principal } from '../core/api.js';
-import { isCtiError } from '../core/errors.js';
-import { ExchangeInfoError } from './exchange-info.js';
+import { acceptMail, MailRefusal } from './intake.js';
 import type { Mailboxes } from './mailboxes.js';
-import { readMailRequest, submitMailRequest, withRequester, type MailRequest } from './mail-request.js';
 
 export interface SmtpInOptions {
   listen: string;
@@ -111,36 +108,12 @@ export async function startSmtpIn(opts: SmtpInOptions): Promise<SmtpIn> {
     }
     if (stream.sizeExceeded || size > opts.maxBytes) throw reply(552, `5.3.4 the message is larger than ${opts.maxBytes} bytes`);
     const raw = Buffer.concat(chunks);
-    let mail: MailRequest;
+    const boxes = session.envelope.rcptTo.map((r) => r.address.toLowerCase().split('@')[0]!);
     try {
-      mail = await readMailRequest(raw);
+      return await acceptMail(opts, principal, boxes, raw);
     } catch (err) {
-      if (err instanceof ExchangeInfoError) throw reply(554, `5.6.0 ${err.message}`);
-      throw reply(554, `5.6.0 the message could not be read: ${(err as Error).message}`);
-    }
-    const { info } = mail;
-    if (info.deliverAt !== undefined) throw reply(554, '5.5.0 CTI-Deliver-At: delivery times are not served by this office yet');
-    if (info.scenario !== undefined) throw reply(554, '5.5.0 CTI-Scenario: scenarios are not served by this office yet');
-    if (info.trigger === 'on-open') {
-      // Into each recipient's mailbox, marked with who sent it; the request runs when it is opened (POP3 RETR).
-      const stored = withRequester(raw, principal.name);
-      const boxes = session.envelope.rcptTo.map((r) => r.address.toLowerCase().split('@')[0]!);
-      for (const box of boxes) await opts.mailboxes.deliver(box, stored);
-      opts.logger('mail stored', { user: principal.name, to: boxes, messageId: mail.messageId });
-      return `2.0.0 in the mailbox of ${boxes.join(', ')}: the request runs when the mail is opened`;
-    }
-    try {
-      const request = await submitMailRequest(opts.core, principal, mail, randomUUID()); // no Message-ID: still a mail's request
-      opts.logger('mail request accepted', { user: principal.name, id: request.id, messageId: mail.messageId });
-      return `2.0.0 accepted as request ${request.id}`;
-    } catch (err) {
-      if (!isCtiError(err)) throw err;
-      // The core names the extension it refused; when the mail gave it, name the field too.
-      const field = info.source && err.message.includes(info.source) ? 'CTI-Source: ' : '';
-      if (err.code === 'invalid-argument') throw reply(554, `5.6.0 ${field}${err.message}`);
-      if (err.code === 'permission-denied') throw reply(550, `5.7.1 ${field}${err.message}`);
-      if (err.code === 'unavailable' || err.code === 'resource-exhausted') throw reply(451, `4.3.0 ${err.message}; try again later`);
-      throw reply(554, `5.0.0 ${err.message}`);
+      if (err instanceof MailRefusal) throw reply(err.code, err.text);
+      throw err;
     }
   }
 
