@@ -10,6 +10,10 @@ import {
   type MonitorLineRequest,
   type Peer,
   type AnswerPromptRequest,
+  type MailSummary,
+  type OpenMailResponse,
+  type SendMailRequest,
+  type SendMailResponse,
   type Prompt,
   type PromptUpdate,
   type Request,
@@ -46,6 +50,9 @@ export interface CtiApi {
   prompts(): Promise<Prompt[]>;
   watchPrompts(): ClientReadableStream<PromptUpdate>;
   answerPrompt(request: AnswerPromptRequest): Promise<Prompt>;
+  listMail(): Promise<MailSummary[]>;
+  openMail(id: string): Promise<OpenMailResponse>;
+  sendMail(request: SendMailRequest): Promise<SendMailResponse>;
   /** Resolves once connected; throws CliError 'unreachable' at the first failure to connect, or after the deadline. */
   connect(): Promise<void>;
   /** Like connect, but keeps trying (grpc-js's reconnect backoff) until deadlineMs: for ctid restarting. */
@@ -89,6 +96,9 @@ export function createApi(settings: Settings): CtiApi {
     prompts: async () => (await unary<{ prompts: Prompt[] }>((cb) => client.listPrompts({}, metadata, deadline(), cb))).prompts,
     watchPrompts: () => client.watchPrompts({}, metadata),
     answerPrompt: (request) => unary((cb) => client.answerPrompt(request, metadata, deadline(), cb)),
+    listMail: async () => (await unary<{ mail: MailSummary[] }>((cb) => client.listMail({}, metadata, deadline(), cb))).mail,
+    openMail: (id) => unary((cb) => client.openMail({ id }, metadata, deadline(), cb)),
+    sendMail: (request) => unary((cb) => client.sendMail(request, metadata, deadline(), cb)),
     connect: () =>
       new Promise((resolve, reject) => {
         const channel = client.getChannel();

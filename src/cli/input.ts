@@ -61,6 +61,18 @@ export function parseChoice(text: string): number {
   return Number(text);
 }
 
+/** ADDRESS of `cti mail send --to`: name@domain. */
+export function parseMailAddress(text: string): string {
+  if (!/^[A-Za-z0-9._-]{1,64}@[A-Za-z0-9-]{1,63}(\.[A-Za-z0-9-]{1,63})+$/.test(text)) throw new InvalidArgumentError(`${show(text)} is not a mail address: give name@domain, e.g. carol@a.example`);
+  return text;
+}
+
+/** ID of `cti mail open`: a mail id as `cti mail list` printed it. */
+export function parseMailId(text: string): string {
+  if (!/^[a-z0-9]{1,16}-[0-9a-f]{12}$/.test(text)) throw new InvalidArgumentError(`${show(text)} is not a mail id (cti mail list shows them)`);
+  return text;
+}
+
 /** A name shown to other people (`--as`): 1-64 printable characters. */
 export function parseDisplayName(text: string): string {
   const name = text.trim();

@@ -9,6 +9,7 @@ import { registerCall } from './commands/call.js';
 import { registerCampOn } from './commands/camp-on.js';
 import { registerCancel } from './commands/cancel.js';
 import { registerDashboard } from './commands/dashboard.js';
+import { registerMail } from './commands/mail.js';
 import { registerMonitor } from './commands/monitor.js';
 import { registerJoin } from './commands/join.js';
 import { registerPeers } from './commands/peers.js';
@@ -56,6 +57,7 @@ export function buildProgram(): { program: Command; ctx: CliContext } {
     registerTransfer,
     registerRoutes,
     registerPeers,
+    registerMail,
     registerDashboard,
   ];
   for (const register of commands) {

@@ -20,6 +20,7 @@ import { RouteTable, routePrefix } from './core/routes.js';
 import { openRouteStore } from './store/route-store.js';
 import { openTransferStore } from './store/transfer-store.js';
 import { startGrpcServer } from './grpc/server.js';
+import type { MailApi } from './grpc/service.js';
 import type { Logger } from './logger.js';
 import { openRequestStore } from './store/request-store.js';
 import { CstaLink } from './switch/csta/link.js';
@@ -98,51 +99,49 @@ export async function startDaemon(flags: ConfigFlags, hooks: DaemonHooks): Promi
     core.start();
     stops.push(() => core.stop());
 
-    const server = await startGrpcServer(core, {
-      listen: config.listen,
-      logger,
-      peer: { api: core.peerDesk, secrets: Object.fromEntries(Object.entries(config.peers).map(([office, p]) => [office, p.secret])) },
-      ...(config.tls ? { tls: config.tls } : {}),
-    });
-    stops.push(() => server.close(2000));
-    server.setServing(sw.linkState === 'up');
-    sw.onLinkState((state) => server.setServing(state === 'up'));
+    let mail: MailApi | undefined;
     if (config.mail) {
       // Loaded only for an office that takes mail: smtp-server and mailparser cost start-up time.
-      const [{ startSmtpIn }, { startPop3 }, { Mailboxes }, { sendCompletions }] = await Promise.all([
+      const [{ startSmtpIn }, { startPop3 }, { Mailboxes }, { sendCompletions }, { MailDesk }] = await Promise.all([
         import('./mail/smtp-in.js'),
         import('./mail/pop3.js'),
         import('./mail/mailboxes.js'),
         import('./mail/completions.js'),
+        import('./mail/mail-desk.js'),
       ]);
       const mailboxes = new Mailboxes(join(config.data, 'mail'));
+      const users = new Map(config.users.map((u) => [u.name.toLowerCase(), u]));
       const smtp = await startSmtpIn({
         listen: config.mail.smtp,
         domain: config.mail.domain,
         maxBytes: config.mail.maxSize,
         ...(config.mail.tls ? { tls: { cert: readFileSync(config.mail.tls.cert), key: readFileSync(config.mail.tls.key) } } : {}),
         core,
-        users: config.users.map((u) => u.name.toLowerCase()),
+        users: [...users.keys()],
         mailboxes,
         logger,
       });
       stops.push(() => smtp.close());
-      const mailUsers = config.users.map((u) => u.name.toLowerCase());
-      stops.push(sendCompletions({ core, mailboxes, domain: config.mail.domain, admin: { name: 'admin', admin: true, extensions: [] }, users: mailUsers, logger }));
+      stops.push(sendCompletions({ core, mailboxes, domain: config.mail.domain, admin: { name: 'admin', admin: true, extensions: [] }, users: [...users.keys()], logger }));
       ready(`smtp ${smtp.address}`);
       if (config.mail.pop3) {
-        const pop3 = await startPop3({
-          listen: config.mail.pop3,
-          domain: config.mail.domain,
-          mailboxes,
-          core,
-          users: new Map(config.users.map((u) => [u.name.toLowerCase(), u])),
-          logger,
-        });
+        const pop3 = await startPop3({ listen: config.mail.pop3, domain: config.mail.domain, mailboxes, core, users, logger });
         stops.push(() => pop3.close());
         ready(`pop3 ${pop3.address}`);
       }
+      mail = new MailDesk({ core, mailboxes, logger }, mailboxes, config.mail.domain.toLowerCase(), users);
     }
+
+    const server = await startGrpcServer(core, {
+      listen: config.listen,
+      logger,
+      peer: { api: core.peerDesk, secrets: Object.fromEntries(Object.entries(config.peers).map(([office, p]) => [office, p.secret])) },
+      ...(config.tls ? { tls: config.tls } : {}),
+      ...(mail ? { mail } : {}),
+    });
+    stops.push(() => server.close(2000));
+    server.setServing(sw.linkState === 'up');
+    sw.onLinkState((state) => server.setServing(state === 'up'));
     ready(`ctid ${config.office} listening ${server.address}`);
     logger('ready', { office: config.office, address: server.address, switch: config.switch.url });
     return { config, address: server.address, stop };

@@ -185,6 +185,36 @@ test('on open: the mail waits in carol’s mailbox; nothing runs until she fetch
   assert.equal((await curlPop3('/', 'carol')).out.trim(), '', 'the mailbox is empty after DELE and QUIT');
 });
 
+test('cti mail: send composes the mail and puts it through the mail path as me; list shows the mailbox; open runs its request, once', async () => {
+  const bob = ctiAs(ctid.address, 'bob');
+  const carol = ctiAs(ctid.address, 'carol');
+  const sent = await runCti(['mail', 'send', '--to', 'carol@a.example', '--call', '2009', '--text', 'please call 2009'], bob);
+  assert.is(sent.code, 0, sent.stderr);
+  assert.match(sent.stdout, /in the mailbox of carol/);
+
+  const listed = await runCti(['mail', 'list', '--json'], carol);
+  const mails = listed.stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l) as { id: string; from: string; trigger: string; destination: string });
+  const mine = mails.find((m) => m.destination === '2009');
+  assert.equal([mine?.from, mine?.trigger], ['bob@a.example', 'on-open'], listed.stdout);
+  assert.equal(await requestsTo('bob', '2009'), [], 'nothing ran yet');
+
+  const opened = await runCti(['mail', 'open', mine!.id], carol);
+  assert.is(opened.code, 0, opened.stderr);
+  assert.match(opened.stdout, /please call 2009/);
+  assert.match(opened.stderr, /ran its request a-/);
+  assert.is((await requestsTo('bob', '2009')).length, 1);
+  await runCti(['mail', 'open', mine!.id], carol);
+  assert.is((await requestsTo('bob', '2009')).length, 1, 'opened twice, ran once');
+
+  const receipt = await runCti(['mail', 'send', '--to', 'bob@a.example', '--call', '2007', '--trigger', 'on-receipt'], bob);
+  assert.match(receipt.stdout, /accepted as request a-/);
+  const elsewhere = await runCti(['mail', 'send', '--to', 'dave@b.example', '--call', '2000'], bob);
+  assert.is(elsewhere.code, 1, elsewhere.stderr);
+  assert.match(elsewhere.stderr, /not a mailbox of this office/);
+  const bad = await runCti(['mail', 'send', '--to', 'carol', '--call', '2000'], bob);
+  assert.is(bad.code, 2, bad.stderr);
+});
+
 /** A raw POP3 session: each command's first reply line (multi-line replies are not used here). */
 async function pop3Session(): Promise<{ greeting: string; say: (line: string) => Promise<string>; close: () => void }> {
   const [host, port] = [pop3.slice(0, pop3.lastIndexOf(':')), Number(pop3.slice(pop3.lastIndexOf(':') + 1))];

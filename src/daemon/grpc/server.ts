@@ -15,7 +15,7 @@ import { addHealth } from './health.js';
 import { peerService } from './peer-service.js';
 import { serverCredentials, type ServerTls } from './peer-tls.js';
 import { addReflection } from './reflection.js';
-import { ctiService } from './service.js';
+import { ctiService, type MailApi } from './service.js';
 import type { Logger } from './status.js';
 import { OpenStreams } from './streams.js';
 
@@ -31,6 +31,8 @@ export interface GrpcServerOptions {
   logger: Logger;
   /** Serve cti.v1.PeerService: `secrets` maps each peer office to the secret that pair shares (config `peers.*.secret`). */
   peer?: { api: PeerFacingApi; secrets: Readonly<Record<string, string>> };
+  /** Requests by mail (config `mail`); without it the mail calls say the office takes no mail. */
+  mail?: MailApi;
   /** PEM files (config `tls`); with `ca`, every client must present a certificate it signed (mutual TLS). Default: plain text. */
   tls?: ServerTls;
 }
@@ -52,7 +54,7 @@ export async function startGrpcServer(core: CoreApi, options: GrpcServerOptions)
   const { host } = parseHostPort(options.listen, { allowPortZero: true });
   const server = new Server({ 'grpc.max_receive_message_length': options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES });
   const streams = new OpenStreams(log);
-  server.addService(CtiServiceService, ctiService(core, log, streams));
+  server.addService(CtiServiceService, ctiService(core, log, streams, options.mail));
   if (options.peer) server.addService(PeerServiceService, peerService(options.peer.api, options.peer.secrets, log, streams));
   const health = addHealth(server);
   await addReflection(server);

@@ -3,6 +3,8 @@
 // (api.ts); nothing here checks permissions.
 
 import type { handleUnaryCall } from '@grpc/grpc-js';
+import { CtiError } from '../core/errors.js';
+import type { MailDesk } from '../mail/mail-desk.js';
 import type { CoreApi, Principal } from '../core/api.js';
 import { routePrefix } from '../core/routes.js';
 import type { CtiServiceServer, LineUpdate, MonitorLineRequest, PromptUpdate, RequestUpdate, WatchPromptsRequest, WatchRequestsRequest } from '../../gen/cti/v1/cti.js';
@@ -39,7 +41,14 @@ export function unary<Who, Req, Res>(
   };
 }
 
-export function ctiService(core: CoreApi, log: Logger, streams: OpenStreams): CtiServiceServer {
+/** Requests by mail, when the office takes mail (mail/mail-desk.ts). */
+export type MailApi = Pick<MailDesk, 'list' | 'open' | 'send'>;
+
+export function ctiService(core: CoreApi, log: Logger, streams: OpenStreams, mail?: MailApi): CtiServiceServer {
+  const mailDesk = (): MailApi => {
+    if (!mail) throw new CtiError('failed-precondition', 'this office takes no mail (config `mail`)');
+    return mail;
+  };
   const user: Identify<Principal> = (call) => authenticate(core, call.metadata);
   const userCall = <Req, Res>(method: string, handle: (principal: Principal, request: Req) => Res | Promise<Res>) => unary(method, log, user, handle);
 
@@ -87,6 +96,18 @@ export function ctiService(core: CoreApi, log: Logger, streams: OpenStreams): Ct
     watchPrompts: streams.handler<Principal, WatchPromptsRequest, PromptUpdate>('WatchPrompts', user, (principal, _req, sink) =>
       core.watchPrompts(principal, (prompt, initial) => sink.write({ prompt: toProtoPrompt(prompt), initial })),
     ),
+    listMail: userCall('ListMail', async (principal) => ({ mail: await mailDesk().list(principal) })),
+    openMail: userCall('OpenMail', async (principal, req) => mailDesk().open(principal, req.id)),
+    sendMail: userCall('SendMail', async (principal, req) => ({
+      reply: await mailDesk().send(principal, {
+        to: req.to,
+        destination: req.destination,
+        ...(req.source ? { source: req.source } : {}),
+        ...(req.trigger === 'on-receipt' || req.trigger === 'on-open' ? { trigger: req.trigger } : {}),
+        ...(req.monitorMs > 0 ? { monitorMs: Number(req.monitorMs) } : {}),
+        text: req.text,
+      }),
+    })),
     answerPrompt: userCall('AnswerPrompt', async (principal, req) => toProtoPrompt(await core.answerPrompt(principal, req.id, { accept: req.accept, ...(req.to > 0 ? { to: req.to } : {}), here: req.here }))),
   };
 }

@@ -64,3 +64,23 @@ export function submitMailRequest(core: Pick<CoreApi, 'submit'>, principal: Prin
     ...(key ? { idempotencyKey: `${MAIL_KEY_PREFIX}${key}` } : {}),
   });
 }
+
+/**
+ * A mail opened (POP3 RETR, `cti mail open`): if it carries an on-open
+ * request, it runs as the user who sent it; the same mail opened again is
+ * the same request. Resolves with the request, or undefined when the mail
+ * carries none.
+ */
+export async function runOnOpen(
+  core: Pick<CoreApi, 'submit'>,
+  users: ReadonlyMap<string, Principal>,
+  raw: Buffer,
+  /** For a mail without a Message-ID: the mailbox and its UIDL. */
+  fallbackKey: string,
+): Promise<RequestRecord | undefined> {
+  const mail = await readMailRequest(raw);
+  if (mail.info.trigger !== 'on-open' || !mail.requester) return undefined;
+  const principal = users.get(mail.requester);
+  if (!principal) throw new Error(`its sender ${mail.requester} is no longer a user of this office`);
+  return submitMailRequest(core, principal, mail, fallbackKey);
+}

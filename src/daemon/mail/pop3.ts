@@ -10,7 +10,7 @@ import { createServer, type Socket } from 'node:net';
 import { listenOn } from '../../common/listen.js';
 import type { CoreApi, Principal } from '../core/api.js';
 import type { Mailboxes, StoredMail } from './mailboxes.js';
-import { readMailRequest, submitMailRequest } from './mail-request.js';
+import { runOnOpen } from './mail-request.js';
 
 export interface Pop3Options {
   listen: string;
@@ -181,12 +181,8 @@ class Pop3Session {
   /** A mail that carries an on-open request runs it, as its sender, once. */
   private async opened(raw: Buffer, uidl: string): Promise<void> {
     try {
-      const mail = await readMailRequest(raw);
-      if (mail.info.trigger !== 'on-open' || !mail.requester) return;
-      const principal = this.opts.users.get(mail.requester);
-      if (!principal) return this.opts.logger('mail request not run: its sender is no longer a user', { requester: mail.requester, uidl });
-      const request = await submitMailRequest(this.opts.core, principal, mail, `${this.box}:${uidl}`);
-      this.opts.logger('mail request run on open', { box: this.box, requester: principal.name, id: request.id });
+      const request = await runOnOpen(this.opts.core, this.opts.users, raw, `${this.box}:${uidl}`);
+      if (request) this.opts.logger('mail request run on open', { box: this.box, requester: request.requester, id: request.id });
     } catch (err) {
       this.opts.logger('mail request not run', { box: this.box, uidl, err: (err as Error).message });
     }

@@ -312,6 +312,58 @@ export interface ClearTransferRequest {
   extension: string;
 }
 
+export interface MailSummary {
+  /** The mail's UIDL: `cti mail open ID` takes it. */
+  id: string;
+  size: number;
+  from: string;
+  subject: string;
+  /** RFC 3339, or empty. */
+  date: string;
+  /** `on-open` or `on-receipt`; empty for a mail that carries no request. */
+  trigger: string;
+  destination: string;
+}
+
+export interface ListMailRequest {
+}
+
+export interface ListMailResponse {
+  mail: MailSummary[];
+}
+
+export interface OpenMailRequest {
+  id: string;
+}
+
+export interface OpenMailResponse {
+  mail:
+    | MailSummary
+    | undefined;
+  /** The whole mail as stored (RFC 5322). */
+  text: string;
+  /** The request its opening ran; empty when it carries none. */
+  requestId: string;
+}
+
+export interface SendMailRequest {
+  /** `name@domain`: a mailbox of this office. */
+  to: string;
+  destination: string;
+  /** The caller's extension; empty = the first. */
+  source: string;
+  /** `on-open` (default) or `on-receipt`. */
+  trigger: string;
+  /** The camp-on window, ms; 0 = the default. */
+  monitorMs: number;
+  text: string;
+}
+
+export interface SendMailResponse {
+  /** What the mail path said, e.g. `accepted as request a-...`. */
+  reply: string;
+}
+
 function createBaseGetStatusRequest(): GetStatusRequest {
   return {};
 }
@@ -3858,6 +3910,684 @@ export const ClearTransferRequest: MessageFns<ClearTransferRequest> = {
   },
 };
 
+function createBaseMailSummary(): MailSummary {
+  return { id: "", size: 0, from: "", subject: "", date: "", trigger: "", destination: "" };
+}
+
+export const MailSummary: MessageFns<MailSummary> = {
+  encode(message: MailSummary, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    if (message.size !== 0) {
+      writer.uint32(16).uint32(message.size);
+    }
+    if (message.from !== "") {
+      writer.uint32(26).string(message.from);
+    }
+    if (message.subject !== "") {
+      writer.uint32(34).string(message.subject);
+    }
+    if (message.date !== "") {
+      writer.uint32(42).string(message.date);
+    }
+    if (message.trigger !== "") {
+      writer.uint32(50).string(message.trigger);
+    }
+    if (message.destination !== "") {
+      writer.uint32(58).string(message.destination);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): MailSummary {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseMailSummary();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.id = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.size = reader.uint32();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.from = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.subject = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.date = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.trigger = reader.string();
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.destination = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): MailSummary {
+    return {
+      id: isSet(object.id) ? globalThis.String(object.id) : "",
+      size: isSet(object.size) ? globalThis.Number(object.size) : 0,
+      from: isSet(object.from) ? globalThis.String(object.from) : "",
+      subject: isSet(object.subject) ? globalThis.String(object.subject) : "",
+      date: isSet(object.date) ? globalThis.String(object.date) : "",
+      trigger: isSet(object.trigger) ? globalThis.String(object.trigger) : "",
+      destination: isSet(object.destination) ? globalThis.String(object.destination) : "",
+    };
+  },
+
+  toJSON(message: MailSummary): unknown {
+    const obj: any = {};
+    if (message.id !== "") {
+      obj.id = message.id;
+    }
+    if (message.size !== 0) {
+      obj.size = Math.round(message.size);
+    }
+    if (message.from !== "") {
+      obj.from = message.from;
+    }
+    if (message.subject !== "") {
+      obj.subject = message.subject;
+    }
+    if (message.date !== "") {
+      obj.date = message.date;
+    }
+    if (message.trigger !== "") {
+      obj.trigger = message.trigger;
+    }
+    if (message.destination !== "") {
+      obj.destination = message.destination;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<MailSummary>, I>>(base?: I): MailSummary {
+    return MailSummary.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<MailSummary>, I>>(object: I): MailSummary {
+    const message = createBaseMailSummary();
+    message.id = object.id ?? "";
+    message.size = object.size ?? 0;
+    message.from = object.from ?? "";
+    message.subject = object.subject ?? "";
+    message.date = object.date ?? "";
+    message.trigger = object.trigger ?? "";
+    message.destination = object.destination ?? "";
+    return message;
+  },
+};
+
+function createBaseListMailRequest(): ListMailRequest {
+  return {};
+}
+
+export const ListMailRequest: MessageFns<ListMailRequest> = {
+  encode(_: ListMailRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListMailRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListMailRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(_: any): ListMailRequest {
+    return {};
+  },
+
+  toJSON(_: ListMailRequest): unknown {
+    const obj: any = {};
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ListMailRequest>, I>>(base?: I): ListMailRequest {
+    return ListMailRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ListMailRequest>, I>>(_: I): ListMailRequest {
+    const message = createBaseListMailRequest();
+    return message;
+  },
+};
+
+function createBaseListMailResponse(): ListMailResponse {
+  return { mail: [] };
+}
+
+export const ListMailResponse: MessageFns<ListMailResponse> = {
+  encode(message: ListMailResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.mail) {
+      MailSummary.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListMailResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListMailResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.mail.push(MailSummary.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListMailResponse {
+    return { mail: globalThis.Array.isArray(object?.mail) ? object.mail.map((e: any) => MailSummary.fromJSON(e)) : [] };
+  },
+
+  toJSON(message: ListMailResponse): unknown {
+    const obj: any = {};
+    if (message.mail?.length) {
+      obj.mail = message.mail.map((e) => MailSummary.toJSON(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ListMailResponse>, I>>(base?: I): ListMailResponse {
+    return ListMailResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ListMailResponse>, I>>(object: I): ListMailResponse {
+    const message = createBaseListMailResponse();
+    message.mail = object.mail?.map((e) => MailSummary.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseOpenMailRequest(): OpenMailRequest {
+  return { id: "" };
+}
+
+export const OpenMailRequest: MessageFns<OpenMailRequest> = {
+  encode(message: OpenMailRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): OpenMailRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseOpenMailRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.id = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): OpenMailRequest {
+    return { id: isSet(object.id) ? globalThis.String(object.id) : "" };
+  },
+
+  toJSON(message: OpenMailRequest): unknown {
+    const obj: any = {};
+    if (message.id !== "") {
+      obj.id = message.id;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<OpenMailRequest>, I>>(base?: I): OpenMailRequest {
+    return OpenMailRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<OpenMailRequest>, I>>(object: I): OpenMailRequest {
+    const message = createBaseOpenMailRequest();
+    message.id = object.id ?? "";
+    return message;
+  },
+};
+
+function createBaseOpenMailResponse(): OpenMailResponse {
+  return { mail: undefined, text: "", requestId: "" };
+}
+
+export const OpenMailResponse: MessageFns<OpenMailResponse> = {
+  encode(message: OpenMailResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.mail !== undefined) {
+      MailSummary.encode(message.mail, writer.uint32(10).fork()).join();
+    }
+    if (message.text !== "") {
+      writer.uint32(18).string(message.text);
+    }
+    if (message.requestId !== "") {
+      writer.uint32(26).string(message.requestId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): OpenMailResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseOpenMailResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.mail = MailSummary.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.text = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.requestId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): OpenMailResponse {
+    return {
+      mail: isSet(object.mail) ? MailSummary.fromJSON(object.mail) : undefined,
+      text: isSet(object.text) ? globalThis.String(object.text) : "",
+      requestId: isSet(object.requestId)
+        ? globalThis.String(object.requestId)
+        : isSet(object.request_id)
+        ? globalThis.String(object.request_id)
+        : "",
+    };
+  },
+
+  toJSON(message: OpenMailResponse): unknown {
+    const obj: any = {};
+    if (message.mail !== undefined) {
+      obj.mail = MailSummary.toJSON(message.mail);
+    }
+    if (message.text !== "") {
+      obj.text = message.text;
+    }
+    if (message.requestId !== "") {
+      obj.requestId = message.requestId;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<OpenMailResponse>, I>>(base?: I): OpenMailResponse {
+    return OpenMailResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<OpenMailResponse>, I>>(object: I): OpenMailResponse {
+    const message = createBaseOpenMailResponse();
+    message.mail = (object.mail !== undefined && object.mail !== null)
+      ? MailSummary.fromPartial(object.mail)
+      : undefined;
+    message.text = object.text ?? "";
+    message.requestId = object.requestId ?? "";
+    return message;
+  },
+};
+
+function createBaseSendMailRequest(): SendMailRequest {
+  return { to: "", destination: "", source: "", trigger: "", monitorMs: 0, text: "" };
+}
+
+export const SendMailRequest: MessageFns<SendMailRequest> = {
+  encode(message: SendMailRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.to !== "") {
+      writer.uint32(10).string(message.to);
+    }
+    if (message.destination !== "") {
+      writer.uint32(18).string(message.destination);
+    }
+    if (message.source !== "") {
+      writer.uint32(26).string(message.source);
+    }
+    if (message.trigger !== "") {
+      writer.uint32(34).string(message.trigger);
+    }
+    if (message.monitorMs !== 0) {
+      writer.uint32(40).int64(message.monitorMs);
+    }
+    if (message.text !== "") {
+      writer.uint32(50).string(message.text);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SendMailRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSendMailRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.to = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.destination = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.source = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.trigger = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.monitorMs = longToNumber(reader.int64());
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.text = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SendMailRequest {
+    return {
+      to: isSet(object.to) ? globalThis.String(object.to) : "",
+      destination: isSet(object.destination) ? globalThis.String(object.destination) : "",
+      source: isSet(object.source) ? globalThis.String(object.source) : "",
+      trigger: isSet(object.trigger) ? globalThis.String(object.trigger) : "",
+      monitorMs: isSet(object.monitorMs)
+        ? globalThis.Number(object.monitorMs)
+        : isSet(object.monitor_ms)
+        ? globalThis.Number(object.monitor_ms)
+        : 0,
+      text: isSet(object.text) ? globalThis.String(object.text) : "",
+    };
+  },
+
+  toJSON(message: SendMailRequest): unknown {
+    const obj: any = {};
+    if (message.to !== "") {
+      obj.to = message.to;
+    }
+    if (message.destination !== "") {
+      obj.destination = message.destination;
+    }
+    if (message.source !== "") {
+      obj.source = message.source;
+    }
+    if (message.trigger !== "") {
+      obj.trigger = message.trigger;
+    }
+    if (message.monitorMs !== 0) {
+      obj.monitorMs = Math.round(message.monitorMs);
+    }
+    if (message.text !== "") {
+      obj.text = message.text;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<SendMailRequest>, I>>(base?: I): SendMailRequest {
+    return SendMailRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<SendMailRequest>, I>>(object: I): SendMailRequest {
+    const message = createBaseSendMailRequest();
+    message.to = object.to ?? "";
+    message.destination = object.destination ?? "";
+    message.source = object.source ?? "";
+    message.trigger = object.trigger ?? "";
+    message.monitorMs = object.monitorMs ?? 0;
+    message.text = object.text ?? "";
+    return message;
+  },
+};
+
+function createBaseSendMailResponse(): SendMailResponse {
+  return { reply: "" };
+}
+
+export const SendMailResponse: MessageFns<SendMailResponse> = {
+  encode(message: SendMailResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.reply !== "") {
+      writer.uint32(10).string(message.reply);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SendMailResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSendMailResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.reply = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SendMailResponse {
+    return { reply: isSet(object.reply) ? globalThis.String(object.reply) : "" };
+  },
+
+  toJSON(message: SendMailResponse): unknown {
+    const obj: any = {};
+    if (message.reply !== "") {
+      obj.reply = message.reply;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<SendMailResponse>, I>>(base?: I): SendMailResponse {
+    return SendMailResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<SendMailResponse>, I>>(object: I): SendMailResponse {
+    const message = createBaseSendMailResponse();
+    message.reply = object.reply ?? "";
+    return message;
+  },
+};
+
 /** Every call carries the user's token as metadata `authorization: Bearer TOKEN`. */
 export type CtiServiceService = typeof CtiServiceService;
 export const CtiServiceService = {
@@ -4046,6 +4776,37 @@ export const CtiServiceService = {
     responseSerialize: (value: Prompt): Buffer => Buffer.from(Prompt.encode(value).finish()),
     responseDeserialize: (value: Buffer): Prompt => Prompt.decode(value),
   },
+  /**
+   * Requests by mail (config `mail`): my mailbox, opening a mail (runs its
+   * on-open request), and sending a request by mail as the caller.
+   */
+  listMail: {
+    path: "/cti.v1.CtiService/ListMail" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ListMailRequest): Buffer => Buffer.from(ListMailRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ListMailRequest => ListMailRequest.decode(value),
+    responseSerialize: (value: ListMailResponse): Buffer => Buffer.from(ListMailResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ListMailResponse => ListMailResponse.decode(value),
+  },
+  openMail: {
+    path: "/cti.v1.CtiService/OpenMail" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: OpenMailRequest): Buffer => Buffer.from(OpenMailRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): OpenMailRequest => OpenMailRequest.decode(value),
+    responseSerialize: (value: OpenMailResponse): Buffer => Buffer.from(OpenMailResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): OpenMailResponse => OpenMailResponse.decode(value),
+  },
+  sendMail: {
+    path: "/cti.v1.CtiService/SendMail" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: SendMailRequest): Buffer => Buffer.from(SendMailRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): SendMailRequest => SendMailRequest.decode(value),
+    responseSerialize: (value: SendMailResponse): Buffer => Buffer.from(SendMailResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): SendMailResponse => SendMailResponse.decode(value),
+  },
 } as const;
 
 export interface CtiServiceServer extends UntypedServiceImplementation {
@@ -4096,6 +4857,13 @@ export interface CtiServiceServer extends UntypedServiceImplementation {
   watchPrompts: handleServerStreamingCall<WatchPromptsRequest, PromptUpdate>;
   /** Accepts or rejects an open prompt (FIG. 51). */
   answerPrompt: handleUnaryCall<AnswerPromptRequest, Prompt>;
+  /**
+   * Requests by mail (config `mail`): my mailbox, opening a mail (runs its
+   * on-open request), and sending a request by mail as the caller.
+   */
+  listMail: handleUnaryCall<ListMailRequest, ListMailResponse>;
+  openMail: handleUnaryCall<OpenMailRequest, OpenMailResponse>;
+  sendMail: handleUnaryCall<SendMailRequest, SendMailResponse>;
 }
 
 export interface CtiServiceClient extends Client {
@@ -4350,6 +5118,55 @@ export interface CtiServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: Prompt) => void,
+  ): ClientUnaryCall;
+  /**
+   * Requests by mail (config `mail`): my mailbox, opening a mail (runs its
+   * on-open request), and sending a request by mail as the caller.
+   */
+  listMail(
+    request: ListMailRequest,
+    callback: (error: ServiceError | null, response: ListMailResponse) => void,
+  ): ClientUnaryCall;
+  listMail(
+    request: ListMailRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ListMailResponse) => void,
+  ): ClientUnaryCall;
+  listMail(
+    request: ListMailRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ListMailResponse) => void,
+  ): ClientUnaryCall;
+  openMail(
+    request: OpenMailRequest,
+    callback: (error: ServiceError | null, response: OpenMailResponse) => void,
+  ): ClientUnaryCall;
+  openMail(
+    request: OpenMailRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: OpenMailResponse) => void,
+  ): ClientUnaryCall;
+  openMail(
+    request: OpenMailRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: OpenMailResponse) => void,
+  ): ClientUnaryCall;
+  sendMail(
+    request: SendMailRequest,
+    callback: (error: ServiceError | null, response: SendMailResponse) => void,
+  ): ClientUnaryCall;
+  sendMail(
+    request: SendMailRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: SendMailResponse) => void,
+  ): ClientUnaryCall;
+  sendMail(
+    request: SendMailRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: SendMailResponse) => void,
   ): ClientUnaryCall;
 }
 

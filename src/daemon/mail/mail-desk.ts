@@ -1,0 +1,107 @@
+// The mailboxes and the mail path for `cti` (gRPC): list my mailbox, open a
+// mail (which runs its on-open request, as POP3's RETR does), and send a
+// request by mail composed from a few fields, submitted into the same mail
+// path as SMTP as the authenticated user, so `cti` needs no SMTP settings.
+
+import { randomUUID } from 'node:crypto';
+import { simpleParser } from 'mailparser';
+import type { Principal } from '../core/api.js';
+import { CtiError } from '../core/errors.js';
+import { acceptMail, MailRefusal, type IntakeOptions } from './intake.js';
+import type { Mailboxes } from './mailboxes.js';
+import { readMailRequest, runOnOpen } from './mail-request.js';
+
+export interface MailSummary {
+  /** The mail's UIDL: `cti mail open ID` takes it. */
+  id: string;
+  size: number;
+  from: string;
+  subject: string;
+  /** RFC 3339, or empty. */
+  date: string;
+  /** on-open / on-receipt; empty for a mail that carries no request (a completion mail). */
+  trigger: string;
+  destination: string;
+}
+
+export interface MailToSend {
+  /** `name@domain` of this office. */
+  to: string;
+  destination: string;
+  source?: string;
+  trigger?: 'on-open' | 'on-receipt';
+  monitorMs?: number;
+  text?: string;
+}
+
+export class MailDesk {
+  constructor(
+    private readonly intake: IntakeOptions,
+    private readonly mailboxes: Mailboxes,
+    private readonly domain: string,
+    private readonly users: ReadonlyMap<string, Principal>,
+  ) {}
+
+  async list(principal: Principal): Promise<MailSummary[]> {
+    const box = principal.name.toLowerCase();
+    const stored = await this.mailboxes.list(box);
+    return Promise.all(stored.map(async ({ uidl, size }) => summary(uidl, size, await this.mailboxes.read(box, uidl))));
+  }
+
+  async open(principal: Principal, id: string): Promise<{ mail: MailSummary; text: string; requestId: string }> {
+    const box = principal.name.toLowerCase();
+    const found = (await this.mailboxes.list(box)).find((m) => m.uidl === id);
+    if (!found) throw new CtiError('not-found', `no mail ${id} in your mailbox (cti mail list shows them)`);
+    const raw = await this.mailboxes.read(box, id);
+    const request = await runOnOpen(this.intake.core, this.users, raw, `${box}:${id}`).catch((err: Error) => {
+      throw new CtiError('failed-precondition', `the mail's request could not run: ${err.message}`);
+    });
+    return { mail: await summary(id, found.size, raw), text: raw.toString('utf8'), requestId: request?.id ?? '' };
+  }
+
+  async send(principal: Principal, m: MailToSend): Promise<string> {
+    const [local = '', at = ''] = m.to.toLowerCase().split('@');
+    if (at !== this.domain) throw new CtiError('failed-precondition', `${m.to} is not a mailbox of this office (${this.domain}); mail to other offices needs the relay, which is not served yet`, 'unroutable');
+    if (!this.users.has(local)) throw new CtiError('not-found', `no mailbox ${local}@${this.domain}`);
+    const fields = [`CTI-Destination: ${m.destination}`, ...(m.source ? [`CTI-Source: ${m.source}`] : []), `CTI-Trigger: ${m.trigger ?? 'on-open'}`, ...(m.monitorMs ? [`CTI-Monitor: ${Math.ceil(m.monitorMs / 1000)}s`] : [])];
+    const raw = [
+      `From: ${principal.name}@${this.domain}`,
+      `To: ${local}@${this.domain}`,
+      `Subject: Please call ${m.destination}`,
+      `Date: ${new Date().toUTCString().replace('GMT', '+0000')}`,
+      `Message-ID: <${randomUUID()}@${this.domain}>`,
+      'MIME-Version: 1.0',
+      'Content-Type: text/plain; charset=utf-8',
+      'Content-Transfer-Encoding: 8bit',
+      '',
+      ...fields,
+      '',
+      m.text ?? '',
+      '',
+    ].join('\r\n');
+    try {
+      return await acceptMail(this.intake, principal, [local], Buffer.from(raw, 'utf8'));
+    } catch (err) {
+      if (!(err instanceof MailRefusal)) throw err;
+      const text = err.text.replace(/^\d\.\d\.\d /, '');
+      if (err.code === 451) throw new CtiError('unavailable', text);
+      if (err.text.startsWith('5.7.1')) throw new CtiError('permission-denied', text, 'not-allowed');
+      if (err.text.startsWith('5.6.0')) throw new CtiError('invalid-argument', text);
+      throw new CtiError('failed-precondition', text);
+    }
+  }
+}
+
+async function summary(id: string, size: number, raw: Buffer): Promise<MailSummary> {
+  const parsed = await simpleParser(raw);
+  const request = await readMailRequest(raw).catch(() => undefined);
+  return {
+    id,
+    size,
+    from: parsed.from?.text ?? '',
+    subject: parsed.subject ?? '',
+    date: parsed.date ? parsed.date.toISOString() : '',
+    trigger: request?.requester ? request.info.trigger : '',
+    destination: request?.requester ? request.info.destination : '',
+  };
+}
