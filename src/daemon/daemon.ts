@@ -102,15 +102,19 @@ export async function startDaemon(flags: ConfigFlags, hooks: DaemonHooks): Promi
     let mail: MailApi | undefined;
     if (config.mail) {
       // Loaded only for an office that takes mail: smtp-server and mailparser cost start-up time.
-      const [{ startSmtpIn }, { startPop3 }, { Mailboxes }, { sendCompletions }, { MailDesk }] = await Promise.all([
+      const [{ startSmtpIn }, { startPop3 }, { Mailboxes }, { sendCompletions }, { MailDesk }, { MailSchedule }] = await Promise.all([
         import('./mail/smtp-in.js'),
         import('./mail/pop3.js'),
         import('./mail/mailboxes.js'),
         import('./mail/completions.js'),
         import('./mail/mail-desk.js'),
+        import('./mail/schedule.js'),
       ]);
       const mailboxes = new Mailboxes(join(config.data, 'mail'));
       const users = new Map(config.users.map((u) => [u.name.toLowerCase(), u]));
+      const schedule = new MailSchedule({ core, store: new Mailboxes(join(config.data, 'mail-scheduled')), users, logger });
+      await schedule.start();
+      stops.push(() => schedule.stop());
       const smtp = await startSmtpIn({
         listen: config.mail.smtp,
         domain: config.mail.domain,
@@ -119,6 +123,7 @@ export async function startDaemon(flags: ConfigFlags, hooks: DaemonHooks): Promi
         core,
         users: [...users.keys()],
         mailboxes,
+        schedule,
         logger,
       });
       stops.push(() => smtp.close());
@@ -129,7 +134,7 @@ export async function startDaemon(flags: ConfigFlags, hooks: DaemonHooks): Promi
         stops.push(() => pop3.close());
         ready(`pop3 ${pop3.address}`);
       }
-      mail = new MailDesk({ core, mailboxes, logger }, mailboxes, config.mail.domain.toLowerCase(), users);
+      mail = new MailDesk({ core, mailboxes, schedule, logger }, mailboxes, config.mail.domain.toLowerCase(), users);
     }
 
     const server = await startGrpcServer(core, {

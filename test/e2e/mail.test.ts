@@ -215,6 +215,33 @@ test('cti mail: send composes the mail and puts it through the mail path as me; 
   assert.is(bad.code, 2, bad.stderr);
 });
 
+test('a delivery time to come: the mail waits (durably) and its request runs at that time, once', async () => {
+  const at = new Date(Date.now() + 3_000).toISOString();
+  const sent = await send(['CTI-Destination: 03-5555-0100', 'CTI-Trigger: on-receipt', `CTI-Deliver-At: ${at}`]);
+  assert.match(sent.replies, /250 2\.0\.0 scheduled: the request runs at /);
+  assert.equal(await requestsTo('bob', '03-5555-0100'), [], 'not before its time');
+  const [request] = await eventually('the request at its time', () => requestsTo('bob', '03-5555-0100'), (r) => r.length > 0, 20_000);
+  assert.ok(request);
+  assert.is((await requestsTo('bob', '03-5555-0100')).length, 1);
+});
+
+test('a delivery time to come, and ctid killed (-9) and restarted before it: it runs once, after the restart', async () => {
+  const config = { mail: { domain: 'a.example', smtp: '127.0.0.1:0' } };
+  const first = await startCtid({ config });
+  const address = /^smtp (\S+)$/m.exec(first.process.lines.join('\n'))![1]!;
+  const at = new Date(Date.now() + 4_000).toISOString();
+  const out = execFileSync('swaks', ['--server', address, '--to', 'carol@a.example', '--auth', 'PLAIN', '--auth-user', 'bob', '--auth-password', USERS.bob.token, '--body', `CTI-Destination: 2009\nCTI-Trigger: on-receipt\nCTI-Deliver-At: ${at}`], { encoding: 'utf8' });
+  assert.match(out, /scheduled: the request runs at/);
+  await first.kill9();
+  const second = await startCtid({ config, dataDir: first.dataDir });
+  const listed = async () => {
+    const r = await runCti(['requests', '--json'], ctiAs(second.address, 'bob'));
+    return r.stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l) as { destination: string }).filter((x) => x.destination === '2009');
+  };
+  await eventually('the request after the restart', listed, (r) => r.length > 0, 20_000);
+  assert.is((await listed()).length, 1, 'once');
+});
+
 /** A raw POP3 session: each command's first reply line (multi-line replies are not used here). */
 async function pop3Session(): Promise<{ greeting: string; say: (line: string) => Promise<string>; close: () => void }> {
   const [host, port] = [pop3.slice(0, pop3.lastIndexOf(':')), Number(pop3.slice(pop3.lastIndexOf(':') + 1))];

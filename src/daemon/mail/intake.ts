@@ -1,8 +1,9 @@
 // What the office does with a mail it accepted from an authenticated user,
 // whichever way it came (SMTP, or `cti mail send` through gRPC): the
 // exchange information read and checked, then the request run now
-// (on-receipt) or the mail put into the recipients' mailboxes, marked with
-// who sent it, to run when opened (on-open). A refusal carries its SMTP
+// (on-receipt), at its delivery time (on-receipt with CTI-Deliver-At), or
+// the mail put into the recipients' mailboxes, marked with who sent it, to
+// run when opened (on-open). A refusal carries its SMTP
 // reply; the gRPC path turns it into a status.
 
 import { randomUUID } from 'node:crypto';
@@ -10,6 +11,7 @@ import type { CoreApi, Principal } from '../core/api.js';
 import { isCtiError } from '../core/errors.js';
 import { ExchangeInfoError } from './exchange-info.js';
 import type { Mailboxes } from './mailboxes.js';
+import type { MailSchedule } from './schedule.js';
 import { readMailRequest, submitMailRequest, withRequester, type MailRequest } from './mail-request.js';
 
 export class MailRefusal extends Error {
@@ -26,6 +28,8 @@ export class MailRefusal extends Error {
 export interface IntakeOptions {
   core: Pick<CoreApi, 'submit'>;
   mailboxes: Mailboxes;
+  /** Where on-receipt mail with a delivery time to come waits. */
+  schedule: Pick<MailSchedule, 'add'>;
   logger: (event: string, fields?: Record<string, unknown>) => void;
 }
 
@@ -39,8 +43,16 @@ export async function acceptMail(opts: IntakeOptions, principal: Principal, boxe
     throw new MailRefusal(554, `5.6.0 the message could not be read: ${(err as Error).message}`);
   }
   const { info } = mail;
-  if (info.deliverAt !== undefined) throw new MailRefusal(554, '5.5.0 CTI-Deliver-At: delivery times are not served by this office yet');
   if (info.scenario !== undefined) throw new MailRefusal(554, '5.5.0 CTI-Scenario: scenarios are not served by this office yet');
+  if (info.deliverAt !== undefined) {
+    if (info.trigger === 'on-open') throw new MailRefusal(554, '5.5.0 CTI-Deliver-At: a delivery time goes with CTI-Trigger: on-receipt here (on-open mail runs when opened)');
+    if (info.deliverAt > Date.now()) {
+      await opts.schedule.add(withRequester(raw, principal.name), info.deliverAt);
+      opts.logger('mail request scheduled', { user: principal.name, at: new Date(info.deliverAt).toISOString(), messageId: mail.messageId });
+      return `2.0.0 scheduled: the request runs at ${new Date(info.deliverAt).toISOString()}`;
+    }
+    // A time already passed: now.
+  }
   if (info.trigger === 'on-open') {
     const stored = withRequester(raw, principal.name);
     for (const box of boxes) await opts.mailboxes.deliver(box, stored);

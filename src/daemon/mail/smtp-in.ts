@@ -16,7 +16,7 @@ import type { Readable } from 'node:stream';
 import { SMTPServer, type SMTPServerAuthentication, type SMTPServerAuthenticationResponse, type SMTPServerSession } from 'smtp-server';
 import { isLoopback, listenOn } from '../../common/listen.js';
 import type { CoreApi, Principal } from '../core/api.js';
-import { acceptMail, MailRefusal } from './intake.js';
+import { acceptMail, MailRefusal, type IntakeOptions } from './intake.js';
 import type { Mailboxes } from './mailboxes.js';
 
 export interface SmtpInOptions {
@@ -31,6 +31,7 @@ export interface SmtpInOptions {
   /** The office's users' names (their mailboxes). */
   users: readonly string[];
   mailboxes: Mailboxes;
+  schedule: IntakeOptions['schedule'];
   logger: (event: string, fields?: Record<string, unknown>) => void;
 }
 

@@ -1,0 +1,79 @@
+// Delivery times (CTI-Deliver-At; FIG. 37): an on-receipt mail with a time
+// to come waits, stored durably (one file per mail, as a mailbox holds
+// them), and its request runs at that time, as its sender. After a restart
+// the waiting mails are read back; one whose time passed while ctid was
+// down runs at once, and the log says how late.
+
+import type { CoreApi, Principal } from '../core/api.js';
+import type { Mailboxes } from './mailboxes.js';
+import { readMailRequest, submitMailRequest } from './mail-request.js';
+
+/** setTimeout's longest wait (~24.8 days); longer waits wait again. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+/** The one "mailbox" of the schedule's own Mailboxes directory. */
+const BOX = 'due';
+
+export interface ScheduleOptions {
+  core: Pick<CoreApi, 'submit'>;
+  /** A Mailboxes of the schedule's own (not the users'). */
+  store: Mailboxes;
+  users: ReadonlyMap<string, Principal>;
+  logger: (event: string, fields?: Record<string, unknown>) => void;
+  now?: () => number;
+}
+
+export class MailSchedule {
+  private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly now: () => number;
+
+  constructor(private readonly opts: ScheduleOptions) {
+    this.now = opts.now ?? Date.now;
+  }
+
+  /** Reads back what waits (after a restart) and arms it. */
+  async start(): Promise<void> {
+    for (const { uidl } of await this.opts.store.list(BOX)) {
+      const raw = await this.opts.store.read(BOX, uidl);
+      const at = (await readMailRequest(raw)).info.deliverAt ?? 0;
+      this.arm(uidl, at);
+    }
+  }
+
+  /** Stores a mail (marked with its sender) durably, then arms it. */
+  async add(raw: Buffer, at: number): Promise<void> {
+    this.arm(await this.opts.store.deliver(BOX, raw), at);
+  }
+
+  stop(): void {
+    for (const t of this.timers) clearTimeout(t);
+    this.timers.clear();
+  }
+
+  private arm(uidl: string, at: number): void {
+    const wait = at - this.now();
+    const timer = setTimeout(
+      () => {
+        this.timers.delete(timer);
+        if (at - this.now() > 0) return this.arm(uidl, at); // a wait longer than one timer
+        void this.run(uidl, at);
+      },
+      Math.min(Math.max(0, wait), MAX_TIMER_MS),
+    );
+    this.timers.add(timer);
+  }
+
+  private async run(uidl: string, at: number): Promise<void> {
+    try {
+      const raw = await this.opts.store.read(BOX, uidl);
+      const mail = await readMailRequest(raw);
+      const principal = mail.requester ? this.opts.users.get(mail.requester) : undefined;
+      if (!principal) throw new Error(`its sender ${mail.requester ?? '(unknown)'} is not a user of this office any more`);
+      const request = await submitMailRequest(this.opts.core, principal, mail, `scheduled:${uidl}`);
+      const lateMs = this.now() - at;
+      this.opts.logger('mail request ran at its delivery time', { id: request.id, requester: principal.name, ...(lateMs > 5_000 ? { lateMs } : {}) });
+    } catch (err) {
+      this.opts.logger('scheduled mail request not run', { uidl, err: (err as Error).message });
+    }
+    await this.opts.store.remove(BOX, uidl);
+  }
+}
