@@ -128,13 +128,17 @@ export async function startDaemon(flags: ConfigFlags, hooks: DaemonHooks): Promi
       });
       stops.push(() => smtp.close());
       stops.push(sendCompletions({ core, mailboxes, domain: config.mail.domain, admin: { name: 'admin', admin: true, extensions: [] }, users: [...users.keys()], logger }));
-      ready(`smtp ${smtp.address}`);
+      const listeners = [`smtp ${smtp.address}`];
+      ready(listeners[0]!);
       if (config.mail.pop3) {
         const pop3 = await startPop3({ listen: config.mail.pop3, domain: config.mail.domain, mailboxes, core, users, logger });
         stops.push(() => pop3.close());
-        ready(`pop3 ${pop3.address}`);
+        listeners.push(`pop3 ${pop3.address}`);
+        ready(listeners[1]!);
       }
-      mail = new MailDesk({ core, mailboxes, schedule, logger }, mailboxes, config.mail.domain.toLowerCase(), users);
+      const desk = new MailDesk({ core, mailboxes, schedule, logger }, mailboxes, config.mail.domain.toLowerCase(), users);
+      desk.listeners = listeners;
+      mail = desk;
     }
 
     const server = await startGrpcServer(core, {

@@ -51,7 +51,7 @@ test('status: plain lines without a TTY, one JSON object with --json', async () 
   assert.match(plain.stdout, /^switch link +up \(embedded\)$/m);
   assert.not.match(plain.stdout, /\x1b\[/, 'no colour');
   const json = await runCti(['status', '--json'], bob());
-  assert.equal(JSON.parse(json.stdout), { type: 'status', office: 'a', version: '9.9.9', switchLink: 'up', switchUrl: 'embedded', user: 'bob', admin: false, extensions: ['2001'], pendingRequests: 0, peers: [] });
+  assert.equal(JSON.parse(json.stdout), { type: 'status', office: 'a', version: '9.9.9', switchLink: 'up', switchUrl: 'embedded', user: 'bob', admin: false, extensions: ['2001'], pendingRequests: 0, peers: [], mailListeners: [] });
 });
 
 test('camp-on waits: progress on stderr, the result on stdout, exit 0', async () => {

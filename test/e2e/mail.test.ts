@@ -242,6 +242,11 @@ test('a delivery time to come, and ctid killed (-9) and restarted before it: it 
   assert.is((await listed()).length, 1, 'once');
 });
 
+test('cti status names the mail listeners', async () => {
+  const status = await runCti(['status', '--json'], ctiAs(ctid.address, 'bob'));
+  assert.equal((JSON.parse(status.stdout) as { mailListeners: string[] }).mailListeners, [`smtp ${smtp}`, `pop3 ${pop3}`]);
+});
+
 /** A raw POP3 session: each command's first reply line (multi-line replies are not used here). */
 async function pop3Session(): Promise<{ greeting: string; say: (line: string) => Promise<string>; close: () => void }> {
   const [host, port] = [pop3.slice(0, pop3.lastIndexOf(':')), Number(pop3.slice(pop3.lastIndexOf(':') + 1))];

@@ -24,6 +24,7 @@ export function registerStatus(program: Command, ctx: CliContext): void {
           ['extensions', s.extensions.join(' ') || (s.admin ? 'all of the office' : 'none')],
           ['pending', `${s.pendingRequests} request${s.pendingRequests === 1 ? '' : 's'}`],
           ['peers', s.peers.map((p) => `${p.office} ${p.health}`).join(', ') || 'none'],
+          ['mail', s.mailListeners.join(', ') || 'none'],
           ['version', s.version],
         ];
         rows.forEach(([key, value]) => out.line(`${key.padEnd(12)}${value}`));

@@ -62,7 +62,7 @@ export function toProtoLine(update: CoreLineUpdate): LineUpdate {
   return { device: update.device, state: update.state, at: rfc3339(update.at) };
 }
 
-export function toProtoStatus(s: CoreStatus, principal: Principal): GetStatusResponse {
+export function toProtoStatus(s: CoreStatus, principal: Principal, mailListeners: string[] = []): GetStatusResponse {
   return {
     office: s.office,
     version: s.version,
@@ -74,6 +74,7 @@ export function toProtoStatus(s: CoreStatus, principal: Principal): GetStatusRes
     extensions: principal.admin ? s.officeExtensions : principal.extensions,
     pendingRequests: s.pendingRequests,
     peers: s.peers.map(toProtoPeer),
+    mailListeners,
   };
 }
 

@@ -42,7 +42,7 @@ export function unary<Who, Req, Res>(
 }
 
 /** Requests by mail, when the office takes mail (mail/mail-desk.ts). */
-export type MailApi = Pick<MailDesk, 'list' | 'open' | 'send'>;
+export type MailApi = Pick<MailDesk, 'list' | 'open' | 'send' | 'listeners'>;
 
 export function ctiService(core: CoreApi, log: Logger, streams: OpenStreams, mail?: MailApi): CtiServiceServer {
   const mailDesk = (): MailApi => {
@@ -53,7 +53,7 @@ export function ctiService(core: CoreApi, log: Logger, streams: OpenStreams, mai
   const userCall = <Req, Res>(method: string, handle: (principal: Principal, request: Req) => Res | Promise<Res>) => unary(method, log, user, handle);
 
   return {
-    getStatus: userCall('GetStatus', (principal) => toProtoStatus(core.status(principal), principal)),
+    getStatus: userCall('GetStatus', (principal) => toProtoStatus(core.status(principal), principal, mail?.listeners)),
     submit: userCall('Submit', async (principal, req) => toProtoRequest(await core.submit(principal, fromSubmitRequest(req)))),
     getRequest: userCall('GetRequest', (principal, req) => toProtoRequest(core.get(principal, req.id))),
     listRequests: userCall('ListRequests', (principal, req) => ({ requests: core.list(principal, { all: req.all }).map(toProtoRequest) })),

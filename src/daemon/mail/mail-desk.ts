@@ -35,6 +35,9 @@ export interface MailToSend {
 }
 
 export class MailDesk {
+  /** Where the office's mail servers listen (`smtp HOST:PORT`, `pop3 HOST:PORT`), for `cti status`. */
+  listeners: string[] = [];
+
   constructor(
     private readonly intake: IntakeOptions,
     private readonly mailboxes: Mailboxes,

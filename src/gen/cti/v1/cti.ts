@@ -51,6 +51,8 @@ export interface GetStatusResponse {
   pendingRequests: number;
   /** The peer offices and their health. */
   peers: Peer[];
+  /** The mail listeners (config `mail`): `smtp HOST:PORT`, `pop3 HOST:PORT`; none without mail. */
+  mailListeners: string[];
 }
 
 export interface SubmitRequest {
@@ -427,6 +429,7 @@ function createBaseGetStatusResponse(): GetStatusResponse {
     extensions: [],
     pendingRequests: 0,
     peers: [],
+    mailListeners: [],
   };
 }
 
@@ -458,6 +461,9 @@ export const GetStatusResponse: MessageFns<GetStatusResponse> = {
     }
     for (const v of message.peers) {
       Peer.encode(v!, writer.uint32(74).fork()).join();
+    }
+    for (const v of message.mailListeners) {
+      writer.uint32(82).string(v!);
     }
     return writer;
   },
@@ -547,6 +553,14 @@ export const GetStatusResponse: MessageFns<GetStatusResponse> = {
             message.peers.push(Peer.decode(reader, reader.uint32()));
             continue;
           }
+          case 10: {
+            if (tag !== 82) {
+              break;
+            }
+
+            message.mailListeners.push(reader.string());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -586,6 +600,11 @@ export const GetStatusResponse: MessageFns<GetStatusResponse> = {
       peers: globalThis.Array.isArray(object?.peers)
         ? object.peers.map((e: any) => Peer.fromJSON(e))
         : [],
+      mailListeners: globalThis.Array.isArray(object?.mailListeners)
+        ? object.mailListeners.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.mail_listeners)
+        ? object.mail_listeners.map((e: any) => globalThis.String(e))
+        : [],
     };
   },
 
@@ -618,6 +637,9 @@ export const GetStatusResponse: MessageFns<GetStatusResponse> = {
     if (message.peers?.length) {
       obj.peers = message.peers.map((e) => Peer.toJSON(e));
     }
+    if (message.mailListeners?.length) {
+      obj.mailListeners = message.mailListeners;
+    }
     return obj;
   },
 
@@ -635,6 +657,7 @@ export const GetStatusResponse: MessageFns<GetStatusResponse> = {
     message.extensions = object.extensions?.map((e) => e) || [];
     message.pendingRequests = object.pendingRequests ?? 0;
     message.peers = object.peers?.map((e) => Peer.fromPartial(e)) || [];
+    message.mailListeners = object.mailListeners?.map((e) => e) || [];
     return message;
   },
 };
