@@ -79,14 +79,25 @@ export function table(rows: readonly (readonly string[])[]): string[] {
 
 /** `{"type":"prompt","id","kind","extension","from","options","expires",...}` (interfaces.md). */
 export function promptObject(prompt: Prompt): object {
-  return { type: 'prompt', ...prompt };
+  const { text, ...rest } = prompt;
+  return { type: 'prompt', ...rest, ...(text ? { text } : {}) };
 }
 
 /** A prompt for people: "a-3f9c…  join 2000 from alice (2001), in a call with 2002 — 25s left"; a closed one says how it closed. */
 export function promptText(prompt: Prompt, now: number): string {
   const call = prompt.call.length > 0 ? `, in a call with ${prompt.call.join(', ')}` : '';
   const when = prompt.state === 'open' ? `${formatDuration(Math.max(0, Date.parse(prompt.expires) - now))} left` : prompt.state;
-  return `${prompt.id}  ${prompt.kind} ${prompt.extension} from ${prompt.from}${call} — ${when}${prompt.kind === 'transfer' ? transferChoices(prompt) : ''}`;
+  return `${prompt.id}  ${prompt.kind} ${prompt.extension} from ${prompt.from}${call} — ${when}${prompt.kind === 'transfer' ? transferChoices(prompt) : ''}${shown(prompt)}`;
+}
+
+/** A text prompt's text, indented under its line ("connect now?" for a connect prompt). */
+function shown(prompt: Prompt): string {
+  if (prompt.kind === 'connect') return '\n    connect now?';
+  if (prompt.kind !== 'text' || !prompt.text) return '';
+  return `\n${prompt.text
+    .split(/\r?\n/)
+    .map((line) => `    ${line}`)
+    .join('\n')}`;
 }
 
 /** `; --to 1 (2005), --to 2 (2006), --here or reject`: how to answer a transfer prompt. */

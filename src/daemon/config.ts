@@ -52,6 +52,8 @@ const configSchema = z.strictObject({
   numbering: z.array(z.strictObject({ extension: z.string().regex(/^[\dx]{1,8}$/), external: z.string().min(1) })).optional(),
   /** The voice-board ports joins borrow (default: the embedded world's, or none). */
   voiceBoardPorts: z.array(extension).refine((ports) => new Set(ports).size === ports.length, 'each port once').optional(),
+  /** The office FAX device that mail's FAX parts go to (default: the embedded world's, or none). */
+  faxDevice: extension.optional(),
   users: z.array(userSchema).default([]),
   limits: z
     .strictObject({

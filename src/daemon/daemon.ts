@@ -65,6 +65,7 @@ export async function startDaemon(flags: ConfigFlags, hooks: DaemonHooks): Promi
     if (peers instanceof GrpcPeers) stops.push(() => peers.close());
 
     const numbering = new NumberingPlan(config.numbering ?? (target.sim ? embeddedNumbering(config.office) : []));
+    const faxDevice = config.faxDevice ?? (target.sim ? embeddedOffice(config.office)?.fax?.[0] : undefined);
     const core = new Core({
       office: config.office,
       version: VERSION,
@@ -81,6 +82,7 @@ export async function startDaemon(flags: ConfigFlags, hooks: DaemonHooks): Promi
         promptTimeoutMs: config.limits.promptTimeout,
       },
       voiceBoardPorts: config.voiceBoardPorts ?? (target.sim ? embeddedOffice(config.office)?.voiceBoardPorts ?? [] : []),
+      ...(faxDevice ? { faxDevice } : {}),
       numbers: new NumberResolver(numbering, config.country),
       routes: new RouteTable(
         config.routes.map((r) => ({ ...r, prefix: routePrefix(r.prefix) })),
@@ -102,17 +104,19 @@ export async function startDaemon(flags: ConfigFlags, hooks: DaemonHooks): Promi
     let mail: MailApi | undefined;
     if (config.mail) {
       // Loaded only for an office that takes mail: smtp-server and mailparser cost start-up time.
-      const [{ startSmtpIn }, { startPop3 }, { Mailboxes }, { sendCompletions }, { MailDesk }, { MailSchedule }] = await Promise.all([
+      const [{ startSmtpIn }, { startPop3 }, { Mailboxes }, { sendCompletions }, { MailDesk }, { MailSchedule }, { MediaStore }] = await Promise.all([
         import('./mail/smtp-in.js'),
         import('./mail/pop3.js'),
         import('./mail/mailboxes.js'),
         import('./mail/completions.js'),
         import('./mail/mail-desk.js'),
         import('./mail/schedule.js'),
+        import('./mail/media.js'),
       ]);
       const mailboxes = new Mailboxes(join(config.data, 'mail'));
+      const media = new MediaStore(join(config.data, 'media'));
       const users = new Map(config.users.map((u) => [u.name.toLowerCase(), u]));
-      const schedule = new MailSchedule({ core, store: new Mailboxes(join(config.data, 'mail-scheduled')), users, logger });
+      const schedule = new MailSchedule({ core, media, store: new Mailboxes(join(config.data, 'mail-scheduled')), users, logger });
       await schedule.start();
       stops.push(() => schedule.stop());
       const smtp = await startSmtpIn({
@@ -123,6 +127,7 @@ export async function startDaemon(flags: ConfigFlags, hooks: DaemonHooks): Promi
         core,
         users: [...users.keys()],
         mailboxes,
+        media,
         schedule,
         logger,
       });
@@ -131,12 +136,12 @@ export async function startDaemon(flags: ConfigFlags, hooks: DaemonHooks): Promi
       const listeners = [`smtp ${smtp.address}`];
       ready(listeners[0]!);
       if (config.mail.pop3) {
-        const pop3 = await startPop3({ listen: config.mail.pop3, domain: config.mail.domain, mailboxes, core, users, logger });
+        const pop3 = await startPop3({ listen: config.mail.pop3, domain: config.mail.domain, mailboxes, core, media, users, logger });
         stops.push(() => pop3.close());
         listeners.push(`pop3 ${pop3.address}`);
         ready(listeners[1]!);
       }
-      const desk = new MailDesk({ core, mailboxes, schedule, logger }, mailboxes, config.mail.domain.toLowerCase(), users);
+      const desk = new MailDesk({ core, media, mailboxes, schedule, logger }, mailboxes, config.mail.domain.toLowerCase(), users);
       desk.listeners = listeners;
       mail = desk;
     }

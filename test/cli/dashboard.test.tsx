@@ -46,7 +46,7 @@ function request(n: number, fields: Partial<Request> = {}): Request {
 }
 
 function prompt(id: string, fields: Partial<Prompt> = {}): Prompt {
-  return { id, kind: 'join', extension: '2001', from: 'carol (2002)', call: ['2003'], options: ['accept', 'reject'], expires: iso(NOW + 20_000), state: 'open', ...fields };
+  return { id, kind: 'join', extension: '2001', from: 'carol (2002)', call: ['2003'], options: ['accept', 'reject'], expires: iso(NOW + 20_000), state: 'open', text: '', ...fields };
 }
 
 interface Recorded {

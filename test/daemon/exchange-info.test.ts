@@ -51,6 +51,9 @@ test('scenarios: FIG. 42 and FIG. 43, and steps that are not steps', () => {
   assert.match(refusal(() => parseScenario('play voice; connect')), /^CTI-Scenario: "play voice" is not a step/);
   assert.match(refusal(() => parseScenario('fax x')), /^CTI-Scenario: "fax x" needs a part number/);
   assert.match(refusal(() => parseScenario('ask;; connect')), /^CTI-Scenario: an empty step/);
+  assert.match(refusal(() => parseScenario('connect; ask')), /^CTI-Scenario: connect is the last step, alone/);
+  assert.match(refusal(() => parseScenario('play voice 1 & connect')), /^CTI-Scenario: connect is the last step, alone/);
+  assert.match(refusal(() => parseScenario('show text 1 & ask; connect')), /^CTI-Scenario: step 1 shows or asks more than once/);
 });
 
 test.run();

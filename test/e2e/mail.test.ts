@@ -14,6 +14,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { ctiAs, runCti, runCtid, startCtid, SwitchSimCli, USERS, type TestCtid } from '../helpers/ctid.js';
 import { eventually } from '../helpers/eventually.js';
+import { curlPop3 as curlPop3At, requestIdOf, sendMail, type SendOptions, type Sent } from '../helpers/mail.js';
 import { killAll } from '../helpers/processes.js';
 
 let ctid: TestCtid;
@@ -32,30 +33,9 @@ test.after(async () => {
   await killAll();
 });
 
-interface Sent {
-  code: number | null;
-  /** The server's replies (`<-` lines of swaks' transcript), one string. */
-  replies: string;
-}
-
-/** swaks to carol@a.example (or `to`), as `user` unless `auth` is false; the body's lines as given. */
-function send(body: string[], opts: { user?: keyof typeof USERS; auth?: boolean; to?: string; from?: string; headers?: string[] } = {}): Promise<Sent> {
-  const user = USERS[opts.user ?? 'bob'];
-  const args = ['--server', smtp, '--to', opts.to ?? 'carol@a.example', '--from', opts.from ?? `${user.name}@a.example`, '--body', body.join('\n'), '--header', 'Subject: a request'];
-  if (opts.auth !== false) args.push('--auth', 'PLAIN', '--auth-user', user.name, '--auth-password', user.token);
-  for (const h of opts.headers ?? []) args.push('--header', h);
-  return new Promise((resolve) => {
-    execFile('swaks', args, { timeout: 30_000 }, (err, stdout, stderr) => {
-      const replies = `${stdout}${stderr}`
-        .split('\n')
-        .filter((l) => /^\s*<[-~*]/.test(l))
-        .join('\n');
-      resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, replies });
-    });
-  });
-}
-
-const requestId = (sent: Sent) => /accepted as request (\S+)/.exec(sent.replies)?.[1];
+/** swaks to carol@a.example (or `to`), as `user` unless `auth` is false. */
+const send = (body: string[], opts: SendOptions = {}): Promise<Sent> => sendMail(smtp, body, opts);
+const requestId = requestIdOf;
 
 test('on receipt: the mail becomes bob’s call to 2000, which camps on while 2000 is busy and connects when it frees', async () => {
   for (const ext of ['2000', '2001']) await phones.set('a', ext, { rings: 100 });
@@ -140,13 +120,7 @@ test('no AUTH: refused; mail for another domain: no relaying; a mailbox that doe
 });
 
 /** curl speaking POP3 as `user` (RETR with `/N`, other commands with `-X`). */
-function curlPop3(path: string, user: keyof typeof USERS, extra: string[] = [], token: string = USERS[user].token): Promise<{ code: number; out: string }> {
-  return new Promise((resolve) =>
-    execFile('curl', ['-s', '--max-time', '20', `pop3://${pop3}${path}`, '-u', `${USERS[user].name}:${token}`, ...extra], { encoding: 'utf8' }, (err, stdout) =>
-      resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, out: stdout }),
-    ),
-  );
-}
+const curlPop3 = (path: string, user: keyof typeof USERS, extra: string[] = [], token?: string) => curlPop3At(pop3, path, user, extra, token);
 
 const requestsTo = async (user: keyof typeof USERS, destination: string) => {
   const listed = await runCti(['requests', '--json'], ctiAs(ctid.address, user));

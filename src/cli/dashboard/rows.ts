@@ -58,8 +58,11 @@ export function promptLine(p: Prompt, now: number): string {
   const choices =
     p.kind === 'transfer'
       ? ` — a: to ${p.options[0] ?? '?'}, r: refuse (cti accept ${p.id} --to N | --here)`
-      : ' — a: accept, r: reject';
-  return `? ${p.kind} ${p.extension} from ${p.from}${call} — ${left} left${choices}`;
+      : p.kind === 'text'
+        ? ' — a: read'
+        : ' — a: accept, r: reject';
+  const what = p.kind === 'text' ? ` “${(p.text ?? '').replace(/\s+/g, ' ').slice(0, 60)}”` : p.kind === 'connect' ? ' (connect now?)' : '';
+  return `? ${p.kind} ${p.extension} from ${p.from}${what}${call} — ${left} left${choices}`;
 }
 
 /** `2001 → 2005 → 2006 (confirm)`. */

@@ -6,7 +6,7 @@ import type { LineState, LinkState } from './ports.js';
 import type { PeerHealth } from './peering.js';
 import type { Prompt, PromptReply } from './prompts.js';
 import type { TransferEntry, TransferInput } from './transfers.js';
-import type { NetworkType, RequestKind, RequestRecord, Strategy } from './request.js';
+import type { NetworkType, RequestKind, RequestRecord, ScenarioAction, Strategy } from './request.js';
 import type { ListedRoute, Place, Route } from './routes.js';
 
 /** An authenticated user (config `users`). Admins own every extension of their office. */
@@ -34,6 +34,8 @@ export interface SubmitInput {
   place?: Place;
   /** join / barge-in: the name the target's prompt shows (`--as`); default the user's. */
   display?: string;
+  /** call (by mail): the scenario to run (FIG. 41-43); a `connect` step comes last and alone. */
+  scenario?: ScenarioAction[][];
 }
 
 export interface CoreStatus {

@@ -23,7 +23,8 @@ import { RequestRegistry } from './registry.js';
 import { isDisplayName, isFinal, isJoinKind, type RequestRecord } from './request.js';
 import { routePrefix, type ListedRoute, type Route, type RouteTable } from './routes.js';
 import { Runners } from './runners.js';
-import { targetOf } from './targets.js';
+import { scenarioProblem } from './scenario.js';
+import { targetOf, type Target } from './targets.js';
 
 export interface CoreLimits {
   /** The window when a request gives none (interfaces.md: 30m). */
@@ -57,6 +58,8 @@ export interface CoreOptions {
   switch: Switch;
   /** The office's voice-board ports (config `voiceBoardPorts`). */
   voiceBoardPorts: string[];
+  /** The office FAX device scenarios send to (config `faxDevice`). */
+  faxDevice?: string;
   store: RequestStore;
   /** The transfer table's store, and the dial policy its destinations obey. */
   transfers: TransferStore;
@@ -92,6 +95,7 @@ export class Core implements CoreApi {
       logger: options.logger,
       ports,
       promptTimeoutMs: options.limits.promptTimeoutMs,
+      ...(options.faxDevice ? { faxDevice: options.faxDevice } : {}),
       transferPolicy: { allFail: options.transfer.allFail, unanswered: options.transfer.unanswered },
     });
     this.transferRouting = new TransferRouting({
@@ -307,6 +311,7 @@ export class Core implements CoreApi {
     if (joining && !target.office && !(target.own && /^[1-9]/.test(target.dial))) {
       throw new CtiError('failed-precondition', `${input.destination} is not an extension of this office and no route leads to the office that owns it`, 'unroutable');
     }
+    if (input.scenario) checkScenario(input, target);
     const sourceExternal = target.office ? numbers.externalOf(source) : undefined;
     if (target.office && target.place === 'remote' && !sourceExternal) {
       throw new CtiError('invalid-argument', `extension ${source} has no external number in the numbering plan, so office ${target.office} cannot call it`, 'invalid-number');
@@ -337,6 +342,7 @@ export class Core implements CoreApi {
       ...(target.office ? { office: target.office, place: target.place } : {}),
       ...(sourceExternal ? { sourceExternal } : {}),
       ...(joining ? { display: input.display?.trim() || principal.name } : {}),
+      ...(input.scenario ? { scenario: { steps: input.scenario, next: 0, outcomes: [] } } : {}),
     };
   }
 
@@ -380,6 +386,23 @@ export function watchRecords(
   for (const r of initial) onUpdate(r, true);
   if (single && initial[0] && isFinal(initial[0])) end();
   return end;
+}
+
+/**
+ * A scenario fit to run (scenarioProblem); playing, showing and asking
+ * reach the recipient's phone and clients, so the destination must be an
+ * extension of this office.
+ */
+function checkScenario(input: SubmitInput, target: Target): void {
+  const steps = input.scenario!;
+  const bad = (why: string) => {
+    throw new CtiError('invalid-argument', `scenario: ${why}`);
+  };
+  if (input.kind !== 'call') bad(`a ${input.kind} request has no scenario`);
+  const problem = scenarioProblem(steps);
+  if (problem) bad(problem);
+  const reachesPhone = steps.flat().some((a) => a.do === 'play' || a.do === 'show' || a.do === 'ask');
+  if (reachesPhone && !(target.own && /^[1-9]/.test(target.dial))) bad(`${input.destination} is not an extension of this office: voice messages and prompts go to the recipient's own phone`);
 }
 
 /** Unguessable ids (64 random bits) that still say which office made them: `a-3f9c...`. */

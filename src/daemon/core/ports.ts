@@ -139,6 +139,23 @@ export interface OfferedCall {
   ringHere(): void;
 }
 
+export interface PlayMessageOptions {
+  /** The phone that hears the message: an extension of this switch. */
+  phone: string;
+  /** The voice-board port that plays it (lent by the core's pool). */
+  port: string;
+  /** What the board plays: the name of a stored voice message. */
+  message: string;
+  /** Aborting clears the call and resolves with reason `cancelled`. */
+  signal?: AbortSignal;
+  onRinging?: (device: string) => void;
+}
+
+/** Why a FAX did not go out. */
+export type FaxFailure = 'fax-unavailable' | 'switch-unavailable';
+
+export type FaxOutcome = { ok: true } | { ok: false; reason: FaxFailure; detail: string };
+
 export interface Switch {
   readonly linkState: LinkState;
   /** Subscribes to link state changes; returns the unsubscribe function. */
@@ -190,6 +207,16 @@ export interface Switch {
    * there; rejects when the switch refused or the link is down.
    */
   releaseParked(port: string, to: ParkedRelease): Promise<boolean>;
+  /**
+   * A voice message (FIG. 36 S3607-S3609): a two-point call between `port`
+   * and `phone`; once the phone answers, the board plays the message into
+   * the call and then hangs up. Resolves ok once it was played; failures
+   * read as placeCall's, the phone being the destination. Whatever the port
+   * still held (a play a restart interrupted) is cleared first.
+   */
+  playMessage(options: PlayMessageOptions): Promise<CallOutcome>;
+  /** Sends a document to a FAX device (the voice board's FAX function, FIG. 43). */
+  sendFax(device: string, document: string): Promise<FaxOutcome>;
 }
 
 /**

@@ -4,7 +4,10 @@
 // is `waiting-consent` and unanswered, and closed (with why) after. A join or
 // barge-in prompt is accepted or rejected; a transfer prompt (`--confirm`,
 // FIG. 57) is accepted with a destination (1-based, default the first) or
-// `here`, or rejected (the call is refused).
+// `here`, or rejected (the call is refused). A scenario's prompts (FIG. 36,
+// 42) reach the recipient of a request by mail: `connect` asks "connect
+// now?", `text` shows a text part (accept = read); they are open while their
+// step runs.
 
 import type { Principal, Unsubscribe } from './api.js';
 import { CtiError } from './errors.js';
@@ -16,8 +19,10 @@ export type PromptState = 'open' | 'accepted' | 'rejected' | 'expired' | 'withdr
 export interface Prompt {
   /** The request's id: `cti accept ID` answers it. */
   id: string;
-  kind: 'join' | 'barge-in' | 'transfer';
+  kind: 'join' | 'barge-in' | 'transfer' | 'connect' | 'text';
   extension: string;
+  /** A `text` prompt's text. */
+  text?: string;
   /** Who asks, in words (for a transfer: the caller). */
   from: string;
   /** The other parties of the target's call (none for a transfer). */
@@ -30,6 +35,7 @@ export interface Prompt {
 }
 
 export function promptOf(r: RequestRecord): Prompt | undefined {
+  if (r.prompt?.scenario) return scenarioPrompt(r);
   if (!r.prompt || (r.kind !== 'join' && r.kind !== 'barge-in' && r.kind !== 'transfer')) return undefined;
   const { extension, from, call, expires, answer } = r.prompt;
   const unanswered = (): PromptState => {
@@ -43,6 +49,16 @@ export function promptOf(r: RequestRecord): Prompt | undefined {
   return { id: r.id, kind: r.kind, extension, from, call, options, expires, state };
 }
 
+/** A scenario's prompt: open while its step runs; past it, unanswered means expired (or withdrawn, when the request was cancelled). */
+function scenarioPrompt(r: RequestRecord): Prompt {
+  const { extension, from, call, expires, answer, scenario, step, text } = r.prompt!;
+  const running = !isFinal(r) && r.scenario?.next === step;
+  const unanswered: PromptState = running ? 'open' : r.state === 'cancelled' ? 'withdrawn' : 'expired';
+  const state: PromptState = answer ? (answer.accept ? 'accepted' : 'rejected') : unanswered;
+  const options = scenario === 'text' ? ['ok'] : ['accept', 'reject'];
+  return { id: r.id, kind: scenario!, extension, from, call, options, expires, state, ...(text !== undefined ? { text } : {}) };
+}
+
 /** An admin owns every extension of its office (the prompt's extension is always this office's). */
 export function mayAnswer(principal: Principal, prompt: Prompt): boolean {
   return principal.admin || principal.extensions.includes(prompt.extension);
@@ -52,7 +68,7 @@ export function mayAnswer(principal: Principal, prompt: Prompt): boolean {
 export function openPrompts(registry: RequestRegistry, principal: Principal): Prompt[] {
   const open: Prompt[] = [];
   for (const r of registry.pendingRecords()) {
-    const p = r.state === 'waiting-consent' ? promptOf(r) : undefined;
+    const p = r.state === 'waiting-consent' || r.prompt?.scenario ? promptOf(r) : undefined;
     if (p?.state === 'open' && mayAnswer(principal, p)) open.push(p);
   }
   return open.sort((a, b) => a.expires - b.expires);

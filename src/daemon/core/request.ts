@@ -25,8 +25,14 @@ export const isJoinKind = (kind: RequestKind): kind is 'join' | 'barge-in' => ki
  * survives a restart with it.
  */
 export interface ConsentPrompt {
-  /** The extension whose call would be joined: its owners (and admins) answer. */
+  /** The extension whose call would be joined (for a scenario: the recipient's phone): its owners (and admins) answer. */
   extension: string;
+  /** A scenario's prompt: `text` shows a text part (acknowledged with accept), `connect` asks "connect now?". */
+  scenario?: 'text' | 'connect';
+  /** What a `text` prompt shows. */
+  text?: string;
+  /** A scenario's prompt: the step that asks (ScenarioRun.next then). */
+  step?: number;
   /** Who asks, in words ("alice (2001)"). */
   from: string;
   /** The other parties of the call, when the prompt went out. */
@@ -52,6 +58,30 @@ export interface TransferCall {
   confirm: boolean;
   /** Index into `to` of the destination being (or next to be) tried. */
   next: number;
+}
+
+/**
+ * One thing a scenario step does (FIG. 41-43), with what it needs already
+ * resolved: `part` names the mail's part in the mail's words (`voice 1`),
+ * `media` is the name the voice board plays or faxes, `text` what is shown.
+ */
+export type ScenarioAction =
+  | { do: 'play'; part: string; media: string }
+  | { do: 'fax'; part: string; media: string }
+  | { do: 'show'; part: string; text: string }
+  | { do: 'ask' }
+  | { do: 'connect' };
+
+/**
+ * A request's scenario (FIG. 36, 41-43): steps run in order, the actions of
+ * a step at once. `outcomes[i]` holds what each action of step i did, in
+ * words, once the step is over; `next` is the step being (or next to be)
+ * run. A `connect` step, always the last, is the camp-on of the core.
+ */
+export interface ScenarioRun {
+  steps: ScenarioAction[][];
+  next: number;
+  outcomes: string[][];
 }
 
 /** interfaces.md request states; the last three are final. */
@@ -140,6 +170,8 @@ export interface RequestRecord {
   joined?: JoinedCall;
   /** transfer: the routed call's destinations and progress. */
   transfer?: TransferCall;
+  /** call by mail: the scenario run before (or instead of) the connection. */
+  scenario?: ScenarioRun;
 }
 
 export function isFinal(record: Pick<RequestRecord, 'state'>): boolean {

@@ -29,6 +29,8 @@ export interface RunnerContext {
   promptTimeoutMs: number;
   /** What a transfer does when no destination takes its call, or its prompt goes unanswered. */
   transferPolicy: TransferPolicy;
+  /** The office FAX device scenarios send FAX parts to (config `faxDevice`), if it has one. */
+  faxDevice?: string;
   /** Follows a join (or transfer) that came about until it comes apart (join.ts followJoin). */
   follow: (record: RequestRecord) => void;
 }

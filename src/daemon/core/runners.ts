@@ -6,6 +6,7 @@ import { cancelAtOwner, ForwardedRunner } from './forwarded.js';
 import { followJoin, JoinRunner } from './join.js';
 import { isFinal, isJoinKind, type RequestRecord } from './request.js';
 import type { Runner, RunnerContext } from './runner.js';
+import { ScenarioRunner } from './scenario.js';
 import { TransferCallRunner } from './transfer-call.js';
 
 export class Runners {
@@ -42,7 +43,9 @@ export class Runners {
         ? new JoinRunner(this.ctx, record, forget)
         : record.kind === 'transfer'
           ? new TransferCallRunner(this.ctx, record, forget)
-          : new RequestRunner(this.ctx, record, forget);
+          : scenarioLeft(record)
+            ? new ScenarioRunner(this.ctx, record, forget)
+            : new RequestRunner(this.ctx, record, forget);
     this.running.set(record.id, runner);
     runner.start();
   }
@@ -77,4 +80,10 @@ export class Runners {
     for (const stop of this.following.values()) stop();
     this.following.clear();
   }
+}
+
+/** A scenario with steps before its connection (or without one) still to run. */
+function scenarioLeft(record: RequestRecord): boolean {
+  const step = record.scenario?.steps[record.scenario.next];
+  return record.scenario !== undefined && step?.[0]?.do !== 'connect';
 }

@@ -55,7 +55,7 @@ export function toProtoTransfer(t: TransferEntry): Transfer {
 }
 
 export function toProtoPrompt(p: CorePrompt): Prompt {
-  return { ...p, call: [...p.call], options: [...p.options], expires: rfc3339(p.expires) };
+  return { ...p, call: [...p.call], options: [...p.options], expires: rfc3339(p.expires), text: p.text ?? '' };
 }
 
 export function toProtoLine(update: CoreLineUpdate): LineUpdate {

@@ -5,7 +5,7 @@
 // each result is delivered once (Mailboxes.once).
 
 import type { CoreApi, Principal, Unsubscribe } from '../core/api.js';
-import { isFinal, type RequestRecord } from '../core/request.js';
+import { isFinal, type RequestRecord, type ScenarioAction } from '../core/request.js';
 import type { Mailboxes } from './mailboxes.js';
 import { MAIL_KEY_PREFIX } from './mail-request.js';
 
@@ -56,9 +56,25 @@ export function completionMail(r: RequestRecord, user: string, domain: string): 
     `Request ${r.id} (${what}): ${r.state}${r.reason ? ` (${r.reason})` : ''}.`,
     r.message ?? '',
     '',
+    ...scenarioLines(r),
     'What happened:',
     ...r.history.map((h) => `  ${new Date(h.at).toISOString()}  ${h.state}${h.detail ? `  ${h.detail}` : ''}`),
     '',
   ];
   return Buffer.from(lines.join('\r\n'), 'utf8');
+}
+
+/** `Scenario:` and each step with what it did (FIG. 36 S3622: the sender learns how far it got). */
+function scenarioLines(r: RequestRecord): string[] {
+  if (!r.scenario) return [];
+  const { steps, outcomes } = r.scenario;
+  const lines = steps.map((step, i) => {
+    const did = outcomes[i]?.join('; ') ?? (step[0]?.do === 'connect' && r.state === 'succeeded' ? (r.message ?? 'connected') : 'not done');
+    return `  ${i + 1}. ${step.map(actionWords).join(' & ')}: ${did}`;
+  });
+  return ['Scenario:', ...lines, ''];
+}
+
+function actionWords(a: ScenarioAction): string {
+  return a.do === 'play' ? `play ${a.part}` : a.do === 'fax' ? a.part : a.do === 'show' ? `show ${a.part}` : a.do;
 }

@@ -7,6 +7,7 @@
 
 import { parseDuration } from '../../common/duration.js';
 import type { NetworkType } from '../core/request.js';
+import { scenarioProblem } from '../core/scenario.js';
 
 export type Trigger = 'on-receipt' | 'on-open';
 
@@ -112,7 +113,7 @@ export function parseExchangeInfo(headers: ReadonlyMap<string, string>, body: st
 export function parseScenario(text: string): StepAction[][] {
   const steps = text.split(';').map((step) => step.trim());
   if (steps.some((s) => !s)) throw new ExchangeInfoError(LABEL.scenario, 'an empty step (two ";" in a row, or one at the end)');
-  return steps.map((step) =>
+  const parsed = steps.map((step) =>
     step.split('&').map((part): StepAction => {
       const words = part.trim().toLowerCase().split(/\s+/);
       const ref = (kind: PartRef['kind'], n: string | undefined): PartRef => {
@@ -126,6 +127,9 @@ export function parseScenario(text: string): StepAction[][] {
       throw new ExchangeInfoError(LABEL.scenario, `"${part.trim()}" is not a step: play voice N, fax N, show text N, ask or connect`);
     }),
   );
+  const problem = scenarioProblem(parsed);
+  if (problem) throw new ExchangeInfoError(LABEL.scenario, problem);
+  return parsed;
 }
 
 /** The `Key: value` lines at the top of the body (CTI-* keys only), and the text after them. */

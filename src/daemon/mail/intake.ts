@@ -7,12 +7,12 @@
 // reply; the gRPC path turns it into a status.
 
 import { randomUUID } from 'node:crypto';
-import type { CoreApi, Principal } from '../core/api.js';
+import type { Principal } from '../core/api.js';
 import { isCtiError } from '../core/errors.js';
 import { ExchangeInfoError } from './exchange-info.js';
 import type { Mailboxes } from './mailboxes.js';
 import type { MailSchedule } from './schedule.js';
-import { readMailRequest, submitMailRequest, withRequester, type MailRequest } from './mail-request.js';
+import { readMailRequest, submitMailRequest, withRequester, type MailRequest, type MailRunContext } from './mail-request.js';
 
 export class MailRefusal extends Error {
   constructor(
@@ -25,8 +25,7 @@ export class MailRefusal extends Error {
   }
 }
 
-export interface IntakeOptions {
-  core: Pick<CoreApi, 'submit'>;
+export interface IntakeOptions extends MailRunContext {
   mailboxes: Mailboxes;
   /** Where on-receipt mail with a delivery time to come waits. */
   schedule: Pick<MailSchedule, 'add'>;
@@ -43,7 +42,6 @@ export async function acceptMail(opts: IntakeOptions, principal: Principal, boxe
     throw new MailRefusal(554, `5.6.0 the message could not be read: ${(err as Error).message}`);
   }
   const { info } = mail;
-  if (info.scenario !== undefined) throw new MailRefusal(554, '5.5.0 CTI-Scenario: scenarios are not served by this office yet');
   if (info.deliverAt !== undefined) {
     if (info.trigger === 'on-open') throw new MailRefusal(554, '5.5.0 CTI-Deliver-At: a delivery time goes with CTI-Trigger: on-receipt here (on-open mail runs when opened)');
     if (info.deliverAt > Date.now()) {
@@ -60,14 +58,15 @@ export async function acceptMail(opts: IntakeOptions, principal: Principal, boxe
     return `2.0.0 in the mailbox of ${boxes.join(', ')}: the request runs when the mail is opened`;
   }
   try {
-    const request = await submitMailRequest(opts.core, principal, mail, randomUUID()); // no Message-ID: still a mail's request
+    const request = await submitMailRequest(opts, principal, mail, randomUUID()); // no Message-ID: still a mail's request
     opts.logger('mail request accepted', { user: principal.name, id: request.id, messageId: mail.messageId });
     return `2.0.0 accepted as request ${request.id}`;
   } catch (err) {
     if (!isCtiError(err)) throw err;
     // The core names the extension it refused; when the mail gave it, name the field too.
-    const field = info.source && err.message.includes(info.source) ? 'CTI-Source: ' : '';
-    if (err.code === 'invalid-argument') throw new MailRefusal(554, `5.6.0 ${field}${err.message}`);
+    const field = err.message.startsWith('scenario: ') ? 'CTI-' : info.source && err.message.includes(info.source) ? 'CTI-Source: ' : '';
+    const message = field === 'CTI-' ? err.message.replace(/^scenario/, 'Scenario') : err.message;
+    if (err.code === 'invalid-argument') throw new MailRefusal(554, `5.6.0 ${field}${message}`);
     if (err.code === 'permission-denied') throw new MailRefusal(550, `5.7.1 ${field}${err.message}`);
     if (err.code === 'unavailable' || err.code === 'resource-exhausted') throw new MailRefusal(451, `4.3.0 ${err.message}; try again later`);
     throw new MailRefusal(554, `5.0.0 ${err.message}`);

@@ -56,7 +56,7 @@ export class MailDesk {
     const found = (await this.mailboxes.list(box)).find((m) => m.uidl === id);
     if (!found) throw new CtiError('not-found', `no mail ${id} in your mailbox (cti mail list shows them)`);
     const raw = await this.mailboxes.read(box, id);
-    const request = await runOnOpen(this.intake.core, this.users, raw, `${box}:${id}`).catch((err: Error) => {
+    const request = await runOnOpen(this.intake, this.users, raw, `${box}:${id}`).catch((err: Error) => {
       throw new CtiError('failed-precondition', `the mail's request could not run: ${err.message}`);
     });
     return { mail: await summary(id, found.size, raw), text: raw.toString('utf8'), requestId: request?.id ?? '' };

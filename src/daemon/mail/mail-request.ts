@@ -1,12 +1,15 @@
 // A mail as a request: its exchange information read (exchange-info.ts),
-// who asked (the authenticated sender; for stored mail the header ctid wrote
-// when it took the mail), and the request it becomes. Shared by SMTP
-// (on-receipt) and POP3 (on-open).
+// its parts and scenario (mail-scenario.ts), who asked (the authenticated
+// sender; for stored mail the header ctid wrote when it took the mail), and
+// the request it becomes. Shared by SMTP (on-receipt), the delivery-time
+// schedule, and POP3 / `cti mail open` (on-open).
 
 import { simpleParser } from 'mailparser';
 import type { CoreApi, Principal } from '../core/api.js';
 import type { RequestRecord } from '../core/request.js';
-import { parseExchangeInfo, type ExchangeInfo } from './exchange-info.js';
+import { parseExchangeInfo, type ExchangeInfo, type StepAction } from './exchange-info.js';
+import type { MediaStore } from './media.js';
+import { partsOf, resolveSteps, stepsOf, type MailParts } from './mail-scenario.js';
 
 /** Idempotency keys of requests that came by mail start with this (then the Message-ID): completion mails find them by it. */
 export const MAIL_KEY_PREFIX = 'mail:';
@@ -14,8 +17,17 @@ export const MAIL_KEY_PREFIX = 'mail:';
 /** Written by ctid at the top of a stored mail: the authenticated sender, whom the request runs as. */
 export const REQUESTER_HEADER = 'X-CTI-Requester';
 
+/** What running a mail's request needs: the core, and where its voice and FAX parts are kept. */
+export interface MailRunContext {
+  core: Pick<CoreApi, 'submit'>;
+  media: MediaStore;
+}
+
 export interface MailRequest {
   info: ExchangeInfo;
+  parts: MailParts;
+  /** The scenario to run (CTI-Scenario, or the default for voice / FAX parts); none for a plain call. */
+  steps?: StepAction[][];
   messageId?: string;
   /** The REQUESTER_HEADER of a stored mail. */
   requester?: string;
@@ -27,8 +39,13 @@ export async function readMailRequest(raw: Buffer): Promise<MailRequest> {
   const headers = new Map<string, string>();
   for (const [name, value] of mail.headers) if (typeof value === 'string') headers.set(name.toLowerCase(), value);
   const requester = headers.get(REQUESTER_HEADER.toLowerCase());
+  const info = parseExchangeInfo(headers, mail.text ?? '');
+  const parts = partsOf(info.text, mail.attachments);
+  const steps = stepsOf(info, parts);
   return {
-    info: parseExchangeInfo(headers, mail.text ?? ''),
+    info,
+    parts,
+    ...(steps ? { steps } : {}),
     ...(mail.messageId ? { messageId: mail.messageId } : {}),
     ...(requester ? { requester } : {}),
   };
@@ -48,13 +65,14 @@ export function withRequester(raw: Buffer, name: string): Buffer {
 
 /**
  * The mail's request, as `principal`: a call that camps on if the line is
- * busy, within CTI-Monitor (or the default window). The same Message-ID
- * twice is the same request.
+ * busy, within CTI-Monitor (or the default window), after its scenario's
+ * steps. The same Message-ID twice is the same request.
  */
-export function submitMailRequest(core: Pick<CoreApi, 'submit'>, principal: Principal, mail: MailRequest, fallbackKey?: string): Promise<RequestRecord> {
+export async function submitMailRequest(ctx: MailRunContext, principal: Principal, mail: MailRequest, fallbackKey?: string): Promise<RequestRecord> {
   const { info } = mail;
   const key = mail.messageId ?? fallbackKey;
-  return core.submit(principal, {
+  const scenario = mail.steps && (await resolveSteps(mail.steps, mail.parts, ctx.media));
+  return ctx.core.submit(principal, {
     kind: 'call',
     campOn: true,
     destination: info.destination,
@@ -62,6 +80,7 @@ export function submitMailRequest(core: Pick<CoreApi, 'submit'>, principal: Prin
     ...(info.network ? { network: info.network } : {}),
     ...(info.monitorMs ? { windowMs: info.monitorMs } : {}),
     ...(key ? { idempotencyKey: `${MAIL_KEY_PREFIX}${key}` } : {}),
+    ...(scenario ? { scenario } : {}),
   });
 }
 
@@ -72,7 +91,7 @@ export function submitMailRequest(core: Pick<CoreApi, 'submit'>, principal: Prin
  * carries none.
  */
 export async function runOnOpen(
-  core: Pick<CoreApi, 'submit'>,
+  ctx: MailRunContext,
   users: ReadonlyMap<string, Principal>,
   raw: Buffer,
   /** For a mail without a Message-ID: the mailbox and its UIDL. */
@@ -82,5 +101,5 @@ export async function runOnOpen(
   if (mail.info.trigger !== 'on-open' || !mail.requester) return undefined;
   const principal = users.get(mail.requester);
   if (!principal) throw new Error(`its sender ${mail.requester} is no longer a user of this office`);
-  return submitMailRequest(core, principal, mail, fallbackKey);
+  return submitMailRequest(ctx, principal, mail, fallbackKey);
 }

@@ -11,12 +11,14 @@ import { listenOn } from '../../common/listen.js';
 import type { CoreApi, Principal } from '../core/api.js';
 import type { Mailboxes, StoredMail } from './mailboxes.js';
 import { runOnOpen } from './mail-request.js';
+import type { MediaStore } from './media.js';
 
 export interface Pop3Options {
   listen: string;
   domain: string;
   mailboxes: Mailboxes;
   core: Pick<CoreApi, 'authenticate' | 'submit'>;
+  media: MediaStore;
   /** The office's users by name: who an opened mail's request runs as, and whose token APOP checks. */
   users: ReadonlyMap<string, Principal & { token: string }>;
   logger: (event: string, fields?: Record<string, unknown>) => void;
@@ -181,7 +183,7 @@ class Pop3Session {
   /** A mail that carries an on-open request runs it, as its sender, once. */
   private async opened(raw: Buffer, uidl: string): Promise<void> {
     try {
-      const request = await runOnOpen(this.opts.core, this.opts.users, raw, `${this.box}:${uidl}`);
+      const request = await runOnOpen(this.opts, this.opts.users, raw, `${this.box}:${uidl}`);
       if (request) this.opts.logger('mail request run on open', { box: this.box, requester: request.requester, id: request.id });
     } catch (err) {
       this.opts.logger('mail request not run', { box: this.box, uidl, err: (err as Error).message });

@@ -4,17 +4,16 @@
 // the waiting mails are read back; one whose time passed while ctid was
 // down runs at once, and the log says how late.
 
-import type { CoreApi, Principal } from '../core/api.js';
+import type { Principal } from '../core/api.js';
 import type { Mailboxes } from './mailboxes.js';
-import { readMailRequest, submitMailRequest } from './mail-request.js';
+import { readMailRequest, submitMailRequest, type MailRunContext } from './mail-request.js';
 
 /** setTimeout's longest wait (~24.8 days); longer waits wait again. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 /** The one "mailbox" of the schedule's own Mailboxes directory. */
 const BOX = 'due';
 
-export interface ScheduleOptions {
-  core: Pick<CoreApi, 'submit'>;
+export interface ScheduleOptions extends MailRunContext {
   /** A Mailboxes of the schedule's own (not the users'). */
   store: Mailboxes;
   users: ReadonlyMap<string, Principal>;
@@ -68,7 +67,7 @@ export class MailSchedule {
       const mail = await readMailRequest(raw);
       const principal = mail.requester ? this.opts.users.get(mail.requester) : undefined;
       if (!principal) throw new Error(`its sender ${mail.requester ?? '(unknown)'} is not a user of this office any more`);
-      const request = await submitMailRequest(this.opts.core, principal, mail, `scheduled:${uidl}`);
+      const request = await submitMailRequest(this.opts, principal, mail, `scheduled:${uidl}`);
       const lateMs = this.now() - at;
       this.opts.logger('mail request ran at its delivery time', { id: request.id, requester: principal.name, ...(lateMs > 5_000 ? { lateMs } : {}) });
     } catch (err) {

@@ -31,6 +31,7 @@ export interface SmtpInOptions {
   /** The office's users' names (their mailboxes). */
   users: readonly string[];
   mailboxes: Mailboxes;
+  media: IntakeOptions['media'];
   schedule: IntakeOptions['schedule'];
   logger: (event: string, fields?: Record<string, unknown>) => void;
 }

@@ -7,6 +7,7 @@ import type {
   CallOutcome,
   CallView,
   ConnectParkedOptions,
+  FaxOutcome,
   ConnectParkedOutcome,
   JoinedCall,
   JoinOptions,
@@ -17,6 +18,7 @@ import type {
   OfferedCall,
   ParkedRelease,
   PlaceCallOptions,
+  PlayMessageOptions,
   Switch,
 } from '../../core/ports.js';
 import { CallAttempt } from './call-attempt.js';
@@ -25,6 +27,7 @@ import { JoinAttempt } from './join.js';
 import type { CstaLink, LinkLogger } from './link.js';
 import { LineWatches } from './line-watch.js';
 import { DeviceMonitors } from './monitors.js';
+import { playMessage, sendFax } from './media.js';
 import { connectParked, releaseParked, type ParkedContext } from './parked.js';
 import { activeCall } from './snapshots.js';
 import { RouteRegistrations } from './routing.js';
@@ -107,6 +110,14 @@ export class CstaSwitch implements Switch {
 
   releaseParked(port: string, to: ParkedRelease): Promise<boolean> {
     return releaseParked(this.parkedContext(), port, to);
+  }
+
+  playMessage(options: PlayMessageOptions): Promise<CallOutcome> {
+    return playMessage({ link: this.link, placeCall: (o) => this.placeCall(o) }, options);
+  }
+
+  sendFax(device: string, document: string): Promise<FaxOutcome> {
+    return sendFax(this.link, device, document);
   }
 
   private parkedContext(): ParkedContext {

@@ -23,7 +23,7 @@ import type { CallFailure, CallOutcome, ConnectParkedOptions, ConnectParkedOutco
 import type { CstaLink, LinkLogger } from './link.js';
 import type { DeviceMonitors } from './monitors.js';
 import type { RouteRegistrations } from './routing.js';
-import { talkingConnection } from './snapshots.js';
+import { clearAll, talkingConnection } from './snapshots.js';
 
 export interface ParkedContext {
   link: CstaLink;
@@ -168,14 +168,4 @@ function joinedOf(opts: ConnectParkedOptions): JoinedCall {
 async function parkedConnection(link: CstaLink, port: string): Promise<ConnectionId | undefined> {
   const snapshot = await link.request<SnapshotDeviceResponse>({ type: 'SnapshotDevice', snapshotObject: port });
   return snapshot.calls.find((c) => c.state === 'alerting')?.connection;
-}
-
-/** Clears every connection `port` has; one already gone with the previous (two-party release) is no error. */
-async function clearAll(link: CstaLink, port: string): Promise<void> {
-  const snapshot = await link.request<SnapshotDeviceResponse>({ type: 'SnapshotDevice', snapshotObject: port });
-  for (const { connection } of snapshot.calls) {
-    await link.request({ type: 'ClearConnection', connectionToBeCleared: connection }).catch((err: Error) => {
-      if (!isCstaServiceError(err)) throw err;
-    });
-  }
 }

@@ -59,3 +59,13 @@ export async function activeCall(link: CstaLink, device: string): Promise<CallVi
   if (!connections) return undefined;
   return { parties: connections.filter((c) => c.device !== device).map((c) => c.device) };
 }
+
+/** Clears every connection `port` has; one already gone with the previous (two-party release) is no error. */
+export async function clearAll(link: CstaLink, port: string): Promise<void> {
+  const snapshot = await link.request<SnapshotDeviceResponse>({ type: 'SnapshotDevice', snapshotObject: port });
+  for (const { connection } of snapshot.calls) {
+    await link.request({ type: 'ClearConnection', connectionToBeCleared: connection }).catch((err: Error) => {
+      if (!isCstaServiceError(err)) throw err;
+    });
+  }
+}

@@ -230,7 +230,10 @@ export interface ListPeersResponse {
 export interface Prompt {
   /** The id `cti accept` / `cti reject` take (the request's id). */
   id: string;
-  /** `join`, `barge-in` or `transfer`. */
+  /**
+   * `join`, `barge-in` or `transfer`; from a request by mail's scenario,
+   * `connect` ("connect now?") or `text` (a text to read; accept = read).
+   */
   kind: string;
   /** The extension whose call would be joined, or whose call waits (transfer). */
   extension: string;
@@ -247,6 +250,8 @@ export interface Prompt {
   expires: string;
   /** `open`, `accepted`, `rejected`, `expired` or `withdrawn` (the request ended first). */
   state: string;
+  /** A `text` prompt's text. */
+  text: string;
 }
 
 export interface ListPromptsRequest {
@@ -2839,7 +2844,7 @@ export const ListPeersResponse: MessageFns<ListPeersResponse> = {
 };
 
 function createBasePrompt(): Prompt {
-  return { id: "", kind: "", extension: "", from: "", call: [], options: [], expires: "", state: "" };
+  return { id: "", kind: "", extension: "", from: "", call: [], options: [], expires: "", state: "", text: "" };
 }
 
 export const Prompt: MessageFns<Prompt> = {
@@ -2867,6 +2872,9 @@ export const Prompt: MessageFns<Prompt> = {
     }
     if (message.state !== "") {
       writer.uint32(66).string(message.state);
+    }
+    if (message.text !== "") {
+      writer.uint32(74).string(message.text);
     }
     return writer;
   },
@@ -2948,6 +2956,14 @@ export const Prompt: MessageFns<Prompt> = {
             message.state = reader.string();
             continue;
           }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.text = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2970,6 +2986,7 @@ export const Prompt: MessageFns<Prompt> = {
       options: globalThis.Array.isArray(object?.options) ? object.options.map((e: any) => globalThis.String(e)) : [],
       expires: isSet(object.expires) ? globalThis.String(object.expires) : "",
       state: isSet(object.state) ? globalThis.String(object.state) : "",
+      text: isSet(object.text) ? globalThis.String(object.text) : "",
     };
   },
 
@@ -2999,6 +3016,9 @@ export const Prompt: MessageFns<Prompt> = {
     if (message.state !== "") {
       obj.state = message.state;
     }
+    if (message.text !== "") {
+      obj.text = message.text;
+    }
     return obj;
   },
 
@@ -3015,6 +3035,7 @@ export const Prompt: MessageFns<Prompt> = {
     message.options = object.options?.map((e) => e) || [];
     message.expires = object.expires ?? "";
     message.state = object.state ?? "";
+    message.text = object.text ?? "";
     return message;
   },
 };
