@@ -5,6 +5,7 @@
 
 import { InvalidArgumentError } from 'commander';
 import { parseDuration } from '../common/duration.js';
+import { parseTime } from '../common/time.js';
 
 /** DUR: `90s`, `5m`, `1h30m`; positive, unit required (src/common/duration.ts holds the rules). */
 export function parseDurationMs(text: string): number {
@@ -59,6 +60,13 @@ export function parseRequestId(text: string): string {
 export function parseChoice(text: string): number {
   if (!/^[1-9][0-9]?$/.test(text)) throw new InvalidArgumentError(`${show(text)} is not a destination's position: give 1 for the first, 2 for the second, ...`);
   return Number(text);
+}
+
+/** TIME of `cti mail send --at`: ISO 8601 with an offset (kept as written: the mail carries it). */
+export function parseTimeText(text: string): string {
+  const parsed = parseTime(text);
+  if ('error' in parsed) throw new InvalidArgumentError(parsed.error);
+  return text;
 }
 
 /** ADDRESS of `cti mail send --to`: name@domain. */

@@ -116,7 +116,7 @@ export async function startDaemon(flags: ConfigFlags, hooks: DaemonHooks): Promi
       const mailboxes = new Mailboxes(join(config.data, 'mail'));
       const media = new MediaStore(join(config.data, 'media'));
       const users = new Map(config.users.map((u) => [u.name.toLowerCase(), u]));
-      const schedule = new MailSchedule({ core, media, store: new Mailboxes(join(config.data, 'mail-scheduled')), users, logger });
+      const schedule = new MailSchedule({ core, media, mailboxes, store: new Mailboxes(join(config.data, 'mail-scheduled')), users, logger });
       await schedule.start();
       stops.push(() => schedule.stop());
       const smtp = await startSmtpIn({

@@ -205,6 +205,31 @@ test('refused at DATA, naming CTI-Scenario: a part the mail lacks, connect not l
   assert.match(outside.replies, /554 5\.6\.0 CTI-Scenario: 03-5555-0100 is not an extension of this office/);
 });
 
+test('cti mail send --voice --fax --scenario composes the mail with its parts; bad files and times are usage errors (exit 2)', async () => {
+  const bob = ctiAs(ctid.address, 'bob');
+  const sent = await runCti(['mail', 'send', '--to', 'carol@a.example', '--call', '2003', '--trigger', 'on-receipt', '--voice', voice.file, '--fax', fax.file, '--scenario', 'play voice 1 & fax 1'], bob);
+  assert.is(sent.code, 0, sent.stderr);
+  const id = /accepted as request (\S+)/.exec(sent.stdout)?.[1];
+  assert.ok(id, sent.stdout);
+  await phones.answerWhenRinging('a', '2003');
+  await eventually('the scenario to end', () => request('bob', id), (r) => r?.state === 'succeeded');
+  assert.ok(await heard('voice', 'a/2003', 'greeting.wav'));
+  assert.ok(await heard('fax', 'a/2900', 'memo.pdf'));
+
+  const wrongKind = await runCti(['mail', 'send', '--to', 'carol@a.example', '--call', '2003', '--voice', fax.file], bob);
+  assert.is(wrongKind.code, 2, wrongKind.stderr);
+  assert.match(wrongKind.stderr, /--voice .*memo\.pdf: give an audio file/);
+  const missing = await runCti(['mail', 'send', '--to', 'carol@a.example', '--call', '2003', '--fax', '/nonexistent/x.pdf'], bob);
+  assert.is(missing.code, 2);
+  assert.match(missing.stderr, /no such file/);
+  const time = await runCti(['mail', 'send', '--to', 'carol@a.example', '--call', '2003', '--at', 'tomorrow'], bob);
+  assert.is(time.code, 2);
+  assert.match(time.stderr, /not an ISO 8601 time with an offset/);
+  const part = await runCti(['mail', 'send', '--to', 'carol@a.example', '--call', '2003', '--trigger', 'on-receipt', '--voice', voice.file, '--scenario', 'play voice 2'], bob);
+  assert.is(part.code, 2, part.stderr);
+  assert.match(part.stderr, /CTI-Scenario: voice 2: the mail has 1 voice part/);
+});
+
 test('ctid killed (-9) while carol is being asked: after the restart the same prompt is open (not asked again), and her accept connects', async () => {
   const sent = await send(['CTI-Destination: 2002', 'CTI-Trigger: on-receipt', 'CTI-Scenario: ask; connect']);
   const id = requestIdOf(sent)!;

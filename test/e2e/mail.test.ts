@@ -199,6 +199,20 @@ test('a delivery time to come: the mail waits (durably) and its request runs at 
   assert.is((await requestsTo('bob', '03-5555-0100')).length, 1);
 });
 
+test('on open with a delivery time to come: the mail reaches carol’s mailbox at that time, not before', async () => {
+  const at = new Date(Date.now() + 3_000).toISOString();
+  const sent = await send(['CTI-Destination: 2006', `CTI-Deliver-At: ${at}`, '', 'For the morning.'], { headers: ['Subject: for the morning', 'X-CTI-Deliver-To: bob'] });
+  assert.match(sent.replies, /250 2\.0\.0 scheduled: the mail reaches carol at /);
+  const carol = ctiAs(ctid.address, 'carol');
+  const mailbox = async () => (await runCti(['mail', 'list', '--json'], carol)).stdout.split('\n').filter((l) => l.includes('for the morning'));
+  assert.equal(await mailbox(), [], 'not before its time');
+  const [arrived] = await eventually('the mail at its time', mailbox, (m) => m.length > 0, 20_000);
+  assert.ok(Date.now() >= Date.parse(at), 'not early');
+  assert.match(arrived!, /"trigger":"on-open","destination":"2006"/);
+  const bobs = (await runCti(['mail', 'list', '--json'], ctiAs(ctid.address, 'bob'))).stdout;
+  assert.not.match(bobs, /for the morning/, 'a sender’s X-CTI-Deliver-To is not obeyed');
+});
+
 test('a delivery time to come, and ctid killed (-9) and restarted before it: it runs once, after the restart', async () => {
   const config = { mail: { domain: 'a.example', smtp: '127.0.0.1:0' } };
   const first = await startCtid({ config });

@@ -106,6 +106,12 @@ export function ctiService(core: CoreApi, log: Logger, streams: OpenStreams, mai
         ...(req.trigger === 'on-receipt' || req.trigger === 'on-open' ? { trigger: req.trigger } : {}),
         ...(req.monitorMs > 0 ? { monitorMs: Number(req.monitorMs) } : {}),
         text: req.text,
+        ...(req.deliverAt ? { deliverAt: req.deliverAt } : {}),
+        ...(req.scenario ? { scenario: req.scenario } : {}),
+        parts: req.parts.map((p) => {
+          if (p.kind !== 'voice' && p.kind !== 'fax') throw new CtiError('invalid-argument', `a part is voice or fax, not "${p.kind}"`);
+          return { kind: p.kind, filename: p.filename, contentType: p.contentType.toLowerCase(), content: Buffer.from(p.content) };
+        }),
       }),
     })),
     answerPrompt: userCall('AnswerPrompt', async (principal, req) => toProtoPrompt(await core.answerPrompt(principal, req.id, { accept: req.accept, ...(req.to > 0 ? { to: req.to } : {}), here: req.here }))),

@@ -6,6 +6,7 @@
 // the bounce) can say which one to fix.
 
 import { parseDuration } from '../../common/duration.js';
+import { parseTime } from '../../common/time.js';
 import type { NetworkType } from '../core/request.js';
 import { scenarioProblem } from '../core/scenario.js';
 
@@ -93,10 +94,9 @@ export function parseExchangeInfo(headers: ReadonlyMap<string, string>, body: st
   }
   const at = fields.get('deliver-at');
   if (at !== undefined) {
-    // ISO 8601 with an offset: a time without one would mean different moments in different offices.
-    const ms = /^\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d(\.\d+)?)?(Z|[+-]\d\d:?\d\d)$/.test(at) ? Date.parse(at) : NaN;
-    if (!Number.isFinite(ms)) throw new ExchangeInfoError(LABEL['deliver-at'], `"${at}" is not an ISO 8601 time with an offset, e.g. 2026-12-01T09:30:00+09:00`);
-    info.deliverAt = ms;
+    const parsed = parseTime(at);
+    if ('error' in parsed) throw new ExchangeInfoError(LABEL['deliver-at'], parsed.error);
+    info.deliverAt = parsed.ms;
   }
   const monitor = fields.get('monitor');
   if (monitor !== undefined) {

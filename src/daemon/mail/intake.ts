@@ -1,9 +1,9 @@
 // What the office does with a mail it accepted from an authenticated user,
 // whichever way it came (SMTP, or `cti mail send` through gRPC): the
 // exchange information read and checked, then the request run now
-// (on-receipt), at its delivery time (on-receipt with CTI-Deliver-At), or
-// the mail put into the recipients' mailboxes, marked with who sent it, to
-// run when opened (on-open). A refusal carries its SMTP
+// (on-receipt), or the mail put into the recipients' mailboxes, marked with
+// who sent it, to run when opened (on-open); with a delivery time to come
+// (CTI-Deliver-At), either waits for it (schedule.ts). A refusal carries its SMTP
 // reply; the gRPC path turns it into a status.
 
 import { randomUUID } from 'node:crypto';
@@ -12,7 +12,7 @@ import { isCtiError } from '../core/errors.js';
 import { ExchangeInfoError } from './exchange-info.js';
 import type { Mailboxes } from './mailboxes.js';
 import type { MailSchedule } from './schedule.js';
-import { readMailRequest, submitMailRequest, withRequester, type MailRequest, type MailRunContext } from './mail-request.js';
+import { MAILBOXES_HEADER, readMailRequest, REQUESTER_HEADER, submitMailRequest, withCtidHeaders, withRequester, type MailRequest, type MailRunContext } from './mail-request.js';
 
 export class MailRefusal extends Error {
   constructor(
@@ -42,14 +42,13 @@ export async function acceptMail(opts: IntakeOptions, principal: Principal, boxe
     throw new MailRefusal(554, `5.6.0 the message could not be read: ${(err as Error).message}`);
   }
   const { info } = mail;
-  if (info.deliverAt !== undefined) {
-    if (info.trigger === 'on-open') throw new MailRefusal(554, '5.5.0 CTI-Deliver-At: a delivery time goes with CTI-Trigger: on-receipt here (on-open mail runs when opened)');
-    if (info.deliverAt > Date.now()) {
-      await opts.schedule.add(withRequester(raw, principal.name), info.deliverAt);
-      opts.logger('mail request scheduled', { user: principal.name, at: new Date(info.deliverAt).toISOString(), messageId: mail.messageId });
-      return `2.0.0 scheduled: the request runs at ${new Date(info.deliverAt).toISOString()}`;
-    }
-    // A time already passed: now.
+  if (info.deliverAt !== undefined && info.deliverAt > Date.now()) {
+    // A time to come (FIG. 37): on receipt, the request runs then; on open, the mail reaches the mailboxes then.
+    const at = new Date(info.deliverAt).toISOString();
+    const onOpen = info.trigger === 'on-open';
+    await opts.schedule.add(withCtidHeaders(raw, { [REQUESTER_HEADER]: principal.name, [MAILBOXES_HEADER]: onOpen ? boxes.join(', ') : undefined }), info.deliverAt);
+    opts.logger('mail scheduled', { user: principal.name, at, trigger: info.trigger, messageId: mail.messageId });
+    return onOpen ? `2.0.0 scheduled: the mail reaches ${boxes.join(', ')} at ${at}` : `2.0.0 scheduled: the request runs at ${at}`;
   }
   if (info.trigger === 'on-open') {
     const stored = withRequester(raw, principal.name);

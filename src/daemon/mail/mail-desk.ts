@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { simpleParser } from 'mailparser';
 import type { Principal } from '../core/api.js';
 import { CtiError } from '../core/errors.js';
+import { composeMail, type Attachment } from './compose.js';
 import { acceptMail, MailRefusal, type IntakeOptions } from './intake.js';
 import type { Mailboxes } from './mailboxes.js';
 import { readMailRequest, runOnOpen } from './mail-request.js';
@@ -32,7 +33,16 @@ export interface MailToSend {
   trigger?: 'on-open' | 'on-receipt';
   monitorMs?: number;
   text?: string;
+  /** CTI-Deliver-At, as given (the mail path checks it). */
+  deliverAt?: string;
+  /** CTI-Scenario, as given. */
+  scenario?: string;
+  /** Voice and FAX parts, in order. */
+  parts?: (Attachment & { kind: 'voice' | 'fax' })[];
 }
+
+/** What a part's content type must be, by kind (mail-scenario.ts numbers parts by it). */
+const PART_TYPES: Record<'voice' | 'fax', RegExp> = { voice: /^audio\/[\w.+-]+$/, fax: /^(application\/pdf|image\/tiff?)$/ };
 
 export class MailDesk {
   /** Where the office's mail servers listen (`smtp HOST:PORT`, `pop3 HOST:PORT`), for `cti status`. */
@@ -66,24 +76,31 @@ export class MailDesk {
     const [local = '', at = ''] = m.to.toLowerCase().split('@');
     if (at !== this.domain) throw new CtiError('failed-precondition', `${m.to} is not a mailbox of this office (${this.domain}); mail to other offices needs the relay, which is not served yet`, 'unroutable');
     if (!this.users.has(local)) throw new CtiError('not-found', `no mailbox ${local}@${this.domain}`);
-    const fields = [`CTI-Destination: ${m.destination}`, ...(m.source ? [`CTI-Source: ${m.source}`] : []), `CTI-Trigger: ${m.trigger ?? 'on-open'}`, ...(m.monitorMs ? [`CTI-Monitor: ${Math.ceil(m.monitorMs / 1000)}s`] : [])];
-    const raw = [
+    for (const p of m.parts ?? []) {
+      if (!PART_TYPES[p.kind].test(p.contentType)) throw new CtiError('invalid-argument', `${p.filename}: a ${p.kind} part must be ${p.kind === 'voice' ? 'audio' : 'PDF or TIFF'}, not ${p.contentType}`);
+    }
+    const oneLine = (field: string, value: string | undefined) => {
+      if (value !== undefined && /[\r\n]/.test(value)) throw new CtiError('invalid-argument', `${field} must be one line`);
+      return value ? [`${field}: ${value}`] : [];
+    };
+    const fields = [
+      ...oneLine('CTI-Destination', m.destination),
+      ...oneLine('CTI-Source', m.source),
+      `CTI-Trigger: ${m.trigger ?? 'on-open'}`,
+      ...(m.monitorMs ? [`CTI-Monitor: ${Math.ceil(m.monitorMs / 1000)}s`] : []),
+      ...oneLine('CTI-Deliver-At', m.deliverAt),
+      ...oneLine('CTI-Scenario', m.scenario),
+    ];
+    const head = [
       `From: ${principal.name}@${this.domain}`,
       `To: ${local}@${this.domain}`,
       `Subject: Please call ${m.destination}`,
       `Date: ${new Date().toUTCString().replace('GMT', '+0000')}`,
       `Message-ID: <${randomUUID()}@${this.domain}>`,
-      'MIME-Version: 1.0',
-      'Content-Type: text/plain; charset=utf-8',
-      'Content-Transfer-Encoding: 8bit',
-      '',
-      ...fields,
-      '',
-      m.text ?? '',
-      '',
-    ].join('\r\n');
+    ];
+    const raw = composeMail(head, [...fields, '', m.text ?? ''].join('\n'), m.parts ?? []);
     try {
-      return await acceptMail(this.intake, principal, [local], Buffer.from(raw, 'utf8'));
+      return await acceptMail(this.intake, principal, [local], raw);
     } catch (err) {
       if (!(err instanceof MailRefusal)) throw err;
       const text = err.text.replace(/^\d\.\d\.\d /, '');

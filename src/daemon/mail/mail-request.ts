@@ -25,6 +25,8 @@ export interface MailRunContext {
 
 export interface MailRequest {
   info: ExchangeInfo;
+  /** MAILBOXES_HEADER of a mail waiting for its delivery time. */
+  mailboxes?: string[];
   parts: MailParts;
   /** The scenario to run (CTI-Scenario, or the default for voice / FAX parts); none for a plain call. */
   steps?: StepAction[][];
@@ -39,6 +41,7 @@ export async function readMailRequest(raw: Buffer): Promise<MailRequest> {
   const headers = new Map<string, string>();
   for (const [name, value] of mail.headers) if (typeof value === 'string') headers.set(name.toLowerCase(), value);
   const requester = headers.get(REQUESTER_HEADER.toLowerCase());
+  const mailboxes = headers.get(MAILBOXES_HEADER.toLowerCase())?.split(',').map((box) => box.trim());
   const info = parseExchangeInfo(headers, mail.text ?? '');
   const parts = partsOf(info.text, mail.attachments);
   const steps = stepsOf(info, parts);
@@ -48,19 +51,34 @@ export async function readMailRequest(raw: Buffer): Promise<MailRequest> {
     ...(steps ? { steps } : {}),
     ...(mail.messageId ? { messageId: mail.messageId } : {}),
     ...(requester ? { requester } : {}),
+    ...(mailboxes ? { mailboxes } : {}),
   };
 }
 
-/** The raw mail with REQUESTER_HEADER set to `name` (any such header the sender wrote is dropped). */
-export function withRequester(raw: Buffer, name: string): Buffer {
+/** Written by ctid on a mail that waits for its delivery time (on-open): the mailboxes it goes to then. */
+export const MAILBOXES_HEADER = 'X-CTI-Deliver-To';
+
+/**
+ * The raw mail with ctid's own headers set (a value) or removed
+ * (undefined); any of them the sender wrote is dropped, so a sender cannot
+ * pose as another requester or pick mailboxes. The rest stays byte for byte.
+ */
+export function withCtidHeaders(raw: Buffer, headers: Record<string, string | undefined>): Buffer {
   const text = raw.toString('latin1'); // byte for byte: the body is not ours to re-encode
   const end = text.search(/\r?\n\r?\n/);
   const head = end < 0 ? text : text.slice(0, end);
   const rest = end < 0 ? '' : text.slice(end);
+  const ours = Object.keys(headers).map((name) => `${name.toLowerCase()}:`);
   const kept = head
     .split(/\r?\n(?![ \t])/) // header fields with their folded continuation lines
-    .filter((field) => !field.toLowerCase().startsWith(`${REQUESTER_HEADER.toLowerCase()}:`));
-  return Buffer.from(`${REQUESTER_HEADER}: ${name}\r\n${kept.join('\r\n')}${rest}`, 'latin1');
+    .filter((field) => !ours.some((name) => field.toLowerCase().startsWith(name)));
+  const set = Object.entries(headers).flatMap(([name, value]) => (value === undefined ? [] : [`${name}: ${value}\r\n`]));
+  return Buffer.from(`${set.join('')}${kept.join('\r\n')}${rest}`, 'latin1');
+}
+
+/** The raw mail with REQUESTER_HEADER set to `name` (any such header the sender wrote is dropped). */
+export function withRequester(raw: Buffer, name: string): Buffer {
+  return withCtidHeaders(raw, { [REQUESTER_HEADER]: name, [MAILBOXES_HEADER]: undefined });
 }
 
 /**

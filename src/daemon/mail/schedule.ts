@@ -1,12 +1,13 @@
-// Delivery times (CTI-Deliver-At; FIG. 37): an on-receipt mail with a time
-// to come waits, stored durably (one file per mail, as a mailbox holds
-// them), and its request runs at that time, as its sender. After a restart
-// the waiting mails are read back; one whose time passed while ctid was
-// down runs at once, and the log says how late.
+// Delivery times (CTI-Deliver-At; FIG. 37): a mail with a time to come
+// waits, stored durably (one file per mail, as a mailbox holds them). At
+// that time an on-receipt mail's request runs, as its sender; an on-open
+// mail reaches the recipients' mailboxes (then runs when opened). After a
+// restart the waiting mails are read back; one whose time passed while
+// ctid was down goes at once, and the log says how late.
 
 import type { Principal } from '../core/api.js';
 import type { Mailboxes } from './mailboxes.js';
-import { readMailRequest, submitMailRequest, type MailRunContext } from './mail-request.js';
+import { readMailRequest, submitMailRequest, withRequester, type MailRunContext } from './mail-request.js';
 
 /** setTimeout's longest wait (~24.8 days); longer waits wait again. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
@@ -14,6 +15,8 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
 const BOX = 'due';
 
 export interface ScheduleOptions extends MailRunContext {
+  /** The users' mailboxes, where on-open mail goes at its time. */
+  mailboxes: Pick<Mailboxes, 'deliver'>;
   /** A Mailboxes of the schedule's own (not the users'). */
   store: Mailboxes;
   users: ReadonlyMap<string, Principal>;
@@ -67,9 +70,16 @@ export class MailSchedule {
       const mail = await readMailRequest(raw);
       const principal = mail.requester ? this.opts.users.get(mail.requester) : undefined;
       if (!principal) throw new Error(`its sender ${mail.requester ?? '(unknown)'} is not a user of this office any more`);
-      const request = await submitMailRequest(this.opts, principal, mail, `scheduled:${uidl}`);
       const lateMs = this.now() - at;
-      this.opts.logger('mail request ran at its delivery time', { id: request.id, requester: principal.name, ...(lateMs > 5_000 ? { lateMs } : {}) });
+      const late = lateMs > 5_000 ? { lateMs } : {};
+      if (mail.info.trigger === 'on-open') {
+        const stored = withRequester(raw, principal.name);
+        for (const box of mail.mailboxes ?? []) await this.opts.mailboxes.deliver(box, stored);
+        this.opts.logger('mail delivered at its delivery time', { to: mail.mailboxes, requester: principal.name, ...late });
+      } else {
+        const request = await submitMailRequest(this.opts, principal, mail, `scheduled:${uidl}`);
+        this.opts.logger('mail request ran at its delivery time', { id: request.id, requester: principal.name, ...late });
+      }
     } catch (err) {
       this.opts.logger('scheduled mail request not run', { uidl, err: (err as Error).message });
     }

@@ -364,6 +364,21 @@ export interface SendMailRequest {
   /** The camp-on window, ms; 0 = the default. */
   monitorMs: number;
   text: string;
+  /** The time specification (FIG. 37): ISO 8601 with an offset; empty = none. */
+  deliverAt: string;
+  /** CTI-Scenario, e.g. `play voice 1 & fax 1; ask; connect`; empty = none. */
+  scenario: string;
+  /** Voice and FAX parts, numbered by kind in this order (`voice 1`, `fax 1`). */
+  parts: MailPart[];
+}
+
+/** An attachment of a mail `cti mail send` composes. */
+export interface MailPart {
+  /** `voice` (audio/*) or `fax` (application/pdf or image/tiff). */
+  kind: string;
+  filename: string;
+  contentType: string;
+  content: Buffer;
 }
 
 export interface SendMailResponse {
@@ -4413,7 +4428,17 @@ export const OpenMailResponse: MessageFns<OpenMailResponse> = {
 };
 
 function createBaseSendMailRequest(): SendMailRequest {
-  return { to: "", destination: "", source: "", trigger: "", monitorMs: 0, text: "" };
+  return {
+    to: "",
+    destination: "",
+    source: "",
+    trigger: "",
+    monitorMs: 0,
+    text: "",
+    deliverAt: "",
+    scenario: "",
+    parts: [],
+  };
 }
 
 export const SendMailRequest: MessageFns<SendMailRequest> = {
@@ -4435,6 +4460,15 @@ export const SendMailRequest: MessageFns<SendMailRequest> = {
     }
     if (message.text !== "") {
       writer.uint32(50).string(message.text);
+    }
+    if (message.deliverAt !== "") {
+      writer.uint32(58).string(message.deliverAt);
+    }
+    if (message.scenario !== "") {
+      writer.uint32(66).string(message.scenario);
+    }
+    for (const v of message.parts) {
+      MailPart.encode(v!, writer.uint32(74).fork()).join();
     }
     return writer;
   },
@@ -4500,6 +4534,30 @@ export const SendMailRequest: MessageFns<SendMailRequest> = {
             message.text = reader.string();
             continue;
           }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.deliverAt = reader.string();
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.scenario = reader.string();
+            continue;
+          }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.parts.push(MailPart.decode(reader, reader.uint32()));
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -4524,6 +4582,15 @@ export const SendMailRequest: MessageFns<SendMailRequest> = {
         ? globalThis.Number(object.monitor_ms)
         : 0,
       text: isSet(object.text) ? globalThis.String(object.text) : "",
+      deliverAt: isSet(object.deliverAt)
+        ? globalThis.String(object.deliverAt)
+        : isSet(object.deliver_at)
+        ? globalThis.String(object.deliver_at)
+        : "",
+      scenario: isSet(object.scenario) ? globalThis.String(object.scenario) : "",
+      parts: globalThis.Array.isArray(object?.parts)
+        ? object.parts.map((e: any) => MailPart.fromJSON(e))
+        : [],
     };
   },
 
@@ -4547,6 +4614,15 @@ export const SendMailRequest: MessageFns<SendMailRequest> = {
     if (message.text !== "") {
       obj.text = message.text;
     }
+    if (message.deliverAt !== "") {
+      obj.deliverAt = message.deliverAt;
+    }
+    if (message.scenario !== "") {
+      obj.scenario = message.scenario;
+    }
+    if (message.parts?.length) {
+      obj.parts = message.parts.map((e) => MailPart.toJSON(e));
+    }
     return obj;
   },
 
@@ -4561,6 +4637,130 @@ export const SendMailRequest: MessageFns<SendMailRequest> = {
     message.trigger = object.trigger ?? "";
     message.monitorMs = object.monitorMs ?? 0;
     message.text = object.text ?? "";
+    message.deliverAt = object.deliverAt ?? "";
+    message.scenario = object.scenario ?? "";
+    message.parts = object.parts?.map((e) => MailPart.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseMailPart(): MailPart {
+  return { kind: "", filename: "", contentType: "", content: Buffer.alloc(0) };
+}
+
+export const MailPart: MessageFns<MailPart> = {
+  encode(message: MailPart, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.kind !== "") {
+      writer.uint32(10).string(message.kind);
+    }
+    if (message.filename !== "") {
+      writer.uint32(18).string(message.filename);
+    }
+    if (message.contentType !== "") {
+      writer.uint32(26).string(message.contentType);
+    }
+    if (message.content.length !== 0) {
+      writer.uint32(34).bytes(message.content);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): MailPart {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseMailPart();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.kind = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.filename = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.contentType = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.content = Buffer.from(reader.bytes());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): MailPart {
+    return {
+      kind: isSet(object.kind) ? globalThis.String(object.kind) : "",
+      filename: isSet(object.filename) ? globalThis.String(object.filename) : "",
+      contentType: isSet(object.contentType)
+        ? globalThis.String(object.contentType)
+        : isSet(object.content_type)
+        ? globalThis.String(object.content_type)
+        : "",
+      content: isSet(object.content) ? Buffer.from(bytesFromBase64(object.content)) : Buffer.alloc(0),
+    };
+  },
+
+  toJSON(message: MailPart): unknown {
+    const obj: any = {};
+    if (message.kind !== "") {
+      obj.kind = message.kind;
+    }
+    if (message.filename !== "") {
+      obj.filename = message.filename;
+    }
+    if (message.contentType !== "") {
+      obj.contentType = message.contentType;
+    }
+    if (message.content.length !== 0) {
+      obj.content = base64FromBytes(message.content);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<MailPart>, I>>(base?: I): MailPart {
+    return MailPart.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<MailPart>, I>>(object: I): MailPart {
+    const message = createBaseMailPart();
+    message.kind = object.kind ?? "";
+    message.filename = object.filename ?? "";
+    message.contentType = object.contentType ?? "";
+    message.content = object.content ?? Buffer.alloc(0);
     return message;
   },
 };
@@ -5219,6 +5419,14 @@ export const CtiServiceClient = makeGenericClientConstructor(CtiServiceService, 
   service: typeof CtiServiceService;
   serviceName: string;
 };
+
+function bytesFromBase64(b64: string): Uint8Array {
+  return Uint8Array.from(globalThis.Buffer.from(b64, "base64"));
+}
+
+function base64FromBytes(arr: Uint8Array): string {
+  return globalThis.Buffer.from(arr).toString("base64");
+}
 
 type Builtin = Date | Function | Uint8Array | string | number | boolean | undefined;
 
