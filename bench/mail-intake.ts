@@ -45,12 +45,13 @@
 // round was written.
 //
 // Usage: node dist/bench/mail-intake.js [--clients N, default 64] [--mails N per client per round, default 40]
-//          [--rounds N, default 4] [--samples N latency samples, default 200] [--only latency|rate]
+//          [--sink-mails N per client per sink round, default 4 x --mails: the sink is that much faster, and
+//          its rounds should not be over in a second] [--rounds N, default 4] [--samples N latency samples, default 200] [--only latency|rate]
 //          [--profile DIR] (ctid runs with --cpu-prof into DIR; the profile is written when it stops)
-//   MAIL_INTAKE_SMALL=1 (or --small): 16 clients x 10 mails, 2 rounds, 30 samples (a quick look, ~15 s)
+//   MAIL_INTAKE_SMALL=1 (or --small): 16 clients x 10 mails, 2 rounds, 30 samples (a quick look, ~10-15 s)
 
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -87,8 +88,21 @@ const MAX_SIZE = 10 * 1024 * 1024;
 const SAMPLE_TIMEOUT_MS = 10_000;
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-/** Wall-clock epoch ms with a fraction (to set against the switch's log times, taken by another process). */
-const epochNow = (): number => performance.timeOrigin + performance.now();
+/**
+ * Wall-clock epoch ms with a fraction, to set against the switch's log times
+ * (Date.now() in another process): performance.now() from a point where
+ * Date.now() ticked over, so the two clocks agree to a few us however long
+ * the process has run. calibrateEpoch() (a busy wait of up to 1 ms) moves
+ * that point to now.
+ */
+let epochAt = { perf: performance.now(), epoch: Date.now() };
+function calibrateEpoch(): void {
+  const before = Date.now();
+  let now = before;
+  while (now === before) now = Date.now();
+  epochAt = { perf: performance.now(), epoch: now };
+}
+const epochNow = (): number => epochAt.epoch + (performance.now() - epochAt.perf);
 
 // ---------------------------------------------------------------- the sink (child process)
 
@@ -114,6 +128,9 @@ async function sinkMain(): Promise<void> {
     },
   });
   server.on('error', (err) => process.stderr.write(`sink: ${err.message}\n`));
+  // The bench holds this pipe: when it ends (however it ends), so does the sink.
+  process.stdin.on('close', () => process.exit(0));
+  process.stdin.resume();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const address = server.server.address();
   if (address === null || typeof address === 'string') throw new Error('sink: no address');
@@ -137,22 +154,35 @@ function hostPort(text: string): { host: string; port: number } {
   return { host: text.slice(0, at), port: Number(text.slice(at + 1)) };
 }
 
+/** The servers this process started: killed if it has to give up. */
+const children = new Set<ChildProcess>();
+function killChildren(): void {
+  for (const child of children) child.kill('SIGKILL');
+}
+
 /** Spawns `args` and waits for the stdout line `ready` matches (its first group is the SMTP address). */
 async function spawnServer(name: Server['name'], args: string[], env: NodeJS.ProcessEnv, stderrFd: number | 'inherit', ready: RegExp, smtpLine: RegExp): Promise<Server> {
-  const child = spawn(process.execPath, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', stderrFd] });
+  const child = spawn(process.execPath, args, { cwd: ROOT, env, stdio: [name === 'sink' ? 'pipe' : 'ignore', 'pipe', stderrFd] });
+  children.add(child);
+  child.once('exit', () => children.delete(child));
   const lines: string[] = [];
   const input = createInterface({ input: child.stdout! });
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${name} did not say it was ready within 30 s: ${lines.join(' | ')}`)), 30_000);
-    child.once('exit', (code) => reject(new Error(`${name} exited with ${code} before it was ready: ${lines.join(' | ')}`)));
-    input.on('line', (line) => {
-      lines.push(line);
-      if (ready.test(line)) {
-        clearTimeout(timer);
-        resolve();
-      }
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`${name} did not say it was ready within 30 s: ${lines.join(' | ')}`)), 30_000);
+      child.once('exit', (code) => reject(new Error(`${name} exited with ${code} before it was ready: ${lines.join(' | ')}`)));
+      input.on('line', (line) => {
+        lines.push(line);
+        if (ready.test(line)) {
+          clearTimeout(timer);
+          resolve();
+        }
+      });
     });
-  });
+  } catch (err) {
+    child.kill('SIGKILL');
+    throw err;
+  }
   const smtp = lines.map((l) => smtpLine.exec(l)?.[1]).find((a) => a !== undefined);
   if (!smtp) throw new Error(`${name} printed no SMTP address: ${lines.join(' | ')}`);
   return {
@@ -476,6 +506,7 @@ async function measureLatency(ctid: Ctid, samples: number): Promise<void> {
       const dest = LAT_DESTS[k % LAT_DESTS.length]!;
       if (k > 0) await client.command('RSET');
       await until(`${dest} and ${LAT_SOURCE} to be idle`, () => lineStates(control), (s) => s.get(dest) === 'idle' && s.get(LAT_SOURCE) === 'idle');
+      calibrateEpoch();
       const sent = await client.mail(address, address, mailText(LAT_USER, [`CTI-Destination: ${dest}`, 'CTI-Trigger: on-receipt', 'CTI-Monitor: 1m']));
       if (sent.reply.code !== 250) throw new Error(`latency mail to ${dest} refused: ${sent.reply.code} ${sent.reply.text}`);
       all.push({ dest, dotEpoch: sent.dotEpoch, toReply: sent.repliedAt - sent.dotAt });
@@ -601,7 +632,7 @@ async function rateRun(server: Server, clients: number, mails: number, data?: st
   return run;
 }
 
-async function measureRate(ctid: Ctid, sink: Server, clients: number, mails: number, rounds: number): Promise<void> {
+async function measureRate(ctid: Ctid, sink: Server, clients: number, mails: number, sinkMails: number, rounds: number): Promise<void> {
   const { control } = ctid;
   for (const [x, y] of BUSY_PAIRS) {
     await control.dial('a', x, y);
@@ -609,11 +640,11 @@ async function measureRate(ctid: Ctid, sink: Server, clients: number, mails: num
   }
   await until('the busy pairs to talk', () => lineStates(control), (s) => RATE_DESTS.every((d) => s.get(d) === 'busy'));
   console.log(
-    `\nrate: ${clients} clients x ${mails} mails per round (one connection each, RSET between mails), ${rounds} rounds, sink and ctid alternating; ` +
+    `\nrate: ${clients} clients x ${mails} mails per round to ctid, x ${sinkMails} to the sink (one connection each, RSET between mails), ${rounds} rounds, sink and ctid alternating; ` +
       `ctid's mails: on-receipt to ${RATE_DESTS[0]}-${RATE_DESTS[RATE_DESTS.length - 1]} (busy), CTI-Monitor ${RATE_WINDOW}, from ${RATE_USERS.length} users`,
   );
   // Warm-up: one smaller round each (JIT, page cache, the camp-on path).
-  await rateRun(sink, clients, Math.max(2, Math.ceil(mails / 4)));
+  await rateRun(sink, clients, Math.max(2, Math.ceil(sinkMails / 4)));
   await rateRun(ctid, clients, Math.max(2, Math.ceil(mails / 4)), ctid.data);
   const logBefore = (await control.log('a')).length;
   const runs: RateRun[] = [];
@@ -621,7 +652,7 @@ async function measureRate(ctid: Ctid, sink: Server, clients: number, mails: num
     const order = r % 2 === 0 ? [sink, ctid] : [ctid, sink];
     const parts: string[] = [];
     for (const server of order) {
-      const run = await rateRun(server, clients, mails, server === ctid ? ctid.data : undefined);
+      const run = await rateRun(server, clients, server === ctid ? mails : sinkMails, server === ctid ? ctid.data : undefined);
       runs.push(run);
       parts.push(
         `${server.name} ${fmt(run.accepted / run.seconds)} mails/s` +
@@ -708,6 +739,7 @@ export async function main(): Promise<void> {
   const small = process.env.MAIL_INTAKE_SMALL === '1' || process.argv.includes('--small');
   const clients = numberArg('clients', small ? 16 : 64, 1, 64);
   const mails = numberArg('mails', small ? 10 : 40, 1, 100_000);
+  const sinkMails = numberArg('sink-mails', mails * 4, 1, 100_000);
   const rounds = numberArg('rounds', small ? 2 : 4, 1, 50);
   const samples = numberArg('samples', small ? 30 : 200, 1, 10_000);
   const at = process.argv.indexOf('--only');
@@ -720,18 +752,27 @@ export async function main(): Promise<void> {
   console.log('ctid: bin/ctid.js (embedded switch-sim, file stores, pino at info into a file), mail a.example on 127.0.0.1; sink: smtp-server (AUTH PLAIN, reads DATA, 250); each in its own process, the clients in this one');
   const safety = setTimeout(() => {
     console.error('mail-intake: still running after 280 s: giving up');
+    killChildren();
     process.exit(1);
   }, 280_000);
   safety.unref();
+  // run-all's timeout sends SIGTERM to this process only: take the servers along.
+  let dir: string | undefined;
+  process.once('SIGTERM', () => {
+    killChildren();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+    process.exit(143);
+  });
 
   const t0 = performance.now();
-  const dir = await mkdtemp(join(tmpdir(), 'mail-intake-'));
+  dir = await mkdtemp(join(tmpdir(), 'mail-intake-'));
   let ctid: Ctid | undefined;
   let sink: Server | undefined;
   try {
-    [ctid, sink] = await Promise.all([startCtid(dir, profileDir), only === 'latency' ? Promise.resolve(undefined) : startSink()]);
+    ctid = await startCtid(dir, profileDir);
+    if (only !== 'latency') sink = await startSink();
     if (only !== 'rate') await measureLatency(ctid, samples);
-    if (only !== 'latency') await measureRate(ctid, sink!, clients, mails, rounds);
+    if (only !== 'latency') await measureRate(ctid, sink!, clients, mails, sinkMails, rounds);
     console.log(`\nctid's log lines over the run: ${logSummary(ctid.logFile)}`);
   } finally {
     await ctid?.stop();
@@ -746,6 +787,7 @@ if (isMain(import.meta.url)) {
   const run = process.argv.includes('--sink') ? sinkMain() : main();
   run.catch((err: unknown) => {
     console.error(err);
+    killChildren();
     process.exit(1);
   });
 }

@@ -29,6 +29,8 @@ const BENCHES: Bench[] = [
   { name: 'join.js', timeoutMs: 180_000 },
   // issue 7: transfer routing
   { name: 'transfer-route.js', timeoutMs: 180_000 },
+  // issue 8: requests by mail
+  { name: 'mail-intake.js', timeoutMs: 240_000 },
   // issue 9: the dashboard
   { name: 'dashboard.js', timeoutMs: 180_000 },
 ];

@@ -18,6 +18,7 @@ import {
   type PromptUpdate,
   type Request,
   type RequestUpdate,
+  type Relay,
   type Route,
   type SubmitRequest,
   type Transfer,
@@ -43,6 +44,9 @@ export interface CtiApi {
   routes(): Promise<Route[]>;
   addRoute(route: Route): Promise<Route>;
   removeRoute(prefix: string): Promise<void>;
+  relays(): Promise<Relay[]>;
+  addRelay(relay: Relay): Promise<Relay>;
+  removeRelay(domain: string): Promise<void>;
   peers(): Promise<Peer[]>;
   transfers(): Promise<Transfer[]>;
   setTransfer(extension: string, destinations: string[], confirm: boolean): Promise<Transfer>;
@@ -89,6 +93,9 @@ export function createApi(settings: Settings): CtiApi {
     routes: async () => (await unary<{ routes: Route[] }>((cb) => client.listRoutes({}, metadata, deadline(), cb))).routes,
     addRoute: (route) => unary((cb) => client.addRoute({ route }, metadata, deadline(), cb)),
     removeRoute: async (prefix) => void (await unary((cb) => client.removeRoute({ prefix }, metadata, deadline(), cb))),
+    relays: async () => (await unary<{ relays: Relay[] }>((cb) => client.listRelays({}, metadata, deadline(), cb))).relays,
+    addRelay: (relay) => unary((cb) => client.addRelay({ relay }, metadata, deadline(), cb)),
+    removeRelay: async (domain) => void (await unary((cb) => client.removeRelay({ domain }, metadata, deadline(), cb))),
     peers: async () => (await unary<{ peers: Peer[] }>((cb) => client.listPeers({}, metadata, deadline(), cb))).peers,
     transfers: async () => (await unary<{ transfers: Transfer[] }>((cb) => client.listTransfers({}, metadata, deadline(), cb))).transfers,
     setTransfer: (extension, destinations, confirm) => unary((cb) => client.setTransfer({ extension, destinations, confirm }, metadata, deadline(), cb)),

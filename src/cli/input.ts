@@ -75,6 +75,18 @@ export function parseMailAddress(text: string): string {
   return text;
 }
 
+/** DOMAIN of `cti relay`: a mail domain, e.g. b.example. */
+export function parseMailDomain(text: string): string {
+  if (!/^[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)+$/.test(text)) throw new InvalidArgumentError(`${show(text)} is not a mail domain, e.g. b.example`);
+  return text.toLowerCase();
+}
+
+/** HOST:PORT, e.g. 127.0.0.1:2525. */
+export function parseHostPort(text: string): string {
+  if (!/^[^\s:]+:\d{1,5}$/.test(text) || Number(text.slice(text.lastIndexOf(':') + 1)) > 65535) throw new InvalidArgumentError(`${show(text)} is not HOST:PORT, e.g. 127.0.0.1:2525`);
+  return text;
+}
+
 /** ID of `cti mail open`: a mail id as `cti mail list` printed it. */
 export function parseMailId(text: string): string {
   if (!/^[a-z0-9]{1,16}-[0-9a-f]{12}$/.test(text)) throw new InvalidArgumentError(`${show(text)} is not a mail id (cti mail list shows them)`);

@@ -15,6 +15,7 @@ import { registerJoin } from './commands/join.js';
 import { registerPeers } from './commands/peers.js';
 import { registerPrompts } from './commands/prompts.js';
 import { registerRequests } from './commands/requests.js';
+import { registerRelay } from './commands/relay.js';
 import { registerRoutes } from './commands/routes.js';
 import { registerStatus } from './commands/status.js';
 import { registerTransfer } from './commands/transfer.js';
@@ -56,6 +57,7 @@ export function buildProgram(): { program: Command; ctx: CliContext } {
     registerPrompts,
     registerTransfer,
     registerRoutes,
+    registerRelay,
     registerPeers,
     registerMail,
     registerDashboard,

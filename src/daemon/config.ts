@@ -33,6 +33,9 @@ const userSchema = z.strictObject({
 
 const dialRule = z.union([z.enum(['international', 'premium-rate']), z.string().regex(/^[\d\s\-().]{1,32}$/, 'international, premium-rate or a number prefix')]);
 
+/** A mail domain, e.g. `b.example`. */
+export const mailDomain = z.string().regex(/^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$/i, 'a mail domain, e.g. b.example');
+
 const configSchema = z.strictObject({
   office: z.string().regex(/^[a-z0-9][a-z0-9-]{0,31}$/, 'lower-case letters, digits and dashes').default('a'),
   country: z.string().regex(/^[A-Z]{2}$/, 'an ISO 3166 country code like JP').default('JP'),
@@ -133,22 +136,34 @@ const configSchema = z.strictObject({
    */
   mail: z
     .strictObject({
-      domain: z.string().regex(/^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$/i, 'a mail domain, e.g. b.example'),
+      domain: mailDomain,
       smtp: hostPort.default('127.0.0.1:2525'),
       pop3: hostPort.optional(),
       maxSize: z.number().int().min(1024).max(100 * 1024 * 1024).default(10 * 1024 * 1024),
       /** Certificate and key files for STARTTLS; required when SMTP listens beyond loopback (AUTH sends tokens). */
       tls: z.strictObject({ cert: z.string().min(1), key: z.string().min(1) }).optional(),
+      /** How long mail for another office is retried before it bounces to its sender (a DSN). */
+      relayWindow: duration.default(24 * 3600_000),
     })
     .refine((mail) => mail.tls !== undefined || isLoopback(mail.smtp), {
       message: 'mail.smtp listens beyond loopback: give mail.tls (cert and key files) so that AUTH travels encrypted',
       path: ['tls'],
     })
-    .refine((mail) => mail.pop3 === undefined || isLoopback(mail.pop3), {
-      message: 'mail.pop3 must listen on loopback: POP3 here has no TLS yet, and its logins carry tokens',
-      path: ['pop3'],
+    .refine((mail) => mail.pop3 === undefined || mail.tls !== undefined || isLoopback(mail.pop3), {
+      message: 'mail.pop3 listens beyond loopback: give mail.tls (cert and key files) so that logins travel encrypted (STLS)',
+      path: ['tls'],
     })
     .optional(),
+  /** The mail relay table's base (FIG. 38): mail for `domain` goes to office `office`'s SMTP; admins change it with `cti relay`. */
+  relay: z
+    .array(
+      z.strictObject({
+        domain: mailDomain,
+        office: z.string().regex(/^[a-z0-9][a-z0-9-]{0,31}$/, 'an office id'),
+        smtp: hostPort,
+      }),
+    )
+    .default([]),
   /** Runs the embedded simulator's clock faster (demos, tests). */
   timeScale: z.number().positive().max(1000).default(1),
 });
@@ -192,6 +207,11 @@ export function loadConfig(flags: ConfigFlags, env: NodeJS.ProcessEnv = process.
   const config = parsed.data;
   if (config.switch.url !== 'embedded' && (!config.switch.user || !config.switch.password)) {
     throw new CtiError('invalid-argument', 'config: switch: a csta:// switch needs user and password');
+  }
+  for (const [i, relay] of config.relay.entries()) {
+    if (!config.mail) throw new CtiError('invalid-argument', 'config: relay: relaying mail needs a mail section (this office\'s own domain and SMTP)');
+    if (!config.peers[relay.office]) throw new CtiError('invalid-argument', `config: relay.${i}.office: no peer "${relay.office}" in peers (its secret authenticates the relay)`);
+    if (relay.domain.toLowerCase() === config.mail.domain.toLowerCase()) throw new CtiError('invalid-argument', `config: relay.${i}.domain: ${relay.domain} is this office's own mail domain`);
   }
   for (const [i, route] of config.routes.entries()) {
     if (route.office !== config.office && !config.peers[route.office]) {

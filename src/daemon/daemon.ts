@@ -3,8 +3,7 @@
 // core, and the gRPC server; then the readiness lines. stop() undoes it in
 // reverse order, bounded.
 
-import { mkdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdirSync } from 'node:fs';
 import { ScaledClock } from '../common/clock.js';
 import { NumberingPlan } from '../common/numbering.js';
 import { startSimulator, type RunningSimulator } from '../switch-sim/simulator.js';
@@ -103,47 +102,10 @@ export async function startDaemon(flags: ConfigFlags, hooks: DaemonHooks): Promi
 
     let mail: MailApi | undefined;
     if (config.mail) {
-      // Loaded only for an office that takes mail: smtp-server and mailparser cost start-up time.
-      const [{ startSmtpIn }, { startPop3 }, { Mailboxes }, { sendCompletions }, { MailDesk }, { MailSchedule }, { MediaStore }] = await Promise.all([
-        import('./mail/smtp-in.js'),
-        import('./mail/pop3.js'),
-        import('./mail/mailboxes.js'),
-        import('./mail/completions.js'),
-        import('./mail/mail-desk.js'),
-        import('./mail/schedule.js'),
-        import('./mail/media.js'),
-      ]);
-      const mailboxes = new Mailboxes(join(config.data, 'mail'));
-      const media = new MediaStore(join(config.data, 'media'));
-      const users = new Map(config.users.map((u) => [u.name.toLowerCase(), u]));
-      const schedule = new MailSchedule({ core, media, mailboxes, store: new Mailboxes(join(config.data, 'mail-scheduled')), users, logger });
-      await schedule.start();
-      stops.push(() => schedule.stop());
-      const smtp = await startSmtpIn({
-        listen: config.mail.smtp,
-        domain: config.mail.domain,
-        maxBytes: config.mail.maxSize,
-        ...(config.mail.tls ? { tls: { cert: readFileSync(config.mail.tls.cert), key: readFileSync(config.mail.tls.key) } } : {}),
-        core,
-        users: [...users.keys()],
-        mailboxes,
-        media,
-        schedule,
-        logger,
-      });
-      stops.push(() => smtp.close());
-      stops.push(sendCompletions({ core, mailboxes, domain: config.mail.domain, admin: { name: 'admin', admin: true, extensions: [] }, users: [...users.keys()], logger }));
-      const listeners = [`smtp ${smtp.address}`];
-      ready(listeners[0]!);
-      if (config.mail.pop3) {
-        const pop3 = await startPop3({ listen: config.mail.pop3, domain: config.mail.domain, mailboxes, core, media, users, logger });
-        stops.push(() => pop3.close());
-        listeners.push(`pop3 ${pop3.address}`);
-        ready(listeners[1]!);
-      }
-      const desk = new MailDesk({ core, media, mailboxes, schedule, logger }, mailboxes, config.mail.domain.toLowerCase(), users);
-      desk.listeners = listeners;
-      mail = desk;
+      const { startMailOffice } = await import('./mail/mail-office.js');
+      const office = await startMailOffice({ ...config, mail: config.mail }, core, ready, logger);
+      stops.push(...office.stops);
+      mail = office.desk;
     }
 
     const server = await startGrpcServer(core, {

@@ -43,6 +43,11 @@ export class FakeCore implements CoreApi {
     return { office: 'a', version: '9.9.9', switchLink: 'up' as const, switchUrl: 'embedded', pendingRequests: pending, peers: this.listPeers(), officeExtensions: [...new Set(Object.values(USERS).flatMap((u) => u.extensions))].sort() };
   }
 
+  vouch(principal: Principal, source?: string): { source: string; external: string } {
+    const ext = source ?? principal.extensions[0] ?? '';
+    return { source: ext, external: `044123${ext}` };
+  }
+
   async submit(principal: Principal, input: SubmitInput): Promise<RequestRecord> {
     const failure = this.failNextSubmit;
     this.failNextSubmit = undefined;

@@ -101,6 +101,8 @@ test('no AUTH: refused; mail for another domain: no relaying; a mailbox that doe
   assert.match(relay.replies, /550 5\.7\.1 this office takes mail for a\.example only/);
   const nobody = await send(['CTI-Destination: 2000'], { to: 'nobody@a.example' });
   assert.match(nobody.replies, /550 5\.1\.1 no mailbox nobody@a\.example/);
+  const many = await send(['No fields: refused at DATA, so nothing is stored.'], { to: Array.from({ length: 33 }, () => 'carol@a.example').join(',') });
+  assert.match(many.replies, /452 4\.5\.3 at most 32 recipients per message/);
   const big = await send(['CTI-Destination: 2000', 'CTI-Trigger: on-receipt', '', 'x'.repeat(8000)]);
   assert.match(big.replies, /552/);
   const wrong = await new Promise<Sent>((resolve) =>
@@ -184,7 +186,7 @@ test('cti mail: send composes the mail and puts it through the mail path as me; 
   assert.match(receipt.stdout, /accepted as request a-/);
   const elsewhere = await runCti(['mail', 'send', '--to', 'dave@b.example', '--call', '2000'], bob);
   assert.is(elsewhere.code, 1, elsewhere.stderr);
-  assert.match(elsewhere.stderr, /not a mailbox of this office/);
+  assert.match(elsewhere.stderr, /neither a mailbox of this office \(a\.example\) nor of a domain in the relay table/);
   const bad = await runCti(['mail', 'send', '--to', 'carol', '--call', '2000'], bob);
   assert.is(bad.code, 2, bad.stderr);
 });
@@ -236,8 +238,8 @@ test('cti status names the mail listeners', async () => {
 });
 
 /** A raw POP3 session: each command's first reply line (multi-line replies are not used here). */
-async function pop3Session(): Promise<{ greeting: string; say: (line: string) => Promise<string>; close: () => void }> {
-  const [host, port] = [pop3.slice(0, pop3.lastIndexOf(':')), Number(pop3.slice(pop3.lastIndexOf(':') + 1))];
+async function pop3Session(address = pop3): Promise<{ greeting: string; say: (line: string) => Promise<string>; close: () => void }> {
+  const [host, port] = [address.slice(0, address.lastIndexOf(':')), Number(address.slice(address.lastIndexOf(':') + 1))];
   const socket = connect(port, host);
   const lines: string[] = [];
   const waiters: ((line: string) => void)[] = [];
@@ -286,6 +288,21 @@ test('STARTTLS with mail.tls: AUTH and the request travel encrypted', async () =
   const out = execFileSync('swaks', ['--server', address, '--tls', '--to', 'carol@a.example', '--auth', 'PLAIN', '--auth-user', 'bob', '--auth-password', USERS.bob.token, '--body', 'CTI-Destination: 2006\nCTI-Trigger: on-receipt'], { encoding: 'utf8' });
   assert.match(out, /<-  220 .*Ready to start TLS|STARTTLS/);
   assert.match(out, /<~  250 2\.0\.0 accepted as request/, 'the reply came over TLS');
+  rmSync(dir, { recursive: true, force: true });
+});
+
+test('POP3 beyond loopback with mail.tls: logins wait for STLS (RFC 2595); curl --ssl-reqd reads the mailbox over TLS', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'ctid-pop3-tls-'));
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', 'mail.key', '-out', 'mail.crt', '-days', '1', '-subj', '/CN=a.example'], { cwd: dir, stdio: 'ignore' });
+  const tls = await startCtid({ config: { mail: { domain: 'a.example', smtp: '127.0.0.1:0', pop3: '0.0.0.0:0', tls: { cert: join(dir, 'mail.crt'), key: join(dir, 'mail.key') } } } });
+  const port = /^pop3 \S+:(\d+)$/m.exec(tls.process.lines.join('\n'))![1]!;
+  const session = await pop3Session(`127.0.0.1:${port}`);
+  assert.match(await session.say('USER carol'), /^-ERR STLS first/);
+  session.close();
+  const plain = await curlPop3At(`127.0.0.1:${port}`, '/', 'carol');
+  assert.is.not(plain.code, 0, 'no login in the clear');
+  const secure = await curlPop3At(`127.0.0.1:${port}`, '/', 'carol', ['--ssl-reqd', '-k']);
+  assert.is(secure.code, 0, `curl over STLS exited ${secure.code}`);
   rmSync(dir, { recursive: true, force: true });
 });
 

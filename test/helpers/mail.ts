@@ -23,12 +23,13 @@ export interface SendOptions {
 }
 
 /** swaks to carol@a.example (or `to`) on `server`, as `user` unless `auth` is false; the body's lines as given. */
-export function sendMail(server: string, body: string[], opts: SendOptions = {}): Promise<Sent> {
+export function sendMail(server: string, body: string[], opts: SendOptions = {}, extraArgs: string[] = []): Promise<Sent> {
   const user = USERS[opts.user ?? 'bob'];
   const args = ['--server', server, '--to', opts.to ?? 'carol@a.example', '--from', opts.from ?? `${user.name}@a.example`, '--body', body.join('\n'), '--header', 'Subject: a request'];
   if (opts.auth !== false) args.push('--auth', 'PLAIN', '--auth-user', user.name, '--auth-password', user.token);
   for (const h of opts.headers ?? []) args.push('--header', h);
   for (const a of opts.attach ?? []) args.push('--attach-type', a.type, ...(a.name ? ['--attach-name', a.name] : []), '--attach', `@${a.file}`);
+  args.push(...extraArgs);
   return new Promise((resolve) => {
     execFile('swaks', args, { timeout: 30_000 }, (err, stdout, stderr) => {
       const replies = `${stdout}${stderr}`

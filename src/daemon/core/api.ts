@@ -63,6 +63,12 @@ export interface CoreApi {
   /** The user a token belongs to (compared in constant time), or undefined. */
   authenticate(token: string): Principal | undefined;
   status(principal: Principal): CoreStatus;
+  /**
+   * What this office vouches for when a user's request leaves it by mail
+   * (the relay, FIG. 38): the user's extension (default the first; it must
+   * be theirs) and the external number another office calls it at.
+   */
+  vouch(principal: Principal, source?: string): { source: string; external: string };
   /** Stores the request durably, starts it, and returns it. */
   submit(principal: Principal, input: SubmitInput): Promise<RequestRecord>;
   get(principal: Principal, id: string): RequestRecord;

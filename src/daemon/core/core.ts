@@ -6,7 +6,7 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Clock } from '../../common/clock.js';
 import type { CoreApi, CoreStatus, LineUpdate, Principal, SubmitInput, Unsubscribe } from './api.js';
-import { CtiError, isCtiError } from './errors.js';
+import { CtiError, isCtiError, mustBeAdmin } from './errors.js';
 import { monitorLine, type WatchFactory } from './line-monitor.js';
 import type { NumberResolver } from './numbers.js';
 import { peerLineWatch } from './peer-line.js';
@@ -153,6 +153,13 @@ export class Core implements CoreApi {
     };
   }
 
+  vouch(principal: Principal, given?: string): { source: string; external: string } {
+    const source = this.sourceOf(principal, given);
+    const external = this.options.numbers.externalOf(source);
+    if (!external) throw new CtiError('invalid-argument', `extension ${source} has no external number in the numbering plan, so another office cannot call it`, 'invalid-number');
+    return { source, external };
+  }
+
   async submit(principal: Principal, input: SubmitInput): Promise<RequestRecord> {
     if (input.idempotencyKey) {
       const same = this.registry.byKey(principal.name, input.idempotencyKey);
@@ -206,12 +213,12 @@ export class Core implements CoreApi {
   }
 
   addRoute(principal: Principal, route: Route): Promise<ListedRoute> {
-    this.mustBeAdmin(principal, 'change the route table');
+    mustBeAdmin(principal, 'change the route table');
     return this.options.routes.add({ ...route, prefix: routePrefix(route.prefix) });
   }
 
   removeRoute(principal: Principal, prefix: string): Promise<void> {
-    this.mustBeAdmin(principal, 'change the route table');
+    mustBeAdmin(principal, 'change the route table');
     return this.options.routes.remove(routePrefix(prefix));
   }
 
@@ -290,18 +297,20 @@ export class Core implements CoreApi {
     this.runners.run(record);
   }
 
-  private mustBeAdmin(principal: Principal, what: string): void {
-    if (!principal.admin) throw new CtiError('permission-denied', `only an admin may ${what}`, 'not-allowed');
-  }
-
-  private newRecord(principal: Principal, input: SubmitInput): RequestRecord {
-    const { limits, numbers, routes, office } = this.options;
-    const source = input.source ?? principal.extensions[0];
+  /** The requester's extension: given (it must be theirs, or they an admin) or their first. */
+  private sourceOf(principal: Principal, given: string | undefined): string {
+    const source = given ?? principal.extensions[0];
     if (!source) throw new CtiError('invalid-argument', `user ${principal.name} has no extension: give the one to ring with --from`);
     if (!/^\d{1,8}$/.test(source)) throw new CtiError('invalid-argument', `--from must be an extension (digits), got "${source}"`);
     if (!principal.admin && !principal.extensions.includes(source)) {
       throw new CtiError('permission-denied', `extension ${source} is not yours (yours: ${principal.extensions.join(', ') || 'none'})`, 'not-allowed');
     }
+    return source;
+  }
+
+  private newRecord(principal: Principal, input: SubmitInput): RequestRecord {
+    const { limits, numbers, routes, office } = this.options;
+    const source = this.sourceOf(principal, input.source);
     const joining = isJoinKind(input.kind);
     if (input.display !== undefined && !isDisplayName(input.display)) {
       throw new CtiError('invalid-argument', '--as must be a name of at most 64 printable characters');

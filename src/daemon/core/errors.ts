@@ -32,3 +32,8 @@ export class CtiError extends Error {
 export function isCtiError(err: unknown): err is CtiError {
   return typeof err === 'object' && err !== null && (err as { kind?: unknown }).kind === 'cti-error';
 }
+
+/** Throws `permission-denied` unless the user is an admin (`what`: "change the route table"). */
+export function mustBeAdmin(principal: { admin: boolean }, what: string): void {
+  if (!principal.admin) throw new CtiError('permission-denied', `only an admin may ${what}`, 'not-allowed');
+}

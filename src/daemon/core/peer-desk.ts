@@ -151,12 +151,14 @@ export class PeerDesk implements PeerFacingApi {
       recallFirst: false,
       state: 'accepted',
       createdAt: at,
-      deadline: Math.min(request.deadline, at + limits.maxWindowMs),
+      deadline: Math.min(request.deadline > 0 ? request.deadline : at + limits.defaultWindowMs, at + limits.maxWindowMs),
       attempts: 0,
       history: [{ state: 'accepted', at }],
       origin,
       via: request.via,
       ...(request.display ? { display: request.display } : {}),
+      ...(request.idempotencyKey ? { idempotencyKey: request.idempotencyKey } : {}),
+      ...(request.scenario ? { scenario: { steps: request.scenario, next: 0, outcomes: [] } } : {}),
     };
     const refuse = (reason: FailureReason, message: string): RequestRecord => {
       record.state = 'failed';
@@ -174,7 +176,7 @@ export class PeerDesk implements PeerFacingApi {
       return refuse('invalid-number', isCtiError(err) ? err.message : String(err));
     }
     record.dial = target.dial;
-    if (kind !== 'camp-on' && target.own && !/^[1-9]/.test(target.dial)) return refuse('unroutable', `${request.destination} is not an extension of office ${office}`);
+    if ((kind !== 'camp-on' || request.scenario) && !(target.own && /^[1-9]/.test(target.dial))) return refuse('unroutable', `${request.destination} is not an extension of office ${office}`);
     if (!target.own) {
       if (!target.office) return refuse('unroutable', `office ${office} does not own ${request.destination} and has no route for it`);
       if (request.via.includes(target.office)) return refuse('loop', `office ${office} routes ${request.destination} back to office ${target.office}: the route tables loop`);

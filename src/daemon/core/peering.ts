@@ -11,7 +11,7 @@ import type { Unsubscribe } from './api.js';
 import { CtiError } from './errors.js';
 import type { LineState } from './ports.js';
 import type { TransferEntry } from './transfers.js';
-import type { FailureReason, NetworkType, RequestKind, RequestState, Strategy } from './request.js';
+import type { FailureReason, NetworkType, RequestKind, RequestState, ScenarioAction, Strategy } from './request.js';
 
 /** FIG. 19: a camp-on request forwarded to the office that owns the destination. */
 export interface PeerCampOn {
@@ -34,6 +34,13 @@ export interface PeerCampOn {
   kind?: Extract<RequestKind, 'camp-on' | 'join' | 'barge-in'>;
   /** join / barge-in: who asks, as the target's prompt shows it. */
   display?: string;
+  /**
+   * A request by mail relayed from the origin office (mail/relayed.ts), not
+   * carried by the peer API: its scenario, and the key completion mails
+   * find it by.
+   */
+  scenario?: ScenarioAction[][];
+  idempotencyKey?: string;
 }
 
 /** FIG. 21: a forwarded camp-on's state as the owning office reports it. */

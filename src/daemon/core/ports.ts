@@ -3,6 +3,7 @@
 // AMI) for Switch, the journal + table store for RequestStore. The core
 // imports nothing else from the outside world (test/architecture.test.ts).
 
+import type { Overlay, OverlayStore } from '../../common/overlay-table.js';
 import type { RequestRecord } from './request.js';
 import type { Route } from './routes.js';
 import type { TransferEntry } from './transfers.js';
@@ -233,18 +234,11 @@ export interface RequestStore {
   close(): Promise<void>;
 }
 
-/** Route changes made at run time (the config's routes are the base). */
-export interface RouteChanges {
-  added: Route[];
-  /** Prefixes of config routes an admin removed. */
-  removed: string[];
-}
+/** Route changes made at run time (the config's routes are the base; `removed` holds prefixes). */
+export type RouteChanges = Overlay<Route>;
 
 /** Where run-time route changes live; save() resolves when durable. */
-export interface RouteStore {
-  load(): RouteChanges;
-  save(changes: RouteChanges): Promise<void>;
-}
+export type RouteStore = OverlayStore<Route>;
 
 /** Where the transfer table lives; save() replaces it and resolves when durable. */
 export interface TransferStore {

@@ -4,9 +4,9 @@
 // routes are the base; admins add and remove routes at run time, and those
 // changes are stored, so a restart keeps them and a config edit still shows.
 
-import { OneAtATime } from '../../common/one-at-a-time.js';
+import { OverlayTable } from '../../common/overlay-table.js';
 import { CtiError } from './errors.js';
-import type { RouteChanges, RouteStore } from './ports.js';
+import type { RouteStore } from './ports.js';
 import type { NetworkType } from './request.js';
 
 export type Place = 'remote' | 'local';
@@ -30,67 +30,38 @@ export function routePrefix(text: string): string {
 }
 
 export class RouteTable {
-  private changes: RouteChanges;
-  /** add and remove, one at a time (each saves the whole change set). */
-  private readonly serial = new OneAtATime();
+  private readonly table: OverlayTable<Route>;
 
   constructor(
-    private readonly base: readonly Route[],
-    private readonly store: RouteStore,
+    base: readonly Route[],
+    store: RouteStore,
     /** Offices we have a peer entry for (routes to others are refused). */
     private readonly knownOffice: (office: string) => boolean,
   ) {
-    this.changes = store.load();
+    this.table = new OverlayTable(base, store, (r) => r.prefix);
   }
 
   /** The route of a national number, longest prefix first. */
   lookup(digits: string): Route | undefined {
     let best: Route | undefined;
-    for (const route of this.effective()) if (digits.startsWith(route.prefix) && (!best || route.prefix.length > best.prefix.length)) best = route;
+    for (const { entry: route } of this.table.entries()) if (digits.startsWith(route.prefix) && (!best || route.prefix.length > best.prefix.length)) best = route;
     return best;
   }
 
   list(): ListedRoute[] {
-    const added = new Set(this.changes.added.map((r) => r.prefix));
-    return this.effective()
-      .map((r) => ({ ...r, origin: added.has(r.prefix) ? ('runtime' as const) : ('config' as const) }))
+    return this.table
+      .entries()
+      .map(({ entry, origin }) => ({ ...entry, origin }))
       .sort((a, b) => b.prefix.length - a.prefix.length || a.prefix.localeCompare(b.prefix));
   }
 
-  add(route: Route): Promise<ListedRoute> {
-    return this.serial.run(() => this.addNow(route));
-  }
-
-  remove(prefix: string): Promise<void> {
-    return this.serial.run(() => this.removeNow(prefix));
-  }
-
-  private async addNow(route: Route): Promise<ListedRoute> {
+  async add(route: Route): Promise<ListedRoute> {
     if (!this.knownOffice(route.office)) throw new CtiError('invalid-argument', `no peer office "${route.office}" in the config (peers): add it there first`);
-    const next: RouteChanges = {
-      added: [...this.changes.added.filter((r) => r.prefix !== route.prefix), route],
-      removed: this.changes.removed.filter((p) => p !== route.prefix),
-    };
-    await this.store.save(next);
-    this.changes = next;
+    await this.table.put(route);
     return { ...route, origin: 'runtime' };
   }
 
-  private async removeNow(prefix: string): Promise<void> {
-    if (!this.effective().some((r) => r.prefix === prefix)) throw new CtiError('not-found', `no route for prefix ${prefix}`);
-    const fromBase = this.base.some((r) => r.prefix === prefix);
-    const next: RouteChanges = {
-      added: this.changes.added.filter((r) => r.prefix !== prefix),
-      removed: fromBase ? [...new Set([...this.changes.removed, prefix])] : this.changes.removed,
-    };
-    await this.store.save(next);
-    this.changes = next;
-  }
-
-  private effective(): Route[] {
-    const removed = new Set(this.changes.removed);
-    const added = new Map(this.changes.added.map((r) => [r.prefix, r]));
-    const base = this.base.filter((r) => !removed.has(r.prefix) && !added.has(r.prefix));
-    return [...base, ...added.values()];
+  async remove(prefix: string): Promise<void> {
+    if (!(await this.table.remove(prefix))) throw new CtiError('not-found', `no route for prefix ${prefix}`);
   }
 }

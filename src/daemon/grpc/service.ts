@@ -42,7 +42,7 @@ export function unary<Who, Req, Res>(
 }
 
 /** Requests by mail, when the office takes mail (mail/mail-desk.ts). */
-export type MailApi = Pick<MailDesk, 'list' | 'open' | 'send' | 'listeners'>;
+export type MailApi = Pick<MailDesk, 'list' | 'open' | 'send' | 'listeners' | 'listRelays' | 'addRelay' | 'removeRelay'>;
 
 export function ctiService(core: CoreApi, log: Logger, streams: OpenStreams, mail?: MailApi): CtiServiceServer {
   const mailDesk = (): MailApi => {
@@ -114,6 +114,15 @@ export function ctiService(core: CoreApi, log: Logger, streams: OpenStreams, mai
         }),
       }),
     })),
+    listRelays: userCall('ListRelays', () => ({ relays: mailDesk().listRelays() })),
+    addRelay: userCall('AddRelay', (principal, req) => {
+      if (!req.relay) throw new CtiError('invalid-argument', 'relay is required');
+      return mailDesk().addRelay(principal, { domain: req.relay.domain, office: req.relay.office, smtp: req.relay.smtp });
+    }),
+    removeRelay: userCall('RemoveRelay', async (principal, req) => {
+      await mailDesk().removeRelay(principal, req.domain);
+      return {};
+    }),
     answerPrompt: userCall('AnswerPrompt', async (principal, req) => toProtoPrompt(await core.answerPrompt(principal, req.id, { accept: req.accept, ...(req.to > 0 ? { to: req.to } : {}), here: req.here }))),
   };
 }

@@ -6,10 +6,11 @@
 import { randomUUID } from 'node:crypto';
 import { simpleParser } from 'mailparser';
 import type { Principal } from '../core/api.js';
-import { CtiError } from '../core/errors.js';
+import { CtiError, mustBeAdmin } from '../core/errors.js';
 import { composeMail, type Attachment } from './compose.js';
 import { acceptMail, MailRefusal, type IntakeOptions } from './intake.js';
 import type { Mailboxes } from './mailboxes.js';
+import type { ListedRelay, RelayRoute, RelayTable } from './relay-table.js';
 import { readMailRequest, runOnOpen } from './mail-request.js';
 
 export interface MailSummary {
@@ -53,7 +54,23 @@ export class MailDesk {
     private readonly mailboxes: Mailboxes,
     private readonly domain: string,
     private readonly users: ReadonlyMap<string, Principal>,
+    private readonly relays: RelayTable,
   ) {}
+
+  /** The relay table (any user may read it). */
+  listRelays(): ListedRelay[] {
+    return this.relays.list();
+  }
+
+  addRelay(principal: Principal, route: RelayRoute): Promise<ListedRelay> {
+    mustBeAdmin(principal, 'change the relay table');
+    return this.relays.add(route);
+  }
+
+  removeRelay(principal: Principal, domain: string): Promise<void> {
+    mustBeAdmin(principal, 'change the relay table');
+    return this.relays.remove(domain);
+  }
 
   async list(principal: Principal): Promise<MailSummary[]> {
     const box = principal.name.toLowerCase();
@@ -73,9 +90,12 @@ export class MailDesk {
   }
 
   async send(principal: Principal, m: MailToSend): Promise<string> {
-    const [local = '', at = ''] = m.to.toLowerCase().split('@');
-    if (at !== this.domain) throw new CtiError('failed-precondition', `${m.to} is not a mailbox of this office (${this.domain}); mail to other offices needs the relay, which is not served yet`, 'unroutable');
-    if (!this.users.has(local)) throw new CtiError('not-found', `no mailbox ${local}@${this.domain}`);
+    const to = m.to.toLowerCase();
+    const [local = '', at = ''] = to.split('@');
+    if (at === this.domain && !this.users.has(local)) throw new CtiError('not-found', `no mailbox ${local}@${this.domain}`);
+    if (at !== this.domain && !this.relays.lookup(at)) {
+      throw new CtiError('failed-precondition', `${m.to} is neither a mailbox of this office (${this.domain}) nor of a domain in the relay table (cti relay list)`, 'unroutable');
+    }
     for (const p of m.parts ?? []) {
       if (!PART_TYPES[p.kind].test(p.contentType)) throw new CtiError('invalid-argument', `${p.filename}: a ${p.kind} part must be ${p.kind === 'voice' ? 'audio' : 'PDF or TIFF'}, not ${p.contentType}`);
     }
@@ -93,14 +113,14 @@ export class MailDesk {
     ];
     const head = [
       `From: ${principal.name}@${this.domain}`,
-      `To: ${local}@${this.domain}`,
+      `To: ${to}`,
       `Subject: Please call ${m.destination}`,
       `Date: ${new Date().toUTCString().replace('GMT', '+0000')}`,
       `Message-ID: <${randomUUID()}@${this.domain}>`,
     ];
     const raw = composeMail(head, [...fields, '', m.text ?? ''].join('\n'), m.parts ?? []);
     try {
-      return await acceptMail(this.intake, principal, [local], raw);
+      return await acceptMail(this.intake, principal, [to], raw);
     } catch (err) {
       if (!(err instanceof MailRefusal)) throw err;
       const text = err.text.replace(/^\d\.\d\.\d /, '');

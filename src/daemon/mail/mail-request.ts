@@ -4,9 +4,12 @@
 // the request it becomes. Shared by SMTP (on-receipt), the delivery-time
 // schedule, and POP3 / `cti mail open` (on-open).
 
+import { createHash } from 'node:crypto';
 import { simpleParser } from 'mailparser';
 import type { CoreApi, Principal } from '../core/api.js';
-import type { RequestRecord } from '../core/request.js';
+import { CtiError } from '../core/errors.js';
+import type { PeerFacingApi } from '../core/peering.js';
+import { MAILBOXES_HEADER, ORIGIN_HEADER, REQUESTER_HEADER, SOURCE_EXTERNAL_HEADER } from './mail-headers.js';
 import { parseExchangeInfo, type ExchangeInfo, type StepAction } from './exchange-info.js';
 import type { MediaStore } from './media.js';
 import { partsOf, resolveSteps, stepsOf, type MailParts } from './mail-scenario.js';
@@ -14,13 +17,13 @@ import { partsOf, resolveSteps, stepsOf, type MailParts } from './mail-scenario.
 /** Idempotency keys of requests that came by mail start with this (then the Message-ID): completion mails find them by it. */
 export const MAIL_KEY_PREFIX = 'mail:';
 
-/** Written by ctid at the top of a stored mail: the authenticated sender, whom the request runs as. */
-export const REQUESTER_HEADER = 'X-CTI-Requester';
-
-/** What running a mail's request needs: the core, and where its voice and FAX parts are kept. */
+/** What running a mail's request needs: the core (and its desk for other offices' users), and where voice and FAX parts are kept. */
 export interface MailRunContext {
   core: Pick<CoreApi, 'submit'>;
+  peerDesk: Pick<PeerFacingApi, 'peerCampOn'>;
   media: MediaStore;
+  /** A mail's request that could not run after all (its time came, or it was opened): its requester gets a bounce. */
+  requestFailed: (raw: Buffer, err: unknown) => Promise<void>;
 }
 
 export interface MailRequest {
@@ -33,6 +36,9 @@ export interface MailRequest {
   messageId?: string;
   /** The REQUESTER_HEADER of a stored mail. */
   requester?: string;
+  /** ORIGIN_HEADER and SOURCE_EXTERNAL_HEADER of relayed mail. */
+  origin?: string;
+  sourceExternal?: string;
 }
 
 /** Parses a raw mail; throws ExchangeInfoError naming a bad field. */
@@ -42,6 +48,8 @@ export async function readMailRequest(raw: Buffer): Promise<MailRequest> {
   for (const [name, value] of mail.headers) if (typeof value === 'string') headers.set(name.toLowerCase(), value);
   const requester = headers.get(REQUESTER_HEADER.toLowerCase());
   const mailboxes = headers.get(MAILBOXES_HEADER.toLowerCase())?.split(',').map((box) => box.trim());
+  const origin = headers.get(ORIGIN_HEADER.toLowerCase());
+  const sourceExternal = headers.get(SOURCE_EXTERNAL_HEADER.toLowerCase());
   const info = parseExchangeInfo(headers, mail.text ?? '');
   const parts = partsOf(info.text, mail.attachments);
   const steps = stepsOf(info, parts);
@@ -52,54 +60,73 @@ export async function readMailRequest(raw: Buffer): Promise<MailRequest> {
     ...(mail.messageId ? { messageId: mail.messageId } : {}),
     ...(requester ? { requester } : {}),
     ...(mailboxes ? { mailboxes } : {}),
+    ...(origin ? { origin } : {}),
+    ...(sourceExternal ? { sourceExternal } : {}),
   };
 }
 
-/** Written by ctid on a mail that waits for its delivery time (on-open): the mailboxes it goes to then. */
-export const MAILBOXES_HEADER = 'X-CTI-Deliver-To';
-
-/**
- * The raw mail with ctid's own headers set (a value) or removed
- * (undefined); any of them the sender wrote is dropped, so a sender cannot
- * pose as another requester or pick mailboxes. The rest stays byte for byte.
- */
-export function withCtidHeaders(raw: Buffer, headers: Record<string, string | undefined>): Buffer {
-  const text = raw.toString('latin1'); // byte for byte: the body is not ours to re-encode
-  const end = text.search(/\r?\n\r?\n/);
-  const head = end < 0 ? text : text.slice(0, end);
-  const rest = end < 0 ? '' : text.slice(end);
-  const ours = Object.keys(headers).map((name) => `${name.toLowerCase()}:`);
-  const kept = head
-    .split(/\r?\n(?![ \t])/) // header fields with their folded continuation lines
-    .filter((field) => !ours.some((name) => field.toLowerCase().startsWith(name)));
-  const set = Object.entries(headers).flatMap(([name, value]) => (value === undefined ? [] : [`${name}: ${value}\r\n`]));
-  return Buffer.from(`${set.join('')}${kept.join('\r\n')}${rest}`, 'latin1');
+/** RFC 3834: any Auto-Submitted value but `no` marks mail a machine wrote (a completion mail, a bounce): it carries no request. */
+export function isAutoSubmitted(value: string | undefined): boolean {
+  return value !== undefined && value.trim().toLowerCase() !== 'no';
 }
 
-/** The raw mail with REQUESTER_HEADER set to `name` (any such header the sender wrote is dropped). */
-export function withRequester(raw: Buffer, name: string): Buffer {
-  return withCtidHeaders(raw, { [REQUESTER_HEADER]: name, [MAILBOXES_HEADER]: undefined });
+/** Who a mail's request runs as: a user of this office, or a user of another office as that office vouched (relay). */
+export type MailRequester = { principal: Principal } | { origin: string; name: string; external: string };
+
+/** The requester a stored mail names (ctid's headers); throws when it is no longer one. */
+export function requesterOf(mail: MailRequest, users: ReadonlyMap<string, Principal>): MailRequester {
+  if (!mail.requester) throw new Error('it names no requester');
+  if (mail.origin) {
+    if (!mail.sourceExternal) throw new Error(`${SOURCE_EXTERNAL_HEADER} is missing`);
+    return { origin: mail.origin, name: mail.requester, external: mail.sourceExternal };
+  }
+  const principal = users.get(mail.requester);
+  if (!principal) throw new Error(`its sender ${mail.requester} is no longer a user of this office`);
+  return { principal };
 }
 
 /**
- * The mail's request, as `principal`: a call that camps on if the line is
- * busy, within CTI-Monitor (or the default window), after its scenario's
- * steps. The same Message-ID twice is the same request.
+ * The mail's request: a call that camps on if the line is busy, within
+ * CTI-Monitor (or the default window), after its scenario's steps. A user
+ * of this office asks the core; a user of another office asks as a request
+ * that office forwarded (the peer desk: the requester is called back at
+ * the number the origin vouched for). The same Message-ID twice is the
+ * same request.
  */
-export async function submitMailRequest(ctx: MailRunContext, principal: Principal, mail: MailRequest, fallbackKey?: string): Promise<RequestRecord> {
+export async function submitMailRequest(ctx: MailRunContext, who: MailRequester, mail: MailRequest, fallbackKey: string): Promise<{ id: string }> {
   const { info } = mail;
   const key = mail.messageId ?? fallbackKey;
   const scenario = mail.steps && (await resolveSteps(mail.steps, mail.parts, ctx.media));
-  return ctx.core.submit(principal, {
-    kind: 'call',
-    campOn: true,
+  if ('principal' in who) {
+    return ctx.core.submit(who.principal, {
+      kind: 'call',
+      campOn: true,
+      destination: info.destination,
+      ...(info.source ? { source: info.source } : {}),
+      ...(info.network ? { network: info.network } : {}),
+      ...(info.monitorMs ? { windowMs: info.monitorMs } : {}),
+      idempotencyKey: `${MAIL_KEY_PREFIX}${key}`,
+      ...(scenario ? { scenario } : {}),
+    });
+  }
+  const state = await ctx.peerDesk.peerCampOn(who.origin, {
+    id: `${who.origin}-${createHash('sha256').update(key).digest('hex').slice(0, 16)}`,
     destination: info.destination,
-    ...(info.source ? { source: info.source } : {}),
-    ...(info.network ? { network: info.network } : {}),
-    ...(info.monitorMs ? { windowMs: info.monitorMs } : {}),
-    ...(key ? { idempotencyKey: `${MAIL_KEY_PREFIX}${key}` } : {}),
+    source: who.external,
+    network: info.network ?? 'public',
+    deadline: info.monitorMs ? Date.now() + info.monitorMs : 0,
+    strategy: 'watch',
+    retryEveryMs: 0,
+    requester: who.name,
+    via: [who.origin],
+    idempotencyKey: `${MAIL_KEY_PREFIX}${key}`,
     ...(scenario ? { scenario } : {}),
   });
+  if (state.state === 'failed' && state.attempts === 0) {
+    const code = state.reason === 'limit' ? 'resource-exhausted' : 'invalid-argument';
+    throw new CtiError(code, state.message ?? `the request was refused (${state.reason})`, state.reason);
+  }
+  return { id: state.id };
 }
 
 /**
@@ -114,10 +141,13 @@ export async function runOnOpen(
   raw: Buffer,
   /** For a mail without a Message-ID: the mailbox and its UIDL. */
   fallbackKey: string,
-): Promise<RequestRecord | undefined> {
-  const mail = await readMailRequest(raw);
-  if (mail.info.trigger !== 'on-open' || !mail.requester) return undefined;
-  const principal = users.get(mail.requester);
-  if (!principal) throw new Error(`its sender ${mail.requester} is no longer a user of this office`);
-  return submitMailRequest(ctx, principal, mail, fallbackKey);
+): Promise<{ id: string } | undefined> {
+  try {
+    const mail = await readMailRequest(raw);
+    if (mail.info.trigger !== 'on-open' || !mail.requester) return undefined;
+    return await submitMailRequest(ctx, requesterOf(mail, users), mail, fallbackKey);
+  } catch (err) {
+    await ctx.requestFailed(raw, err);
+    throw err;
+  }
 }

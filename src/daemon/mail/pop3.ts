@@ -1,16 +1,19 @@
-// POP3 (RFC 1939, with CAPA from RFC 2449) for the office's mailboxes, so
-// any mail client (curl, fetchmail, a desktop client) can read them: USER /
-// PASS or APOP with a user's name and token, STAT, LIST, UIDL, TOP, RETR,
-// DELE, NOOP, RSET, QUIT; one session per mailbox at a time. Opening a mail
-// (RETR) that carries an on-open request runs it, as the user who sent it
-// (FIG. 34, 36); the same mail opened twice runs once.
+// POP3 (RFC 1939, with CAPA from RFC 2449 and STLS from RFC 2595) for the
+// office's mailboxes, so any mail client (curl, fetchmail, a desktop client)
+// can read them: USER / PASS or APOP with a user's name and token, STAT,
+// LIST, UIDL, TOP, RETR, DELE, NOOP, RSET, QUIT; one session per mailbox at
+// a time. Tokens travel in the clear only on loopback; elsewhere a client
+// must STLS first (with `mail.tls`). Opening a mail (RETR) that carries an
+// on-open request runs it, as the user who sent it (FIG. 34, 36); the same
+// mail opened twice runs once.
 
 import { createHash, randomBytes } from 'node:crypto';
 import { createServer, type Socket } from 'node:net';
-import { listenOn } from '../../common/listen.js';
+import { TLSSocket } from 'node:tls';
+import { isLoopback, listenOn } from '../../common/listen.js';
 import type { CoreApi, Principal } from '../core/api.js';
 import type { Mailboxes, StoredMail } from './mailboxes.js';
-import { runOnOpen } from './mail-request.js';
+import { runOnOpen, type MailRunContext } from './mail-request.js';
 import type { MediaStore } from './media.js';
 
 export interface Pop3Options {
@@ -18,9 +21,13 @@ export interface Pop3Options {
   domain: string;
   mailboxes: Mailboxes;
   core: Pick<CoreApi, 'authenticate' | 'submit'>;
+  peerDesk: MailRunContext['peerDesk'];
   media: MediaStore;
+  requestFailed: MailRunContext['requestFailed'];
   /** The office's users by name: who an opened mail's request runs as, and whose token APOP checks. */
   users: ReadonlyMap<string, Principal & { token: string }>;
+  /** STLS: the certificate and key (PEM). */
+  tls?: { cert: Buffer; key: Buffer };
   logger: (event: string, fields?: Record<string, unknown>) => void;
 }
 
@@ -40,7 +47,7 @@ export async function startPop3(opts: Pop3Options): Promise<Pop3> {
   const server = createServer((socket) => {
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
-    new Pop3Session(socket, opts, locked).start();
+    new Pop3Session(socket, opts, locked, isLoopback(opts.listen)).start();
   });
   const address = await listenOn(server, opts.listen);
   return {
@@ -62,21 +69,40 @@ class Pop3Session {
   /** The greeting's timestamp, which APOP digests with the token. */
   private readonly stamp: string;
   private queue: Promise<void> = Promise.resolve();
+  private secure = false;
 
   constructor(
-    private readonly socket: Socket,
+    private socket: Socket,
     private readonly opts: Pop3Options,
     private readonly locked: Set<string>,
+    /** On loopback nobody else can listen: logins may go in the clear. */
+    private readonly loopback: boolean,
   ) {
     this.stamp = `<${process.pid}.${Date.now()}.${randomBytes(4).toString('hex')}@${opts.domain}>`;
   }
 
   start(): void {
-    this.socket.setTimeout(IDLE_MS, () => this.end('-ERR idle too long, bye'));
-    this.socket.on('data', (chunk) => this.onData(chunk.toString('latin1')));
-    this.socket.on('error', () => this.socket.destroy());
+    this.listen(this.socket);
     this.socket.on('close', () => this.unlock());
     this.send(`+OK ctid POP3 for ${this.opts.domain} ready ${this.stamp}`);
+  }
+
+  private listen(socket: Socket): void {
+    socket.setTimeout(IDLE_MS, () => this.end('-ERR idle too long, bye'));
+    socket.on('data', (chunk: Buffer) => this.onData(chunk.toString('latin1')));
+    socket.on('error', () => socket.destroy());
+  }
+
+  /** RFC 2595 STLS: TLS from here on; whatever the client sent before the handshake is dropped. */
+  private startTls(): void {
+    const plain = this.socket;
+    plain.removeAllListeners('data');
+    plain.setTimeout(0);
+    this.buffer = '';
+    const secured = new TLSSocket(plain, { isServer: true, key: this.opts.tls!.key, cert: this.opts.tls!.cert });
+    this.socket = secured;
+    this.secure = true;
+    this.listen(secured);
   }
 
   private onData(text: string): void {
@@ -100,7 +126,7 @@ class Pop3Session {
     if (line.length > MAX_LINE) return this.send('-ERR line too long');
     const [verb = '', ...args] = line.split(' ');
     const cmd = verb.toUpperCase();
-    if (cmd === 'CAPA') return this.send(['+OK capabilities', 'USER', 'UIDL', 'TOP', '.'].join('\r\n'));
+    if (cmd === 'CAPA') return this.send(['+OK capabilities', 'USER', 'UIDL', 'TOP', ...(this.opts.tls && !this.secure ? ['STLS'] : []), '.'].join('\r\n'));
     if (cmd === 'QUIT') return this.quit();
     if (!this.box) return this.authorize(cmd, args);
     switch (cmd) {
@@ -145,6 +171,12 @@ class Pop3Session {
   }
 
   private async authorize(cmd: string, args: string[]): Promise<void> {
+    if (cmd === 'STLS') {
+      if (!this.opts.tls || this.secure) return this.send(this.secure ? '-ERR TLS is on already' : '-ERR no TLS here (mail.tls)');
+      this.send('+OK begin TLS');
+      return this.startTls();
+    }
+    if (!this.secure && !this.loopback && ['USER', 'PASS', 'APOP'].includes(cmd)) return this.send('-ERR STLS first: tokens travel only encrypted here');
     if (cmd === 'USER' && args[0]) {
       this.user = args[0].toLowerCase();
       return this.send('+OK send PASS');
@@ -184,7 +216,7 @@ class Pop3Session {
   private async opened(raw: Buffer, uidl: string): Promise<void> {
     try {
       const request = await runOnOpen(this.opts, this.opts.users, raw, `${this.box}:${uidl}`);
-      if (request) this.opts.logger('mail request run on open', { box: this.box, requester: request.requester, id: request.id });
+      if (request) this.opts.logger('mail request run on open', { box: this.box, id: request.id });
     } catch (err) {
       this.opts.logger('mail request not run', { box: this.box, uidl, err: (err as Error).message });
     }

@@ -7,7 +7,8 @@
 
 import type { Principal } from '../core/api.js';
 import type { Mailboxes } from './mailboxes.js';
-import { readMailRequest, submitMailRequest, withRequester, type MailRunContext } from './mail-request.js';
+import { MAILBOXES_HEADER, withHeaders } from './mail-headers.js';
+import { readMailRequest, requesterOf, submitMailRequest, type MailRunContext } from './mail-request.js';
 
 /** setTimeout's longest wait (~24.8 days); longer waits wait again. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
@@ -65,23 +66,24 @@ export class MailSchedule {
   }
 
   private async run(uidl: string, at: number): Promise<void> {
+    let raw: Buffer | undefined;
     try {
-      const raw = await this.opts.store.read(BOX, uidl);
+      raw = await this.opts.store.read(BOX, uidl);
       const mail = await readMailRequest(raw);
-      const principal = mail.requester ? this.opts.users.get(mail.requester) : undefined;
-      if (!principal) throw new Error(`its sender ${mail.requester ?? '(unknown)'} is not a user of this office any more`);
+      const who = requesterOf(mail, this.opts.users);
       const lateMs = this.now() - at;
       const late = lateMs > 5_000 ? { lateMs } : {};
       if (mail.info.trigger === 'on-open') {
-        const stored = withRequester(raw, principal.name);
+        const stored = withHeaders(raw, { [MAILBOXES_HEADER]: undefined });
         for (const box of mail.mailboxes ?? []) await this.opts.mailboxes.deliver(box, stored);
-        this.opts.logger('mail delivered at its delivery time', { to: mail.mailboxes, requester: principal.name, ...late });
+        this.opts.logger('mail delivered at its delivery time', { to: mail.mailboxes, requester: mail.requester, ...late });
       } else {
-        const request = await submitMailRequest(this.opts, principal, mail, `scheduled:${uidl}`);
-        this.opts.logger('mail request ran at its delivery time', { id: request.id, requester: principal.name, ...late });
+        const request = await submitMailRequest(this.opts, who, mail, `scheduled:${uidl}`);
+        this.opts.logger('mail request ran at its delivery time', { id: request.id, requester: mail.requester, ...late });
       }
     } catch (err) {
       this.opts.logger('scheduled mail request not run', { uidl, err: (err as Error).message });
+      if (raw) await this.opts.requestFailed(raw, err);
     }
     await this.opts.store.remove(BOX, uidl);
   }

@@ -1,39 +1,35 @@
 // Mail in (MISSION.md 6; FIG. 28-43): each ctid is the mail host of its
-// office's domain. This adapter is smtp-server around the core: AUTH PLAIN /
-// LOGIN with a user's name and token (over plain text only on loopback),
-// mail only for this office's users (no open relay), the exchange
-// information read from the mail (exchange-info.ts), and the request
-// submitted as the authenticated user: never the `From:` header.
-//
-// What works so far: on-receipt mail runs now (a call that camps on if the
-// line is busy, within CTI-Monitor or the default window); on-open mail goes
-// into the recipients' mailboxes and runs when opened (pop3.ts). The same
-// Message-ID twice is the same request (idempotency key). Not yet: delivery
-// times, scenarios, relay between offices, completion mails: such mail is
-// refused with a reply that says so.
+// office's domain. This adapter is smtp-server around the mail path
+// (intake.ts): AUTH PLAIN / LOGIN with a user's name and token (over plain
+// text only on loopback), or, for a peer office relaying its users' mail
+// (FIG. 38), with `office:ID` and the secret the pair shares. Users may
+// write to this office's mailboxes and to the domains of the relay table;
+// peers only to this office's mailboxes (no open relay, and relayed mail is
+// never relayed again). The requester is the authenticated user (or the
+// user the peer vouched for), never the `From:` header. Each hop adds a
+// `Received:` field; mail that has made too many hops is refused (a loop).
 
+import { timingSafeEqual } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { SMTPServer, type SMTPServerAuthentication, type SMTPServerAuthenticationResponse, type SMTPServerSession } from 'smtp-server';
 import { isLoopback, listenOn } from '../../common/listen.js';
 import type { CoreApi, Principal } from '../core/api.js';
-import { acceptMail, MailRefusal, type IntakeOptions } from './intake.js';
-import type { Mailboxes } from './mailboxes.js';
+import { acceptMail, acceptRelayed, MailRefusal, type IntakeOptions } from './intake.js';
+import { hopsOf } from './mail-headers.js';
+import { PEER_USER_PREFIX } from './relay-out.js';
 
-export interface SmtpInOptions {
+export interface SmtpInOptions extends IntakeOptions {
   listen: string;
-  /** The office's mail domain: mailboxes are `name@domain`. */
-  domain: string;
   /** Largest message accepted (bytes); larger is refused with 552. */
   maxBytes: number;
   /** STARTTLS: the certificate and key (PEM). */
   tls?: { cert: Buffer; key: Buffer };
-  core: Pick<CoreApi, 'authenticate' | 'submit'>;
+  core: IntakeOptions['core'] & Pick<CoreApi, 'authenticate'>;
   /** The office's users' names (their mailboxes). */
   users: readonly string[];
-  mailboxes: Mailboxes;
-  media: IntakeOptions['media'];
-  schedule: IntakeOptions['schedule'];
-  logger: (event: string, fields?: Record<string, unknown>) => void;
+  /** This office's id (for Received:) and the secrets it shares with peer offices. */
+  office: string;
+  peerSecrets: ReadonlyMap<string, string>;
 }
 
 export interface SmtpIn {
@@ -41,24 +37,31 @@ export interface SmtpIn {
   close(): Promise<void>;
 }
 
+/** Who a session authenticated as. */
+type Sender = { principal: Principal } | { peer: string };
+
 /** A refusal with its SMTP reply code (smtp-server reads `responseCode`). */
 function reply(code: number, message: string): Error & { responseCode: number } {
   return Object.assign(new Error(message), { responseCode: code });
 }
 
 const MAX_CLIENTS = 64;
+/** Recipients per message: a request by mail names a few people, not a mailing list. */
+const MAX_RCPTS = 32;
 const IDLE_MS = 60_000;
+/** RFC 5321 6.3 suggests at least 100; between offices a handful is already a loop. */
+const MAX_HOPS = 25;
 
 export async function startSmtpIn(opts: SmtpInOptions): Promise<SmtpIn> {
   const loopback = isLoopback(opts.listen);
   const domain = opts.domain.toLowerCase();
-  const principals = new Map<string, Principal>();
+  const senders = new Map<string, Sender>();
 
   const server = new SMTPServer({
     name: domain,
     banner: `ctid mail for ${domain}`,
     authMethods: ['PLAIN', 'LOGIN'],
-    // Checked in onMailFrom, with a reply that says what to do (and, later, room for authenticated peers' relay).
+    // Checked in onMailFrom, with a reply that says what to do.
     authOptional: true,
     // Tokens in the clear only where nobody else can listen; elsewhere AUTH waits for STARTTLS.
     allowInsecureAuth: loopback,
@@ -69,21 +72,23 @@ export async function startSmtpIn(opts: SmtpInOptions): Promise<SmtpIn> {
     logger: false,
 
     onAuth(auth: SMTPServerAuthentication, session: SMTPServerSession, done: (err: Error | null | undefined, response?: SMTPServerAuthenticationResponse) => void) {
-      const principal = auth.password ? opts.core.authenticate(auth.password) : undefined;
-      if (!principal || principal.name !== auth.username) return done(reply(535, '5.7.8 name or token not accepted'));
-      principals.set(session.id, principal);
-      done(null, { user: principal.name });
+      const sender = authenticate(auth.username ?? '', auth.password ?? '');
+      if (!sender) return done(reply(535, '5.7.8 name or token not accepted'));
+      senders.set(session.id, sender);
+      done(null, { user: auth.username });
     },
 
     onMailFrom(_address, session, done) {
-      if (!principals.has(session.id)) return done(reply(530, '5.7.0 authenticate first (AUTH PLAIN or LOGIN with your name and token)'));
+      if (!senders.has(session.id)) return done(reply(530, '5.7.0 authenticate first (AUTH PLAIN or LOGIN with your name and token)'));
       done();
     },
 
-    onRcptTo(address, _session, done) {
+    onRcptTo(address, session, done) {
+      if (session.envelope.rcptTo.length >= MAX_RCPTS) return done(reply(452, `4.5.3 at most ${MAX_RCPTS} recipients per message`));
       const [local = '', at = ''] = address.address.toLowerCase().split('@');
-      if (at !== domain) return done(reply(550, `5.7.1 this office takes mail for ${domain} only: no relaying to ${at || 'that address'}`));
-      if (!opts.users.includes(local)) return done(reply(550, `5.1.1 no mailbox ${local}@${domain}`));
+      if (at === domain) return opts.users.includes(local) ? done() : done(reply(550, `5.1.1 no mailbox ${local}@${domain}`));
+      const relayed = 'principal' in senders.get(session.id)! && opts.relay?.table.lookup(at);
+      if (!relayed) return done(reply(550, `5.7.1 this office takes mail for ${domain} only: no relaying to ${at || 'that address'}`));
       done();
     },
 
@@ -95,13 +100,25 @@ export async function startSmtpIn(opts: SmtpInOptions): Promise<SmtpIn> {
     },
 
     onClose(session) {
-      principals.delete(session.id);
+      senders.delete(session.id);
     },
   });
   server.on('error', (err) => opts.logger('smtp error', { err: err.message }));
 
+  /** A user by name and token, or a peer office by `office:ID` and the pair's secret (compared in constant time). */
+  function authenticate(username: string, password: string): Sender | undefined {
+    if (username.startsWith(PEER_USER_PREFIX)) {
+      const office = username.slice(PEER_USER_PREFIX.length);
+      const secret = opts.peerSecrets.get(office);
+      const given = Buffer.from(password);
+      return secret && given.length === Buffer.byteLength(secret) && timingSafeEqual(given, Buffer.from(secret)) ? { peer: office } : undefined;
+    }
+    const principal = password ? opts.core.authenticate(password) : undefined;
+    return principal && principal.name === username ? { principal } : undefined;
+  }
+
   async function receive(stream: Readable & { sizeExceeded?: boolean }, session: SMTPServerSession): Promise<string> {
-    const principal = principals.get(session.id)!;
+    const sender = senders.get(session.id)!;
     const chunks: Buffer[] = [];
     let size = 0;
     for await (const chunk of stream as AsyncIterable<Buffer>) {
@@ -110,9 +127,18 @@ export async function startSmtpIn(opts: SmtpInOptions): Promise<SmtpIn> {
     }
     if (stream.sizeExceeded || size > opts.maxBytes) throw reply(552, `5.3.4 the message is larger than ${opts.maxBytes} bytes`);
     const raw = Buffer.concat(chunks);
-    const boxes = session.envelope.rcptTo.map((r) => r.address.toLowerCase().split('@')[0]!);
+    if (hopsOf(raw) >= MAX_HOPS) throw reply(554, `5.4.6 the message has passed ${MAX_HOPS} mail hosts: a mail loop`);
+    const received = Buffer.from(
+      `Received: from ${session.clientHostname || 'unknown'} (${session.remoteAddress}) by ${domain} (ctid office ${opts.office}) with ${'peer' in sender ? 'ESMTPA (relay)' : 'ESMTPA'} id ${session.id}; ${new Date().toUTCString().replace('GMT', '+0000')}\r\n`,
+    );
+    const stamped = Buffer.concat([received, raw]);
+    const rcpts = session.envelope.rcptTo.map((r) => r.address.toLowerCase());
     try {
-      return await acceptMail(opts, principal, boxes, raw);
+      if ('peer' in sender) {
+        const office = (d: string) => opts.relay?.table.lookup(d)?.office;
+        return await acceptRelayed(opts, sender.peer, rcpts.map((r) => r.split('@')[0]!), stamped, office);
+      }
+      return await acceptMail(opts, sender.principal, rcpts, stamped);
     } catch (err) {
       if (err instanceof MailRefusal) throw reply(err.code, err.text);
       throw err;

@@ -210,6 +210,35 @@ export interface RemoveRouteRequest {
 export interface RemoveRouteResponse {
 }
 
+export interface Relay {
+  /** A mail domain, lower-case (e.g. `b.example`). */
+  domain: string;
+  /** The office whose ctid takes that domain's mail (a peer: its secret authenticates the relay). */
+  office: string;
+  /** HOST:PORT of that office's SMTP. */
+  smtp: string;
+  /** `config` or `runtime` (added with AddRelay). */
+  origin: string;
+}
+
+export interface ListRelaysRequest {
+}
+
+export interface ListRelaysResponse {
+  relays: Relay[];
+}
+
+export interface AddRelayRequest {
+  relay: Relay | undefined;
+}
+
+export interface RemoveRelayRequest {
+  domain: string;
+}
+
+export interface RemoveRelayResponse {
+}
+
 export interface Peer {
   office: string;
   address: string;
@@ -2594,6 +2623,428 @@ export const RemoveRouteResponse: MessageFns<RemoveRouteResponse> = {
   },
   fromPartial<I extends Exact<DeepPartial<RemoveRouteResponse>, I>>(_: I): RemoveRouteResponse {
     const message = createBaseRemoveRouteResponse();
+    return message;
+  },
+};
+
+function createBaseRelay(): Relay {
+  return { domain: "", office: "", smtp: "", origin: "" };
+}
+
+export const Relay: MessageFns<Relay> = {
+  encode(message: Relay, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.domain !== "") {
+      writer.uint32(10).string(message.domain);
+    }
+    if (message.office !== "") {
+      writer.uint32(18).string(message.office);
+    }
+    if (message.smtp !== "") {
+      writer.uint32(26).string(message.smtp);
+    }
+    if (message.origin !== "") {
+      writer.uint32(34).string(message.origin);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): Relay {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRelay();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.domain = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.office = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.smtp = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.origin = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): Relay {
+    return {
+      domain: isSet(object.domain) ? globalThis.String(object.domain) : "",
+      office: isSet(object.office) ? globalThis.String(object.office) : "",
+      smtp: isSet(object.smtp) ? globalThis.String(object.smtp) : "",
+      origin: isSet(object.origin) ? globalThis.String(object.origin) : "",
+    };
+  },
+
+  toJSON(message: Relay): unknown {
+    const obj: any = {};
+    if (message.domain !== "") {
+      obj.domain = message.domain;
+    }
+    if (message.office !== "") {
+      obj.office = message.office;
+    }
+    if (message.smtp !== "") {
+      obj.smtp = message.smtp;
+    }
+    if (message.origin !== "") {
+      obj.origin = message.origin;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<Relay>, I>>(base?: I): Relay {
+    return Relay.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<Relay>, I>>(object: I): Relay {
+    const message = createBaseRelay();
+    message.domain = object.domain ?? "";
+    message.office = object.office ?? "";
+    message.smtp = object.smtp ?? "";
+    message.origin = object.origin ?? "";
+    return message;
+  },
+};
+
+function createBaseListRelaysRequest(): ListRelaysRequest {
+  return {};
+}
+
+export const ListRelaysRequest: MessageFns<ListRelaysRequest> = {
+  encode(_: ListRelaysRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListRelaysRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListRelaysRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(_: any): ListRelaysRequest {
+    return {};
+  },
+
+  toJSON(_: ListRelaysRequest): unknown {
+    const obj: any = {};
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ListRelaysRequest>, I>>(base?: I): ListRelaysRequest {
+    return ListRelaysRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ListRelaysRequest>, I>>(_: I): ListRelaysRequest {
+    const message = createBaseListRelaysRequest();
+    return message;
+  },
+};
+
+function createBaseListRelaysResponse(): ListRelaysResponse {
+  return { relays: [] };
+}
+
+export const ListRelaysResponse: MessageFns<ListRelaysResponse> = {
+  encode(message: ListRelaysResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.relays) {
+      Relay.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListRelaysResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListRelaysResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.relays.push(Relay.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListRelaysResponse {
+    return { relays: globalThis.Array.isArray(object?.relays) ? object.relays.map((e: any) => Relay.fromJSON(e)) : [] };
+  },
+
+  toJSON(message: ListRelaysResponse): unknown {
+    const obj: any = {};
+    if (message.relays?.length) {
+      obj.relays = message.relays.map((e) => Relay.toJSON(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ListRelaysResponse>, I>>(base?: I): ListRelaysResponse {
+    return ListRelaysResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ListRelaysResponse>, I>>(object: I): ListRelaysResponse {
+    const message = createBaseListRelaysResponse();
+    message.relays = object.relays?.map((e) => Relay.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseAddRelayRequest(): AddRelayRequest {
+  return { relay: undefined };
+}
+
+export const AddRelayRequest: MessageFns<AddRelayRequest> = {
+  encode(message: AddRelayRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.relay !== undefined) {
+      Relay.encode(message.relay, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): AddRelayRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseAddRelayRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.relay = Relay.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): AddRelayRequest {
+    return { relay: isSet(object.relay) ? Relay.fromJSON(object.relay) : undefined };
+  },
+
+  toJSON(message: AddRelayRequest): unknown {
+    const obj: any = {};
+    if (message.relay !== undefined) {
+      obj.relay = Relay.toJSON(message.relay);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<AddRelayRequest>, I>>(base?: I): AddRelayRequest {
+    return AddRelayRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<AddRelayRequest>, I>>(object: I): AddRelayRequest {
+    const message = createBaseAddRelayRequest();
+    message.relay = (object.relay !== undefined && object.relay !== null) ? Relay.fromPartial(object.relay) : undefined;
+    return message;
+  },
+};
+
+function createBaseRemoveRelayRequest(): RemoveRelayRequest {
+  return { domain: "" };
+}
+
+export const RemoveRelayRequest: MessageFns<RemoveRelayRequest> = {
+  encode(message: RemoveRelayRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.domain !== "") {
+      writer.uint32(10).string(message.domain);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RemoveRelayRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRemoveRelayRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.domain = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RemoveRelayRequest {
+    return { domain: isSet(object.domain) ? globalThis.String(object.domain) : "" };
+  },
+
+  toJSON(message: RemoveRelayRequest): unknown {
+    const obj: any = {};
+    if (message.domain !== "") {
+      obj.domain = message.domain;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<RemoveRelayRequest>, I>>(base?: I): RemoveRelayRequest {
+    return RemoveRelayRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<RemoveRelayRequest>, I>>(object: I): RemoveRelayRequest {
+    const message = createBaseRemoveRelayRequest();
+    message.domain = object.domain ?? "";
+    return message;
+  },
+};
+
+function createBaseRemoveRelayResponse(): RemoveRelayResponse {
+  return {};
+}
+
+export const RemoveRelayResponse: MessageFns<RemoveRelayResponse> = {
+  encode(_: RemoveRelayResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RemoveRelayResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRemoveRelayResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(_: any): RemoveRelayResponse {
+    return {};
+  },
+
+  toJSON(_: RemoveRelayResponse): unknown {
+    const obj: any = {};
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<RemoveRelayResponse>, I>>(base?: I): RemoveRelayResponse {
+    return RemoveRelayResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<RemoveRelayResponse>, I>>(_: I): RemoveRelayResponse {
+    const message = createBaseRemoveRelayResponse();
     return message;
   },
 };
@@ -5051,6 +5502,37 @@ export const CtiServiceService = {
     responseSerialize: (value: SendMailResponse): Buffer => Buffer.from(SendMailResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): SendMailResponse => SendMailResponse.decode(value),
   },
+  /**
+   * The mail relay table (FIG. 38): which office's SMTP takes mail for a
+   * domain. Anyone may read it; admins change it (persisted).
+   */
+  listRelays: {
+    path: "/cti.v1.CtiService/ListRelays" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ListRelaysRequest): Buffer => Buffer.from(ListRelaysRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ListRelaysRequest => ListRelaysRequest.decode(value),
+    responseSerialize: (value: ListRelaysResponse): Buffer => Buffer.from(ListRelaysResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ListRelaysResponse => ListRelaysResponse.decode(value),
+  },
+  addRelay: {
+    path: "/cti.v1.CtiService/AddRelay" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: AddRelayRequest): Buffer => Buffer.from(AddRelayRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): AddRelayRequest => AddRelayRequest.decode(value),
+    responseSerialize: (value: Relay): Buffer => Buffer.from(Relay.encode(value).finish()),
+    responseDeserialize: (value: Buffer): Relay => Relay.decode(value),
+  },
+  removeRelay: {
+    path: "/cti.v1.CtiService/RemoveRelay" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: RemoveRelayRequest): Buffer => Buffer.from(RemoveRelayRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): RemoveRelayRequest => RemoveRelayRequest.decode(value),
+    responseSerialize: (value: RemoveRelayResponse): Buffer => Buffer.from(RemoveRelayResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): RemoveRelayResponse => RemoveRelayResponse.decode(value),
+  },
 } as const;
 
 export interface CtiServiceServer extends UntypedServiceImplementation {
@@ -5108,6 +5590,13 @@ export interface CtiServiceServer extends UntypedServiceImplementation {
   listMail: handleUnaryCall<ListMailRequest, ListMailResponse>;
   openMail: handleUnaryCall<OpenMailRequest, OpenMailResponse>;
   sendMail: handleUnaryCall<SendMailRequest, SendMailResponse>;
+  /**
+   * The mail relay table (FIG. 38): which office's SMTP takes mail for a
+   * domain. Anyone may read it; admins change it (persisted).
+   */
+  listRelays: handleUnaryCall<ListRelaysRequest, ListRelaysResponse>;
+  addRelay: handleUnaryCall<AddRelayRequest, Relay>;
+  removeRelay: handleUnaryCall<RemoveRelayRequest, RemoveRelayResponse>;
 }
 
 export interface CtiServiceClient extends Client {
@@ -5411,6 +5900,52 @@ export interface CtiServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: SendMailResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * The mail relay table (FIG. 38): which office's SMTP takes mail for a
+   * domain. Anyone may read it; admins change it (persisted).
+   */
+  listRelays(
+    request: ListRelaysRequest,
+    callback: (error: ServiceError | null, response: ListRelaysResponse) => void,
+  ): ClientUnaryCall;
+  listRelays(
+    request: ListRelaysRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ListRelaysResponse) => void,
+  ): ClientUnaryCall;
+  listRelays(
+    request: ListRelaysRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ListRelaysResponse) => void,
+  ): ClientUnaryCall;
+  addRelay(request: AddRelayRequest, callback: (error: ServiceError | null, response: Relay) => void): ClientUnaryCall;
+  addRelay(
+    request: AddRelayRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: Relay) => void,
+  ): ClientUnaryCall;
+  addRelay(
+    request: AddRelayRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: Relay) => void,
+  ): ClientUnaryCall;
+  removeRelay(
+    request: RemoveRelayRequest,
+    callback: (error: ServiceError | null, response: RemoveRelayResponse) => void,
+  ): ClientUnaryCall;
+  removeRelay(
+    request: RemoveRelayRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: RemoveRelayResponse) => void,
+  ): ClientUnaryCall;
+  removeRelay(
+    request: RemoveRelayRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: RemoveRelayResponse) => void,
   ): ClientUnaryCall;
 }
 
