@@ -56,6 +56,8 @@ export async function startSmtpIn(opts: SmtpInOptions): Promise<SmtpIn> {
   const loopback = isLoopback(opts.listen);
   const domain = opts.domain.toLowerCase();
   const senders = new Map<string, Sender>();
+  /** RCPT commands in the session's current transaction (repeats count too). */
+  const rcpts = new Map<string, number>();
 
   const server = new SMTPServer({
     name: domain,
@@ -80,11 +82,14 @@ export async function startSmtpIn(opts: SmtpInOptions): Promise<SmtpIn> {
 
     onMailFrom(_address, session, done) {
       if (!senders.has(session.id)) return done(reply(530, '5.7.0 authenticate first (AUTH PLAIN or LOGIN with your name and token)'));
+      rcpts.set(session.id, 0);
       done();
     },
 
     onRcptTo(address, session, done) {
-      if (session.envelope.rcptTo.length >= MAX_RCPTS) return done(reply(452, `4.5.3 at most ${MAX_RCPTS} recipients per message`));
+      const count = (rcpts.get(session.id) ?? 0) + 1;
+      rcpts.set(session.id, count);
+      if (count > MAX_RCPTS) return done(reply(452, `4.5.3 at most ${MAX_RCPTS} recipients per message`));
       const [local = '', at = ''] = address.address.toLowerCase().split('@');
       if (at === domain) return opts.users.includes(local) ? done() : done(reply(550, `5.1.1 no mailbox ${local}@${domain}`));
       const relayed = 'principal' in senders.get(session.id)! && opts.relay?.table.lookup(at);
@@ -101,6 +106,7 @@ export async function startSmtpIn(opts: SmtpInOptions): Promise<SmtpIn> {
 
     onClose(session) {
       senders.delete(session.id);
+      rcpts.delete(session.id);
     },
   });
   server.on('error', (err) => opts.logger('smtp error', { err: err.message }));
