@@ -56,6 +56,9 @@ export interface MediaRecord {
   device: string;
   kind: 'voice' | 'fax';
   name: string;
+  /** A voice message: the voice-board port that played it, and the call it was played into. */
+  port?: string;
+  call?: string;
   /** ISO 8601 wall-clock time. */
   at: string;
 }

@@ -41,7 +41,8 @@ export class VoiceBoard {
         const group = this.talkGroups().find((g) => g.devices.includes(p.name));
         const hearers = [...(group?.devices ?? []), ...(group?.listeners ?? [])].filter((name) => !isPort(exchange, name));
         if (hearers.length === 0) throw new CstaServiceError('stateIncompatibility', 'invalidDeviceState', `nobody hears ${p.name}`);
-        for (const device of hearers) this.record({ device, kind: 'voice', name: command.message });
+        const call = [...p.connections].find((c) => c.talking)?.call.id;
+        for (const device of hearers) this.record({ device, kind: 'voice', name: command.message, port: p.name, ...(call ? { call } : {}) });
         return;
       }
       case 'fax': {

@@ -111,6 +111,9 @@ test('FIG. 42 on receipt: the voice message plays on 2002, carol is asked "conne
   assert.ok(id, sent.replies);
   await phones.answerWhenRinging('a', '2002');
   await eventually('2002 to hear greeting.wav', () => heard('voice', 'a/2002', 'greeting.wav'), Boolean);
+  const played = (await phones.status()).media.find((m) => m.kind === 'voice' && m.device === 'a/2002' && m.name.endsWith('/greeting.wav'));
+  assert.match(played?.port ?? '', /^a\/700[1-4]$/, 'played by a voice-board port');
+  assert.ok(played?.call, 'into a call');
   await phones.untilLine('a', '2002', 'idle'); // the voice board hung up after playing
   assert.is(await phones.lineState('a', '7001'), 'idle');
 

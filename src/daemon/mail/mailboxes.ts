@@ -15,6 +15,9 @@ export interface StoredMail {
 const SUFFIX = '.eml';
 
 export class Mailboxes {
+  /** Directories known to exist (made once, not on every delivery). */
+  private readonly made = new Set<string>();
+
   constructor(private readonly dir: string) {}
 
   async deliver(user: string, raw: Buffer): Promise<string> {
@@ -59,15 +62,9 @@ export class Mailboxes {
    * written after it): at least once, and not again after a restart.
    */
   async once(key: string, deliver: () => Promise<void>): Promise<void> {
-    const marks = join(this.dir, '.sent');
-    await mkdir(marks, { recursive: true, mode: 0o700 });
+    const marks = await this.folder(join(this.dir, '.sent'));
     const mark = join(marks, key.replace(/[^A-Za-z0-9._-]/g, '_'));
-    try {
-      await stat(mark);
-      return;
-    } catch {
-      // not yet
-    }
+    if (await stat(mark).then(() => true, () => false)) return;
     await deliver();
     const file = await open(mark, 'w', 0o600);
     await file.close();
@@ -75,8 +72,14 @@ export class Mailboxes {
 
   private async box(user: string): Promise<string> {
     if (!/^[a-z0-9][a-z0-9._-]{0,63}$/.test(user)) throw new RangeError(`"${user}" is not a mailbox name`);
-    const box = join(this.dir, user);
-    await mkdir(box, { recursive: true, mode: 0o700 });
-    return box;
+    return this.folder(join(this.dir, user));
+  }
+
+  private async folder(path: string): Promise<string> {
+    if (!this.made.has(path)) {
+      await mkdir(path, { recursive: true, mode: 0o700 });
+      this.made.add(path);
+    }
+    return path;
   }
 }

@@ -10,6 +10,7 @@
 // `Received:` field; mail that has made too many hops is refused (a loop).
 
 import { timingSafeEqual } from 'node:crypto';
+import type { Socket } from 'node:net';
 import type { Readable } from 'node:stream';
 import { SMTPServer, type SMTPServerAuthentication, type SMTPServerAuthenticationResponse, type SMTPServerSession } from 'smtp-server';
 import { isLoopback, listenOn } from '../../common/listen.js';
@@ -49,6 +50,8 @@ const MAX_CLIENTS = 64;
 /** Recipients per message: a request by mail names a few people, not a mailing list. */
 const MAX_RCPTS = 32;
 const IDLE_MS = 60_000;
+/** A whole session, however busy: long enough for many mails, short enough that nobody holds a connection slot for good. */
+const SESSION_MS = 10 * 60_000;
 /** RFC 5321 6.3 suggests at least 100; between offices a handful is already a loop. */
 const MAX_HOPS = 25;
 
@@ -71,6 +74,8 @@ export async function startSmtpIn(opts: SmtpInOptions): Promise<SmtpIn> {
     size: opts.maxBytes,
     maxClients: MAX_CLIENTS,
     socketTimeout: IDLE_MS,
+    // No reverse DNS per connection: the name is only logged, and the lookup costs time (and needs a resolver).
+    disableReverseLookup: true,
     logger: false,
 
     onAuth(auth: SMTPServerAuthentication, session: SMTPServerSession, done: (err: Error | null | undefined, response?: SMTPServerAuthenticationResponse) => void) {
@@ -110,6 +115,10 @@ export async function startSmtpIn(opts: SmtpInOptions): Promise<SmtpIn> {
     },
   });
   server.on('error', (err) => opts.logger('smtp error', { err: err.message }));
+  server.server.on('connection', (socket: Socket) => {
+    const limit = setTimeout(() => socket.end('421 4.4.2 session too long, closing\r\n'), SESSION_MS);
+    socket.once('close', () => clearTimeout(limit));
+  });
 
   /** A user by name and token, or a peer office by `office:ID` and the pair's secret (compared in constant time). */
   function authenticate(username: string, password: string): Sender | undefined {

@@ -40,8 +40,8 @@ export function renderStatus(status: WorldStatus): string {
   );
   const media = tableOr(
     'no media played or faxed',
-    ['media', 'device', 'name', 'at'],
-    status.media.map((m) => [m.kind, m.device, m.name, m.at]),
+    ['media', 'device', 'name', 'port', 'call', 'at'],
+    status.media.map((m) => [m.kind, m.device, m.name, m.port ?? '-', m.call ?? '-', m.at]),
   );
   return [offices, devices, calls, media].join('\n\n');
 }
