@@ -43,15 +43,21 @@ const configSchema = z.strictObject({
   data: z.string().min(1).optional(),
   switch: z
     .strictObject({
-      url: z.string().regex(/^(embedded|csta:\/\/[^\s/]+:\d{1,5})$/, '"embedded" or csta://HOST:PORT').default('embedded'),
+      url: z.string().regex(/^(embedded|(csta|ami):\/\/[^\s/]+:\d{1,5})$/, '"embedded", csta://HOST:PORT or ami://HOST:PORT').default('embedded'),
       user: z.string().min(1).optional(),
       password: z.string().min(1).optional(),
+      /** ami://: the dialplan context where extensions are dialled. */
+      context: z.string().regex(/^[\w-]{1,79}$/, 'a dialplan context name').default('internal'),
+      /** ami://: how an extension maps to an Asterisk device. */
+      endpoint: z.string().regex(/^[^\s]*\{ext\}[^\s]*$/, 'a device name with {ext}, e.g. PJSIP/{ext}').default('PJSIP/{ext}'),
+      /** ami://: where ctid's FastAGI server listens (transfer entries). */
+      agi: hostPort.default('127.0.0.1:4573'),
       /** The embedded simulator's control API. */
       control: hostPort.default('127.0.0.1:50100'),
       /** The switch's SystemStatus period (csta-link.md: 30 s). */
       heartbeat: duration.default(30_000),
     })
-    .default({ url: 'embedded', control: '127.0.0.1:50100', heartbeat: 30_000 }),
+    .default({ url: 'embedded', control: '127.0.0.1:50100', heartbeat: 30_000, context: 'internal', endpoint: 'PJSIP/{ext}', agi: '127.0.0.1:4573' }),
   numbering: z.array(z.strictObject({ extension: z.string().regex(/^[\dx]{1,8}$/), external: z.string().min(1) })).optional(),
   /** The voice-board ports joins borrow (default: the embedded world's, or none). */
   voiceBoardPorts: z.array(extension).refine((ports) => new Set(ports).size === ports.length, 'each port once').optional(),
@@ -206,7 +212,7 @@ export function loadConfig(flags: ConfigFlags, env: NodeJS.ProcessEnv = process.
   }
   const config = parsed.data;
   if (config.switch.url !== 'embedded' && (!config.switch.user || !config.switch.password)) {
-    throw new CtiError('invalid-argument', 'config: switch: a csta:// switch needs user and password');
+    throw new CtiError('invalid-argument', `config: switch: a ${config.switch.url.split(':')[0]}:// switch needs user and password`);
   }
   for (const [i, relay] of config.relay.entries()) {
     if (!config.mail) throw new CtiError('invalid-argument', 'config: relay: relaying mail needs a mail section (this office\'s own domain and SMTP)');

@@ -24,6 +24,10 @@ import type { Logger } from './logger.js';
 import { openRequestStore } from './store/request-store.js';
 import { CstaLink } from './switch/csta/link.js';
 import { CstaSwitch } from './switch/csta/csta-switch.js';
+import { AmiLink } from './switch/ami/ami-link.js';
+import { AmiSwitch } from './switch/ami/ami-switch.js';
+import { Endpoints } from './switch/ami/endpoints.js';
+import type { Switch } from './core/ports.js';
 import { VERSION } from './version.js';
 
 export interface DaemonHooks {
@@ -55,10 +59,8 @@ export async function startDaemon(flags: ConfigFlags, hooks: DaemonHooks): Promi
     const target = await switchTarget(config, clock, ready, logger);
     if (target.sim) stops.push(() => target.sim!.close());
 
-    const link = new CstaLink({ ...target.csta, heartbeatMs: config.switch.heartbeat, clock, logger: (e, f) => logger(`link ${e}`, f) });
-    const sw = new CstaSwitch(link, { logger: (e, f) => logger(`switch ${e}`, f) });
-    link.start();
-    stops.push(() => link.close());
+    const { sw, close } = openSwitch(config, target, clock, logger);
+    stops.push(close);
 
     const peers = Object.keys(config.peers).length > 0 ? new GrpcPeers({ office: config.office, peers: config.peers, logger }) : NO_PEERS;
     if (peers instanceof GrpcPeers) stops.push(() => peers.close());
@@ -128,15 +130,20 @@ export async function startDaemon(flags: ConfigFlags, hooks: DaemonHooks): Promi
 }
 
 interface SwitchTarget {
-  csta: { host: string; port: number; user: string; password: string };
+  protocol: 'csta' | 'ami';
+  host: string;
+  port: number;
+  user: string;
+  password: string;
   sim?: RunningSimulator;
 }
 
-/** `embedded`: the default world in process (its control API too); else the csta:// address. */
+/** `embedded`: the default world in process (its control API too); else the csta:// or ami:// address. */
 async function switchTarget(config: ResolvedConfig, clock: ScaledClock, ready: (line: string) => void, logger: Logger): Promise<SwitchTarget> {
   if (config.switch.url !== 'embedded') {
-    const { hostname, port } = new URL(config.switch.url.replace(/^csta:/, 'http:'));
-    return { csta: { host: hostname, port: Number(port), user: config.switch.user!, password: config.switch.password! } };
+    const protocol = config.switch.url.startsWith('ami:') ? 'ami' : 'csta';
+    const { hostname, port } = new URL(config.switch.url.replace(/^(csta|ami):/, 'http:'));
+    return { protocol, host: hostname, port: Number(port), user: config.switch.user!, password: config.switch.password! };
   }
   const input = defaultWorldInput();
   if (!input.offices.some((o) => o.id === config.office)) {
@@ -154,7 +161,23 @@ async function switchTarget(config: ResolvedConfig, clock: ScaledClock, ready: (
   const office = world.offices.find((o) => o.id === config.office)!;
   const address = sim.offices.find((o) => o.id === config.office)!.csta;
   const at = address.lastIndexOf(':');
-  return { csta: { host: address.slice(0, at), port: Number(address.slice(at + 1)), user: office.csta.user, password: office.csta.password }, sim };
+  return { protocol: 'csta', host: address.slice(0, at), port: Number(address.slice(at + 1)), user: office.csta.user, password: office.csta.password, sim };
+}
+
+/** The link to the switch and its adapter behind the core's Switch port: CSTA XML, or AMI for Asterisk. */
+function openSwitch(config: ResolvedConfig, target: SwitchTarget, clock: ScaledClock, logger: Logger): { sw: Switch; close: () => Promise<void> } {
+  const linkLog = (e: string, f?: Record<string, unknown>) => logger(`link ${e}`, f);
+  const switchLog = (e: string, f?: Record<string, unknown>) => logger(`switch ${e}`, f);
+  if (target.protocol === 'ami') {
+    const link = new AmiLink({ host: target.host, port: target.port, user: target.user, secret: target.password, clock, logger: linkLog });
+    const sw = new AmiSwitch(link, new Endpoints(config.switch.endpoint, config.switch.context), switchLog);
+    link.start();
+    return { sw, close: () => link.close() };
+  }
+  const link = new CstaLink({ host: target.host, port: target.port, user: target.user, password: target.password, heartbeatMs: config.switch.heartbeat, clock, logger: linkLog });
+  const sw = new CstaSwitch(link, { logger: switchLog });
+  link.start();
+  return { sw, close: () => link.close() };
 }
 
 function embeddedOffice(office: string) {

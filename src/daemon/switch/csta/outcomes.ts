@@ -6,12 +6,9 @@
 import { isCstaServiceError } from '../../../csta/errors.js';
 import type { EventCause } from '../../../csta/messages.js';
 import type { CallFailure } from '../../core/ports.js';
+import { busyFor, noAnswerFor, type Role } from '../roles.js';
 
-/** Whether the party a failure concerns is the request's destination or its requester. */
-export type Role = 'destination' | 'requester';
-
-export const busyFor = (role: Role): CallFailure => (role === 'destination' ? 'busy' : 'requester-busy');
-export const noAnswerFor = (role: Role): CallFailure => (role === 'destination' ? 'no-answer' : 'requester-no-answer');
+export { busyFor, noAnswerFor, type Role } from '../roles.js';
 
 /**
  * A FailedEvent's cause (csta-link.md "How a MakeCall fails") for the party whose connection failed.

@@ -1,0 +1,102 @@
+// The AMI adapter of the core's Switch port (ports.ts): ctid driving an
+// Asterisk PBX (or the simulator's AMI face) with the same services as over
+// CSTA. Everything AMI stays in this folder.
+//
+// What works so far: the link's lifecycle, two-point calls (call, camp-on
+// and its retries) and line states (watch, monitor). Joins, barge-in,
+// transfer entries (FastAGI) and the voice board are not served over AMI
+// yet: they fail with a reason that says so (switch-unavailable), and
+// routeCalls registers nothing.
+
+import type {
+  CallOutcome,
+  CallView,
+  ConnectParkedOutcome,
+  FaxOutcome,
+  JoinedCall,
+  JoinOutcome,
+  LineState,
+  LineWatch,
+  LinkState,
+  OfferedCall,
+  PlaceCallOptions,
+  Switch,
+} from '../../core/ports.js';
+import { AmiCall } from './ami-call.js';
+import type { AmiLink, LinkLogger } from './ami-link.js';
+import type { Endpoints } from './endpoints.js';
+import { AmiLines } from './line-states.js';
+
+const NOT_YET = 'not served over AMI yet (issue 10 goes on)';
+
+export class AmiSwitch implements Switch {
+  private readonly lines: AmiLines;
+  private readonly linkListeners = new Set<(state: LinkState) => void>();
+
+  constructor(
+    private readonly link: AmiLink,
+    private readonly endpoints: Endpoints,
+    private readonly log: LinkLogger = () => {},
+  ) {
+    this.lines = new AmiLines(link, endpoints, this.log);
+    link.on('state', (state) => {
+      for (const listener of [...this.linkListeners]) listener(state);
+    });
+  }
+
+  get linkState(): LinkState {
+    return this.link.state;
+  }
+
+  onLinkState(listener: (state: LinkState) => void): () => void {
+    const own = (state: LinkState) => listener(state);
+    this.linkListeners.add(own);
+    return () => void this.linkListeners.delete(own);
+  }
+
+  placeCall(options: PlaceCallOptions): Promise<CallOutcome> {
+    return new AmiCall(this.link, this.endpoints, options, this.log).outcome;
+  }
+
+  watchLine(device: string, onChange: (state: LineState) => void): LineWatch {
+    return this.lines.watch(device, onChange);
+  }
+
+  activeCall(): Promise<CallView | undefined> {
+    return Promise.reject(new Error(`reading a call is ${NOT_YET}`));
+  }
+
+  joinCall(): Promise<JoinOutcome> {
+    return Promise.resolve({ ok: false, reason: 'switch-unavailable', detail: `join and barge-in are ${NOT_YET}` });
+  }
+
+  followJoin(_joined: JoinedCall, onEnd: (why: string) => void): () => void {
+    onEnd(`joins are ${NOT_YET}`);
+    return () => {};
+  }
+
+  undoJoin(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  routeCalls(device: string, _onCall: (call: OfferedCall) => void): () => void {
+    this.log('transfer entry not routed', { device, why: `routing calls (FastAGI) is ${NOT_YET}` });
+    return () => {};
+  }
+
+  connectParked(): Promise<ConnectParkedOutcome> {
+    return Promise.resolve({ ok: false, reason: 'switch-unavailable', detail: `voice-board transfer is ${NOT_YET}` });
+  }
+
+  releaseParked(): Promise<boolean> {
+    return Promise.resolve(false);
+  }
+
+  playMessage(): Promise<CallOutcome> {
+    return Promise.resolve({ ok: false, reason: 'switch-unavailable', detail: `voice messages are ${NOT_YET}` });
+  }
+
+  sendFax(): Promise<FaxOutcome> {
+    return Promise.resolve({ ok: false, reason: 'switch-unavailable', detail: `FAX is ${NOT_YET}` });
+  }
+}
