@@ -53,7 +53,7 @@ interface Recorded {
   submitted: SubmitRequest[];
   cancelled: string[];
   answered: [string, boolean][];
-  transfers: [string, string[]][];
+  transfers: [string, string[], boolean][];
   quits: number;
 }
 
@@ -64,8 +64,8 @@ function mount() {
     submit: async (r) => (seen.submitted.push(r), request(99, { kind: r.kind, destination: r.destination, source: r.source, state: 'accepted' })),
     cancel: async (id) => (seen.cancelled.push(id), request(1, { state: 'cancelled' })),
     answer: async (id, accept) => (seen.answered.push([id, accept]), prompt(id, { state: accept ? 'accepted' : 'rejected' })),
-    setTransfer: async (extension, destinations) => {
-      seen.transfers.push([extension, destinations]);
+    setTransfer: async (extension, destinations, confirm) => {
+      seen.transfers.push([extension, destinations, confirm]);
       return { extension, destinations: destinations.map((d) => ({ number: d, dial: d, network: 'station' })), mode: 'auto', setBy: 'bob', setAt: iso(NOW) } satisfies Transfer;
     },
     quit: () => void seen.quits++,
@@ -171,6 +171,27 @@ test('keys that arrive in one chunk (typed fast, pasted) are taken one by one: "
   ui.stdin.write('2003\r\r');
   await eventually('the submission', async () => seen.submitted, (s) => s.length === 1, 5_000);
   assert.equal([seen.submitted[0]!.kind, seen.submitted[0]!.destination, seen.submitted[0]!.source], ['call', '2003', '2001']);
+  ui.unmount();
+});
+
+test('J asks for the name the target sees (--as); t sets a transfer with "ask me first" (--confirm)', async () => {
+  const { ui, frame, seen } = mount();
+  ui.stdin.write('J');
+  await frame('the join form', (x) => x.includes('Join a call') && x.includes('Shown as'));
+  ui.stdin.write('2003\r\rThe Boss\r');
+  await eventually('the join', async () => seen.submitted, (s) => s.length === 1, 5_000);
+  assert.equal([seen.submitted[0]!.kind, seen.submitted[0]!.destination, seen.submitted[0]!.display], ['join', '2003', 'The Boss']);
+  await frame('the join form closed', (x) => !x.includes('Join a call'));
+  ui.stdin.write('t');
+  await frame('the transfer form', (x) => x.includes('Transfer an extension') && x.includes('Ask me first'));
+  ui.stdin.write('\r2005,2006\r');
+  ui.stdin.write('\u007f'); // backspace: the default n
+  ui.stdin.write('x');
+  await frame('an answer that is not y or n', (x) => x.includes('y or n'));
+  ui.stdin.write('\u007f');
+  ui.stdin.write('y\r');
+  await eventually('the transfer', async () => seen.transfers, (t) => t.length === 1, 5_000);
+  assert.equal(seen.transfers[0], ['2001', ['2005', '2006'], true]);
   ui.unmount();
 });
 

@@ -18,7 +18,7 @@ export interface DashboardActions {
   submit(request: SubmitRequest): Promise<Request>;
   cancel(id: string): Promise<Request>;
   answer(id: string, accept: boolean): Promise<Prompt>;
-  setTransfer(extension: string, destinations: string[]): Promise<Transfer>;
+  setTransfer(extension: string, destinations: string[], confirm: boolean): Promise<Transfer>;
   /** Called when the user quits (q, Ctrl-C), after Ink let go of the terminal. */
   quit(): void;
 }
@@ -134,7 +134,7 @@ export function Dashboard({ store, actions, color, now = Date.now }: DashboardPr
       form.kind === 'transfer'
         ? (() => {
             const entry = transferEntry(form);
-            return actions.setTransfer(entry.extension, entry.destinations).then((t) => `transfer set: ${transferLine(t)}`);
+            return actions.setTransfer(entry.extension, entry.destinations, entry.confirm).then((t) => `transfer set: ${transferLine(t)}`);
           })()
         : actions.submit(requestOf(form)).then((r) => `${r.kind} ${r.destination} from ${r.source}: ${r.state} (${r.id})`);
     void sent.then(

@@ -3,7 +3,7 @@
 // one-shot commands, so an error reads the same), and what is sent to ctid.
 
 import type { SubmitRequest } from '../../gen/cti/v1/cti.js';
-import { parseDurationMs, parseExtension, parseNumber } from '../input.js';
+import { parseDisplayName, parseDurationMs, parseExtension, parseNumber } from '../input.js';
 import { submission } from '../submission.js';
 import type { FormField, FormKind, FormState } from './model.js';
 
@@ -19,8 +19,13 @@ export function newForm(kind: FormKind, from: string): FormState {
   const field = (name: FormField['name'], label: string, value = ''): FormField => ({ name, label, value });
   const fields =
     kind === 'transfer'
-      ? [field('extension', 'Extension', from), field('to', 'To (numbers, comma-separated)')]
-      : [field('number', 'Number'), field('from', 'From', from), ...(kind === 'camp-on' ? [field('window', 'Window', '30m')] : [])];
+      ? [field('extension', 'Extension', from), field('to', 'To (numbers, comma-separated)'), field('confirm', 'Ask me first (y/n)', 'n')]
+      : [
+          field('number', 'Number'),
+          field('from', 'From', from),
+          ...(kind === 'camp-on' ? [field('window', 'Window', '30m')] : []),
+          ...(kind === 'join' || kind === 'barge-in' ? [field('as', 'Shown as (default: your name)')] : []),
+        ];
   return { kind, fields: fields.map(validate), field: 0, sending: false };
 }
 
@@ -34,6 +39,8 @@ export function validate(field: FormField): FormField {
       else if (field.name === 'from') parseExtension(value);
       else if (field.name === 'extension') parseNumber(value); // another office's number is set there (route table)
       else if (field.name === 'window') parseDurationMs(value);
+      else if (field.name === 'as') parseDisplayName(value);
+      else if (field.name === 'confirm') return /^(y|yes|n|no)$/i.test(value) ? undefined : 'y or n';
       else value.split(',').forEach((n) => parseNumber(n));
       return undefined;
     } catch (err) {
@@ -59,13 +66,15 @@ const valueOf = (form: FormState, name: FormField['name']): string => form.field
 /** A request form as Submit's message. */
 export function requestOf(form: FormState): SubmitRequest {
   const window = valueOf(form, 'window');
-  return submission({ kind: form.kind, destination: valueOf(form, 'number'), source: valueOf(form, 'from'), windowMs: window ? parseDurationMs(window) : 0 });
+  const as = valueOf(form, 'as');
+  return submission({ kind: form.kind, destination: valueOf(form, 'number'), source: valueOf(form, 'from'), windowMs: window ? parseDurationMs(window) : 0, ...(as ? { display: as } : {}) });
 }
 
 /** A transfer form as SetTransfer's arguments. */
-export function transferEntry(form: FormState): { extension: string; destinations: string[] } {
+export function transferEntry(form: FormState): { extension: string; destinations: string[]; confirm: boolean } {
   return {
     extension: valueOf(form, 'extension'),
+    confirm: /^y/i.test(valueOf(form, 'confirm')),
     destinations: valueOf(form, 'to')
       .split(',')
       .map((n) => n.trim())

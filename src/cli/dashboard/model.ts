@@ -22,7 +22,7 @@ export interface LineView {
 export type FormKind = 'camp-on' | 'call' | 'join' | 'barge-in' | 'transfer';
 
 export interface FormField {
-  name: 'number' | 'from' | 'window' | 'extension' | 'to';
+  name: 'number' | 'from' | 'window' | 'extension' | 'to' | 'as' | 'confirm';
   label: string;
   value: string;
   /** Why the value is not acceptable, in words; undefined when it is. */

@@ -19,7 +19,7 @@ export async function runDashboard(api: CtiApi): Promise<void> {
     submit: (request) => api.submit(request),
     cancel: (id) => api.cancel(id),
     answer: (id, accept) => api.answerPrompt({ id, accept, to: 0, here: false }),
-    setTransfer: (extension, destinations) => api.setTransfer(extension, destinations, false).then(refreshed),
+    setTransfer: (extension, destinations, confirm) => api.setTransfer(extension, destinations, confirm).then(refreshed),
     quit: () => feed.stop(),
   };
   const color = !('NO_COLOR' in process.env) || process.env.NO_COLOR === '';
