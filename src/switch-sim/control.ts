@@ -30,6 +30,8 @@ export interface OfficeStatus {
   csta?: string;
   user?: string;
   password?: string;
+  /** `HOST:PORT` of its AMI listener, where the world gives the PBX an AMI face. */
+  ami?: string;
   /** Whether the CSTA link accepts applications (`switch-sim link`). */
   link?: 'up' | 'down';
   /** Open application sessions on the link. */
@@ -91,6 +93,10 @@ export interface LogEntry {
   type: string;
   /** The decoded request, with credentials masked. */
   message: Record<string, unknown>;
+  /** `ami` for an AMI action (type is the action's name, invokeId 0); absent for CSTA. */
+  protocol?: 'ami';
+  /** An AMI action's ActionID. */
+  actionId?: string;
 }
 
 export interface DeviceSettings {

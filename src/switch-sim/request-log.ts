@@ -1,5 +1,5 @@
-// The CSTA requests each PBX received, in order (`switch-sim log`): how tests
-// count MakeCalls. Bounded, and credentials never appear in it.
+// The CSTA requests (and AMI actions) each PBX received, in order (`switch-sim
+// log`): how tests count MakeCalls and Originates. Bounded, and credentials never appear in it.
 //
 // Each office keeps a ring buffer of its last maxEntriesPerOffice requests, so
 // recording stays O(1) once the log is full (no shifting of a 50,000-entry
@@ -26,6 +26,9 @@ interface LoggedRequest {
   invokeId: number;
   type: string;
   message: Record<string, unknown>;
+  /** AMI actions only (CSTA requests leave both out). */
+  protocol?: 'ami';
+  actionId?: string;
   /** Made by the first list() that returns it, and returned by the next ones too. */
   entry?: LogEntry;
 }
@@ -67,11 +70,32 @@ export class RequestLog {
   }
 
   record(office: string, session: string, invokeId: number, message: CstaMessage): void {
-    let ring = this.rings.get(office);
-    if (!ring) this.rings.set(office, (ring = new Ring(this.capacity)));
     const body: Record<string, unknown> = { ...message };
     if ('password' in body) body.password = '***';
-    ring.push({ at: this.now(), office, session, invokeId, type: message.type, message: body });
+    this.ringOf(office).push({ at: this.now(), office, session, invokeId, type: message.type, message: body });
+  }
+
+  /**
+   * An AMI action (the simulator's AMI face): its type is the action's name
+   * (`Originate`), its message the other fields, the secret masked; invokeId
+   * is 0 (AMI has none), the ActionID is kept beside it.
+   */
+  recordAmi(office: string, session: string, action: string, fields: Record<string, string>): void {
+    const message: Record<string, unknown> = {};
+    let actionId: string | undefined;
+    for (const [key, value] of Object.entries(fields)) {
+      const k = key.toLowerCase();
+      if (k === 'action') continue;
+      if (k === 'actionid') actionId = value;
+      else message[key] = k === 'secret' || k === 'key' ? '***' : value;
+    }
+    this.ringOf(office).push({ at: this.now(), office, session, invokeId: 0, type: action, message, protocol: 'ami', ...(actionId !== undefined ? { actionId } : {}) });
+  }
+
+  private ringOf(office: string): Ring {
+    let ring = this.rings.get(office);
+    if (!ring) this.rings.set(office, (ring = new Ring(this.capacity)));
+    return ring;
   }
 
   /** One office's requests in the order it received them, or every office's ordered by time (ties in office order). */
@@ -85,7 +109,16 @@ export class RequestLog {
 }
 
 function entryOf(r: LoggedRequest): LogEntry {
-  return (r.entry ??= { at: isoTime(r.at), office: r.office, session: r.session, invokeId: r.invokeId, type: r.type, message: r.message });
+  return (r.entry ??= {
+    at: isoTime(r.at),
+    office: r.office,
+    session: r.session,
+    invokeId: r.invokeId,
+    type: r.type,
+    message: r.message,
+    ...(r.protocol ? { protocol: r.protocol } : {}),
+    ...(r.actionId !== undefined ? { actionId: r.actionId } : {}),
+  });
 }
 
 // Requests logged in the same millisecond are common: format each millisecond once.

@@ -1,5 +1,6 @@
-// Starts a simulated world: the model, one CSTA XML listener per PBX, and
-// (unless disabled) the control API. Used by `switch-sim serve`, by ctid's
+// Starts a simulated world: the model, one CSTA XML listener per PBX (and an
+// AMI listener where the world gives the PBX an AMI face), and (unless
+// disabled) the control API. Used by `switch-sim serve`, by ctid's
 // embedded default, and in-process by tests.
 
 import { ScaledClock, type Clock } from '../common/clock.js';
@@ -7,7 +8,9 @@ import type { SimulatorControl } from './control.js';
 import { DEFAULT_CONTROL_ADDRESS } from './control-client.js';
 import { startControlServer } from './control-server.js';
 import { CstaServer } from './csta-server.js';
-import { Phones } from './phones.js';
+import { AmiAwarePhones } from './ami/ami-phones.js';
+import { AmiPbx } from './ami/ami-pbx.js';
+import { AmiServer } from './ami/ami-server.js';
 import { RequestLog } from './request-log.js';
 import { World } from './world.js';
 import type { WorldConfig } from './world-file.js';
@@ -27,7 +30,8 @@ export interface SimulatorOptions {
 export interface RunningSimulator {
   control: SimulatorControl;
   world: World;
-  offices: { id: string; csta: string }[];
+  /** Each office's listeners; `ami` where the world gives the PBX an AMI face. */
+  offices: { id: string; csta: string; ami?: string }[];
   controlAddress?: string;
   close(): Promise<void>;
 }
@@ -38,6 +42,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
   const world = new World(options.world, clock);
   const log = new RequestLog();
   const servers = new Map<string, CstaServer>();
+  const amiServers = new Map<string, AmiServer>();
   const credentials = new Map<string, { user: string; password: string }>();
   let crossRef = 0;
   const stops: (() => Promise<void>)[] = [];
@@ -64,8 +69,20 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
       stops.push(() => server.close());
       servers.set(office.id, server);
       credentials.set(office.id, { user: office.csta.user, password: office.csta.password });
+      if (office.ami) {
+        const pbx = new AmiPbx(world.exchange(office.id)!, office.ami, logger);
+        const ami = new AmiServer({ pbx, office: office.id, credentials: { user: office.ami.user, secret: office.ami.secret }, log }, logger);
+        try {
+          await ami.listen(office.ami.listen);
+        } catch (err) {
+          pbx.close();
+          throw err;
+        }
+        stops.push(() => ami.close());
+        amiServers.set(office.id, ami);
+      }
     }
-    const control = new Phones(world, servers, log, credentials);
+    const control = new AmiAwarePhones(amiServers, world, servers, log, credentials);
     let controlAddress: string | undefined;
     const controlListen = options.controlListen === undefined ? DEFAULT_CONTROL_ADDRESS : options.controlListen;
     if (controlListen !== null) {
@@ -76,7 +93,10 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
     return {
       control,
       world,
-      offices: [...servers].map(([id, s]) => ({ id, csta: s.address })),
+      offices: [...servers].map(([id, s]) => {
+        const ami = amiServers.get(id)?.address;
+        return { id, csta: s.address, ...(ami !== undefined ? { ami } : {}) };
+      }),
       ...(controlAddress ? { controlAddress } : {}),
       close,
     };

@@ -30,12 +30,34 @@ const extensionRange = z
     return Array.from({ length: Number(to) - Number(from) + 1 }, (_, i) => String(Number(from) + i).padStart(from.length, '0'));
   });
 
+/**
+ * The PBX's AMI face (issue 10): it also speaks the Asterisk Manager
+ * Interface, as an Asterisk 22 with PJSIP endpoints would. `context` is the
+ * dialplan context extensions are dialled in; `quirks` reproduce orders and
+ * repeats real Asterisk shows, for tests of a client's tolerance.
+ */
+const amiSchema = z.strictObject({
+  listen: hostPort,
+  user: z.string().min(1),
+  secret: z.string().min(1),
+  context: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'letters, digits, _ and -').default('internal'),
+  quirks: z
+    .strictObject({
+      /** Every DialEnd goes out twice. */
+      duplicateDialEnd: z.boolean().default(false),
+      /** OriginateResponse goes out before the first leg's Newstate / DialEnd. */
+      originateResponseFirst: z.boolean().default(false),
+    })
+    .default({ duplicateDialEnd: false, originateResponseFirst: false }),
+});
+
 const officeSchema = z.strictObject({
   id: z
     .string()
     .regex(/^[a-z0-9][a-z0-9-]{0,31}$/, 'lower-case letters, digits and dashes')
     .refine((id) => id !== 'pstn', '"pstn" names the public network'),
   csta: z.strictObject({ listen: hostPort, user: z.string().min(1), password: z.string().min(1) }),
+  ami: amiSchema.optional(),
   /** Simultaneous calls to and from the public network. */
   trunks: z.number().int().min(0).max(10000).default(8),
   stations: z.array(extensionRange).default([]),
@@ -66,6 +88,7 @@ const worldSchema = z.strictObject({
 
 export type WorldConfig = z.output<typeof worldSchema>;
 export type OfficeConfig = WorldConfig['offices'][number];
+export type AmiConfig = NonNullable<OfficeConfig['ami']>;
 export type WorldInput = z.input<typeof worldSchema>;
 
 /** Validates a world (parsed JSON); errors name the field, e.g. `offices.0.csta.user`. */
@@ -139,4 +162,19 @@ export function defaultWorldInput(): WorldInput {
 
 export function defaultWorld(): WorldConfig {
   return parseWorld(defaultWorldInput());
+}
+
+/**
+ * `switch-sim serve --ami`: every office without an AMI face gets one on a
+ * free port, user `ctid-OFFICE`, secret `secret-OFFICE`, context `internal`.
+ */
+export function withAmi(world: WorldConfig): WorldConfig {
+  return {
+    ...world,
+    offices: world.offices.map((office) =>
+      office.ami
+        ? office
+        : { ...office, ami: { listen: '127.0.0.1:0', user: `ctid-${office.id}`, secret: `secret-${office.id}`, context: 'internal', quirks: { duplicateDialEnd: false, originateResponseFirst: false } } },
+    ),
+  };
 }

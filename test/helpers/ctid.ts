@@ -193,13 +193,17 @@ export function untilRequest<T extends { state: string }>(address: string, id: s
 export interface SwitchSimOptions {
   /** `--time-scale`; default 20, as the test ctid's timeScale. */
   timeScale?: number;
-  /** Changes to the default world (every office's CSTA listener is on port 0 regardless). */
+  /** Changes to the default world (every office's CSTA and AMI listener is on port 0 regardless). */
   world?: (world: WorldInput) => void;
+  /** `serve --ami`: every office also serves AMI (user ctid-OFFICE, secret secret-OFFICE, context internal). */
+  ami?: boolean;
 }
 
 export interface TestSwitchSim {
   /** `office OFFICE csta HOST:PORT` lines: HOST:PORT by office. */
   csta: Record<string, string>;
+  /** `office OFFICE ami HOST:PORT` lines: HOST:PORT by office (offices with an AMI face). */
+  ami: Record<string, string>;
   /** The `control HOST:PORT` line. */
   control: string;
   process: RunningBin;
@@ -212,23 +216,27 @@ export interface TestSwitchSim {
 export async function startSwitchSim(options: SwitchSimOptions = {}): Promise<TestSwitchSim> {
   const world = defaultWorldInput();
   options.world?.(world);
-  for (const office of world.offices) office.csta.listen = '127.0.0.1:0';
+  for (const office of world.offices) {
+    office.csta.listen = '127.0.0.1:0';
+    if (office.ami) office.ami.listen = '127.0.0.1:0';
+  }
   const worldFile = join(mkdtempSync(join(tmpdir(), 'switch-sim-test-')), 'world.json');
   writeFileSync(worldFile, JSON.stringify(world, null, 2));
-  const args = ['serve', '--world', worldFile, '--control', '127.0.0.1:0', '--time-scale', String(options.timeScale ?? 20)];
+  const args = ['serve', '--world', worldFile, '--control', '127.0.0.1:0', '--time-scale', String(options.timeScale ?? 20), ...(options.ami ? ['--ami'] : [])];
   const child = startBin(binPath('switch-sim'), args, { env: { SWITCH_SIM_CONTROL: undefined } });
   try {
     const control = (await child.waitForLine(/^control (\S+)$/, READY_DEADLINE_MS))[1]!;
     const csta: Record<string, string> = {};
+    const ami: Record<string, string> = {};
     for (const line of child.lines) {
-      const match = /^office (\S+) csta (\S+)$/.exec(line);
-      if (match) csta[match[1]!] = match[2]!;
+      const match = /^office (\S+) (csta|ami) (\S+)$/.exec(line);
+      if (match) (match[2] === 'csta' ? csta : ami)[match[1]!] = match[3]!;
     }
     const stop = (signal: NodeJS.Signals = 'SIGTERM') => {
       child.kill(signal);
       return child.exited;
     };
-    return { csta, control, process: child, cli: new SwitchSimCli(control), stop };
+    return { csta, ami, control, process: child, cli: new SwitchSimCli(control), stop };
   } catch (err) {
     child.kill('SIGKILL');
     throw err;

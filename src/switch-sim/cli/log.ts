@@ -1,5 +1,5 @@
-// `switch-sim log [--office O] [--json]`: the CSTA requests each PBX received,
-// in order (tests count MakeCalls with it).
+// `switch-sim log [--office O] [--json]`: the CSTA requests (and AMI actions)
+// each PBX received, in order (tests count MakeCalls and Originates with it).
 
 import type { Command } from 'commander';
 import type { LogEntry } from '../control.js';
@@ -9,9 +9,9 @@ import { tableOr } from './table.js';
 export function registerLog(program: Command): void {
   program
     .command('log')
-    .description('the CSTA requests each PBX received, in order')
+    .description('the CSTA requests and AMI actions each PBX received, in order')
     .option('--office <office>', 'only the requests office OFFICE received')
-    .option('--json', 'one JSON document: {"entries":[{"at","office","session","invokeId","type","message"}]}')
+    .option('--json', 'one JSON document: {"entries":[{"at","office","session","invokeId","type","message"[,"protocol":"ami","actionId"]}]}')
     .addOption(controlOption())
     .addHelpText(
       'after',
@@ -28,7 +28,8 @@ export function renderLog(entries: LogEntry[]): string {
   return tableOr(
     'no CSTA requests received',
     ['at', 'office', 'session', 'invoke', 'type', 'details'],
-    entries.map((e) => [e.at, e.office, e.session, String(e.invokeId), e.type, details(e.message)]),
+    // An AMI action has no invoke id: its column shows `ami` and the ActionID.
+    entries.map((e) => [e.at, e.office, e.session, e.protocol === 'ami' ? `ami ${e.actionId ?? '-'}` : String(e.invokeId), e.type, details(e.message)]),
   );
 }
 

@@ -1,7 +1,8 @@
-// `switch-sim serve [--world FILE] [--control HOST:PORT] [--time-scale N]`:
+// `switch-sim serve [--world FILE] [--control HOST:PORT] [--time-scale N] [--ami]`:
 // run the world until SIGINT or SIGTERM, then shut down and exit 0.
 // Readiness lines on stdout (interfaces.md): `office OFFICE csta HOST:PORT`
-// per office once listening, then `control HOST:PORT`; logs go to stderr.
+// per office once listening (and `office OFFICE ami HOST:PORT` for a PBX with
+// an AMI face), then `control HOST:PORT`; logs go to stderr.
 
 import { InvalidArgumentError, type Command } from 'commander';
 import { controlOption, examples, print } from './options.js';
@@ -10,6 +11,7 @@ interface ServeOptions {
   world?: string;
   control: string;
   timeScale: number;
+  ami?: boolean;
 }
 
 export function registerServe(program: Command): void {
@@ -19,11 +21,13 @@ export function registerServe(program: Command): void {
     .option('--world <file>', 'the world file (JSON); default: the offices a, b and the public network of MISSION.md')
     .addOption(controlOption('where the control API listens (port 0: pick a free port)'))
     .option('--time-scale <n>', "run the world's clock N times faster (ring periods, no-answer limits)", parseTimeScale, 1)
+    .option('--ami', 'every PBX also serves AMI (Asterisk Manager Interface) on a free port: user ctid-OFFICE, secret secret-OFFICE, context internal (offices whose world entry has "ami" keep it)')
     .addHelpText(
       'after',
       examples(
         ['switch-sim serve', 'the default world; control API on 127.0.0.1:50100'],
         ['switch-sim serve --world world.json --control 127.0.0.1:0 --time-scale 10', 'a world of your own, ten times faster'],
+        ['switch-sim serve --ami', 'the default world, each PBX speaking AMI as well as CSTA'],
       ),
     )
     .action(serve);
@@ -37,12 +41,16 @@ function parseTimeScale(text: string): number {
 
 async function serve(opts: ServeOptions): Promise<void> {
   // Loaded here, not at the top: the one-shot commands never load the simulated world.
-  const [{ defaultWorld, loadWorldFile }, { startSimulator }] = await Promise.all([import('../world-file.js'), import('../simulator.js')]);
-  const world = opts.world === undefined ? defaultWorld() : loadWorldFile(opts.world);
+  const [{ defaultWorld, loadWorldFile, withAmi }, { startSimulator }] = await Promise.all([import('../world-file.js'), import('../simulator.js')]);
+  const file = opts.world === undefined ? defaultWorld() : loadWorldFile(opts.world);
+  const world = opts.ami ? withAmi(file) : file;
   const stop = nextSignal();
   try {
     const sim = await startSimulator({ world, timeScale: opts.timeScale, controlListen: opts.control });
-    for (const office of sim.offices) print(`office ${office.id} csta ${office.csta}`);
+    for (const office of sim.offices) {
+      print(`office ${office.id} csta ${office.csta}`);
+      if (office.ami !== undefined) print(`office ${office.id} ami ${office.ami}`);
+    }
     if (sim.controlAddress !== undefined) print(`control ${sim.controlAddress}`);
     const signal = await stop.received;
     process.stderr.write(`switch-sim: ${signal}: shutting down\n`);

@@ -9,7 +9,7 @@ import type { LineState, LineWatch } from '../../core/ports.js';
 import type { AmiLink, LinkLogger } from './ami-link.js';
 import type { Endpoints } from './endpoints.js';
 
-/** DeviceStateChange / DeviceStateListItem `State`. UNKNOWN and INVALID say nothing new. */
+/** DeviceStateChange `State` (also DeviceStateList's items, which are DeviceStateChange events). UNKNOWN and INVALID say nothing new. */
 export function deviceLineState(state: string | undefined): LineState | undefined {
   switch (state?.toUpperCase()) {
     case 'NOT_INUSE':
