@@ -6,7 +6,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { startTestSim, testWorld, type TestSim } from '../helpers/world.js';
-import { AmiTestClient } from './ami-client.js';
+import { AmiTestClient } from '../helpers/ami-client.js';
 
 let sim: TestSim;
 let m: AmiTestClient;

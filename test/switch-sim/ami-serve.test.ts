@@ -7,7 +7,7 @@ import * as assert from 'uvu/assert';
 import { killAll } from '../helpers/processes.js';
 import { startSwitchSim, type TestSwitchSim } from '../helpers/ctid.js';
 import type { LogEntry } from '../../src/switch-sim/control.js';
-import { AmiTestClient } from './ami-client.js';
+import { AmiTestClient } from '../helpers/ami-client.js';
 
 let sim: TestSwitchSim | undefined;
 
