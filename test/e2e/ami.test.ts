@@ -66,6 +66,20 @@ test('camp-on (watch): waits while 2000 is busy, connects the moment it frees', 
   await sim.cli.release('a', '2000', '2001');
 });
 
+test('camp-on (retry): re-issues the call on its cycle while 2000 is busy, connects once it is free', async () => {
+  await sim.cli.dial('a', '2000', '2005');
+  await sim.cli.untilLine('a', '2000', 'busy');
+  const before = (await sim.cli.log('a')).filter((e) => e.type === 'Originate').length;
+  const campOn = startCti(['camp-on', '2000', '--strategy', 'retry', '--retry-every', '1s', '--json'], bob());
+  await eventually('two tries while busy', async () => (await sim.cli.log('a')).filter((e) => e.type === 'Originate').length - before, (n) => n >= 2);
+  await sim.cli.hangup('a', '2000');
+  await sim.cli.answerWhenRinging('a', '2000');
+  await sim.cli.answerWhenRinging('a', '2001');
+  assert.is((await campOn.exited).code, 0, campOn.stderr);
+  assert.ok(await sim.cli.talking('a/2000', 'a/2001'));
+  await sim.cli.release('a', '2000', '2001');
+});
+
 test('monitor prints the line’s state now and at each change', async () => {
   const monitor = startCti(['monitor', '2003', '--for', '30s', '--json'], bob());
   await monitor.waitForLine(/"state":"idle"/);
