@@ -14,7 +14,7 @@ import { PeerDesk } from './peer-desk.js';
 import { PortPool } from './port-pool.js';
 import { answerPrompt, openPrompts, watchPrompts, type Prompt, type PromptReply } from './prompts.js';
 import type { PeerFacingApi, PeerHealth, Peers } from './peering.js';
-import type { RequestStore, Switch, TransferStore } from './ports.js';
+import type { RequestStore, Switch, SwitchFeature, TransferStore } from './ports.js';
 import type { DialPolicy } from './dial-policy.js';
 import { transferRecord, type OfferedTransfer, type TransferPolicy } from './transfer-call.js';
 import { TransferRouting, type TransferMode } from './transfer-routing.js';
@@ -246,6 +246,7 @@ export class Core implements CoreApi {
 
   /** This office's extensions only (the table refuses any other number): for local users, and for other offices' (PeerDesk). */
   private async setOwnTransfer(principal: Principal, input: TransferInput): Promise<TransferEntry> {
+    this.mustServe('routing');
     const entry = await this.transfers.set(principal, input);
     this.transferRouting.sync();
     return entry;
@@ -297,7 +298,13 @@ export class Core implements CoreApi {
     this.runners.run(record);
   }
 
-  /** The requester's extension: given (it must be theirs, or they an admin) or their first. */
+  /** Refuses what this office's switch adapter does not serve (yet), with its words. */
+  private mustServe(feature: SwitchFeature): void {
+    const why = this.options.switch.lacks.get(feature);
+    if (why) throw new CtiError('failed-precondition', `this office's switch cannot do that: ${why}`);
+  }
+
+    /** The requester's extension: given (it must be theirs, or they an admin) or their first. */
   private sourceOf(principal: Principal, given: string | undefined): string {
     const source = given ?? principal.extensions[0];
     if (!source) throw new CtiError('invalid-argument', `user ${principal.name} has no extension: give the one to ring with --from`);
@@ -320,7 +327,11 @@ export class Core implements CoreApi {
     if (joining && !target.office && !(target.own && /^[1-9]/.test(target.dial))) {
       throw new CtiError('failed-precondition', `${input.destination} is not an extension of this office and no route leads to the office that owns it`, 'unroutable');
     }
-    if (input.scenario) checkScenario(input, target);
+    if (joining && target.own) this.mustServe('joins');
+    if (input.scenario) {
+      checkScenario(input, target);
+      if (input.scenario.flat().some((a) => a.do === 'play' || a.do === 'fax')) this.mustServe('voice-board');
+    }
     const sourceExternal = target.office ? numbers.externalOf(source) : undefined;
     if (target.office && target.place === 'remote' && !sourceExternal) {
       throw new CtiError('invalid-argument', `extension ${source} has no external number in the numbering plan, so office ${target.office} cannot call it`, 'invalid-number');

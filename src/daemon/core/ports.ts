@@ -157,8 +157,13 @@ export type FaxFailure = 'fax-unavailable' | 'switch-unavailable';
 
 export type FaxOutcome = { ok: true } | { ok: false; reason: FaxFailure; detail: string };
 
+/** What a switch adapter may not serve (yet): the core refuses such requests up front, with the adapter's words. */
+export type SwitchFeature = 'joins' | 'routing' | 'voice-board';
+
 export interface Switch {
   readonly linkState: LinkState;
+  /** The features this adapter does not serve, each with why (empty: it serves all). */
+  readonly lacks: ReadonlyMap<SwitchFeature, string>;
   /** Subscribes to link state changes; returns the unsubscribe function. */
   onLinkState(listener: (state: LinkState) => void): () => void;
   /**

@@ -5,8 +5,8 @@
 // What works so far: the link's lifecycle, two-point calls (call, camp-on
 // and its retries) and line states (watch, monitor). Joins, barge-in,
 // transfer entries (FastAGI) and the voice board are not served over AMI
-// yet: they fail with a reason that says so (switch-unavailable), and
-// routeCalls registers nothing.
+// yet: `lacks` names them, so the core refuses such requests up front; the
+// methods below answer switch-unavailable should one get here anyway.
 
 import type {
   CallOutcome,
@@ -21,6 +21,7 @@ import type {
   OfferedCall,
   PlaceCallOptions,
   Switch,
+  SwitchFeature,
 } from '../../core/ports.js';
 import { AmiCall } from './ami-call.js';
 import type { AmiLink, LinkLogger } from './ami-link.js';
@@ -30,6 +31,11 @@ import { AmiLines } from './line-states.js';
 const NOT_YET = 'not served over AMI yet (issue 10 goes on)';
 
 export class AmiSwitch implements Switch {
+  readonly lacks: ReadonlyMap<SwitchFeature, string> = new Map([
+    ['joins', `join and barge-in are ${NOT_YET}`],
+    ['routing', `transfer entries (FastAGI routing) are ${NOT_YET}`],
+    ['voice-board', `voice messages and FAX are ${NOT_YET}`],
+  ]);
   private readonly lines: AmiLines;
   private readonly linkListeners = new Set<(state: LinkState) => void>();
 

@@ -20,6 +20,7 @@ import type {
   PlaceCallOptions,
   PlayMessageOptions,
   Switch,
+  SwitchFeature,
 } from '../../core/ports.js';
 import { CallAttempt } from './call-attempt.js';
 import { JoinFollower } from './follow-join.js';
@@ -67,6 +68,8 @@ export class CstaSwitch implements Switch {
       for (const listener of [...this.linkListeners]) listener(state);
     });
   }
+
+  readonly lacks: ReadonlyMap<SwitchFeature, string> = new Map();
 
   get linkState(): LinkState {
     return this.link.state;
