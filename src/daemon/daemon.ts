@@ -71,7 +71,7 @@ export async function startDaemon(flags: ConfigFlags, hooks: DaemonHooks): Promi
       office: config.office,
       version: VERSION,
       switchUrl: config.switch.url,
-      users: [...config.users, { name: 'admin', token: adminToken, extensions: [], admin: true }],
+      users: [...config.users, { name: 'admin', token: adminToken, extensions: [], admin: true, local: true }],
       limits: {
         defaultWindowMs: config.limits.defaultWindow,
         maxWindowMs: config.limits.maxWindow,

@@ -14,6 +14,12 @@ export interface Principal {
   name: string;
   admin: boolean;
   extensions: string[];
+  /**
+   * The user of the local admin token (DATA/admin.token): whoever can read
+   * that file on this machine, not a person another office knows. It acts
+   * in this office only.
+   */
+  local?: boolean;
 }
 
 export interface SubmitInput {

@@ -138,7 +138,7 @@ export class Core implements CoreApi {
       // Compare against every user, in constant time per comparison.
       if (given.length === expected.length && timingSafeEqual(given, expected) && !found) found = user;
     }
-    return found && { name: found.name, admin: found.admin, extensions: found.extensions };
+    return found && { name: found.name, admin: found.admin, extensions: found.extensions, ...(found.local ? { local: true } : {}) };
   }
 
   status(): CoreStatus {
@@ -234,6 +234,7 @@ export class Core implements CoreApi {
   async setTransfer(principal: Principal, input: TransferInput): Promise<TransferEntry> {
     const owner = this.transferOwner(input.extension);
     if (!owner) return this.setOwnTransfer(principal, input);
+    mustBePerson(principal);
     const request = { user: principal.name, extension: owner.dial, destinations: [...input.destinations], confirm: input.confirm ?? false };
     return this.atOwner(() => this.options.peers.setTransfer(owner.office, request));
   }
@@ -241,6 +242,7 @@ export class Core implements CoreApi {
   async clearTransfer(principal: Principal, extension: string): Promise<TransferEntry> {
     const owner = this.transferOwner(extension);
     if (!owner) return this.clearOwnTransfer(principal, extension);
+    mustBePerson(principal);
     return this.atOwner(() => this.options.peers.clearTransfer(owner.office, { user: principal.name, extension: owner.dial }));
   }
 
@@ -423,6 +425,11 @@ function checkScenario(input: SubmitInput, target: Target): void {
   if (problem) bad(problem);
   const reachesPhone = steps.flat().some((a) => a.do === 'play' || a.do === 'show' || a.do === 'ask');
   if (reachesPhone && !(target.own && /^[1-9]/.test(target.dial))) bad(`${input.destination} is not an extension of this office: voice messages and prompts go to the recipient's own phone`);
+}
+
+/** Other offices know users by name: the local admin token (nobody in particular) acts in this office only. */
+function mustBePerson(principal: Principal): void {
+  if (principal.local) throw new CtiError('permission-denied', 'the local admin token acts in this office only: other offices know users by name, so use a user of the config', 'not-allowed');
 }
 
 /** Unguessable ids (64 random bits) that still say which office made them: `a-3f9c...`. */

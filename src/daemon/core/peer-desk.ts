@@ -48,12 +48,6 @@ export interface DeskContext {
   logger: (event: string, fields?: Record<string, unknown>) => void;
 }
 
-/**
- * The user of the local admin token (daemon.ts): whoever can read this
- * machine's DATA/admin.token, not a person another office can vouch for.
- */
-const LOCAL_ADMIN = 'admin';
-
 const ID = /^[a-z0-9][a-z0-9-]{0,31}-[0-9a-f]{8,32}$/;
 
 export class PeerDesk implements PeerFacingApi {
@@ -127,7 +121,7 @@ export class PeerDesk implements PeerFacingApi {
 
   /** This office's user of the name the calling office vouches for; an unknown name may do nothing. */
   private userOf(origin: string, name: string): Principal {
-    const user = name === LOCAL_ADMIN ? undefined : this.ctx.users.find((u) => u.name === name);
+    const user = this.ctx.users.find((u) => u.name === name && !u.local); // the local admin token is nobody another office can vouch for
     if (!user) throw new CtiError('permission-denied', `${name} of office ${origin} is not a user of office ${this.ctx.office}`, 'not-allowed');
     return { name: user.name, admin: user.admin, extensions: [...user.extensions] };
   }
