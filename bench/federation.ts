@@ -189,6 +189,7 @@ class TimedPeers implements Peers {
   monitorStatus: Peers['monitorStatus'] = (...args) => this.inner.monitorStatus(...args);
   setTransfer: Peers['setTransfer'] = (...args) => this.inner.setTransfer(...args);
   clearTransfer: Peers['clearTransfer'] = (...args) => this.inner.clearTransfer(...args);
+  listTransfers: Peers['listTransfers'] = (...args) => this.inner.listTransfers(...args);
   list: Peers['list'] = () => this.inner.list();
 }
 

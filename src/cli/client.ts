@@ -48,7 +48,7 @@ export interface CtiApi {
   addRelay(relay: Relay): Promise<Relay>;
   removeRelay(domain: string): Promise<void>;
   peers(): Promise<Peer[]>;
-  transfers(): Promise<Transfer[]>;
+  transfers(office?: string): Promise<Transfer[]>;
   setTransfer(extension: string, destinations: string[], confirm: boolean): Promise<Transfer>;
   clearTransfer(extension: string): Promise<Transfer>;
   prompts(): Promise<Prompt[]>;
@@ -97,7 +97,7 @@ export function createApi(settings: Settings): CtiApi {
     addRelay: (relay) => unary((cb) => client.addRelay({ relay }, metadata, deadline(), cb)),
     removeRelay: async (domain) => void (await unary((cb) => client.removeRelay({ domain }, metadata, deadline(), cb))),
     peers: async () => (await unary<{ peers: Peer[] }>((cb) => client.listPeers({}, metadata, deadline(), cb))).peers,
-    transfers: async () => (await unary<{ transfers: Transfer[] }>((cb) => client.listTransfers({}, metadata, deadline(), cb))).transfers,
+    transfers: async (office) => (await unary<{ transfers: Transfer[] }>((cb) => client.listTransfers({ office: office ?? '' }, metadata, deadline(), cb))).transfers,
     setTransfer: (extension, destinations, confirm) => unary((cb) => client.setTransfer({ extension, destinations, confirm }, metadata, deadline(), cb)),
     clearTransfer: (extension) => unary((cb) => client.clearTransfer({ extension }, metadata, deadline(), cb)),
     prompts: async () => (await unary<{ prompts: Prompt[] }>((cb) => client.listPrompts({}, metadata, deadline(), cb))).prompts,

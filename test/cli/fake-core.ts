@@ -141,7 +141,7 @@ export class FakeCore implements CoreApi {
   /** Transfer entries by extension. */
   transfers = new Map<string, TransferEntry>();
 
-  listTransfers(): TransferEntry[] {
+  async listTransfers(): Promise<TransferEntry[]> {
     return [...this.transfers.values()];
   }
 

@@ -74,6 +74,10 @@ export class FakePeerApi implements PeerFacingApi {
     return entry;
   }
 
+  peerListTransfers(_origin: string, user: string): TransferEntry[] {
+    return [...this.transfers.values()].filter((t) => t.setBy === user);
+  }
+
   // ------------------------------------------------------------ the test's hands
 
   /** Changes a forwarded request's state and tells its watchers; after a final state they are done. */

@@ -88,6 +88,17 @@ test('bob sets it at a: b stores it (list at b, set by bob), registers as its ro
     { number: '2004', dial: '2004', network: 'station' },
   ]);
   assert.equal(await listAt('a', 'admin'), [], "a's own table is untouched");
+  const fromA = await cti('a', 'bob', '--json', 'transfer', 'list', '--office', 'b');
+  ok(fromA, 'bob lists his entries at b from a');
+  assert.equal(
+    objects(fromA).map((t) => [t.extension, t.setBy]),
+    [['2000', 'bob']],
+  );
+  const alices = await cti('a', 'alice', '--json', 'transfer', 'list', '--office', 'b');
+  ok(alices, 'alice lists hers at b');
+  assert.equal(objects(alices), [], "alice owns no extension with an entry at b");
+  const adminAt = await cti('a', 'admin', 'transfer', 'list', '--office', 'b');
+  assert.is(adminAt.code, 4, "a's local admin is nobody at b");
   await eventually("b's ctid to register as b/2000's router", () => routeRequests('RouteRegister'), (n) => n > 0);
 });
 

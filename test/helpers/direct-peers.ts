@@ -30,6 +30,7 @@ export class DirectPeers implements Peers {
   cancelCampOn: Peers['cancelCampOn'] = async (office, id) => structuredClone(await this.desk(office).peerCancel(this.self, id));
   setTransfer: Peers['setTransfer'] = async (office, request) => structuredClone(await this.desk(office).peerSetTransfer(this.self, structuredClone(request)));
   clearTransfer: Peers['clearTransfer'] = async (office, request) => structuredClone(await this.desk(office).peerClearTransfer(this.self, structuredClone(request)));
+  listTransfers: Peers['listTransfers'] = async (office, user) => structuredClone(this.desk(office).peerListTransfers(this.self, user));
 
   watchCampOn: Peers['watchCampOn'] = (office, id, onState, onEnd) =>
     this.stream(office, onEnd, (end) => this.desk(office).peerWatch(this.self, id, (s) => onState(structuredClone(s)), () => end()));

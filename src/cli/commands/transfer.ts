@@ -9,7 +9,7 @@ import type { Command } from 'commander';
 import type { Transfer } from '../../gen/cti/v1/cti.js';
 import { table } from '../format.js';
 import { examples } from '../help.js';
-import { parseNumber } from '../input.js';
+import { parseNumber, parseOffice } from '../input.js';
 import type { Output } from '../output.js';
 import type { CliContext } from '../session.js';
 
@@ -53,7 +53,9 @@ export function registerTransfer(program: Command, ctx: CliContext): void {
   transfer
     .command('list')
     .description('transfer entries of your extensions (all of the office’s, for admins)')
-    .action(() => ctx.run(async ({ api, out }) => printTransfers(out, await api.transfers())));
+    .option('--office <office>', 'another office: your entries there (you as its user of your name)', parseOffice)
+    .addHelpText('after', examples(['cti transfer list --office b', 'the entries you set at office b']))
+    .action((opts: { office?: string }) => ctx.run(async ({ api, out }) => printTransfers(out, await api.transfers(opts.office))));
 }
 
 function printTransfers(out: Output, transfers: Transfer[]): void {

@@ -100,7 +100,7 @@ export interface CoreApi {
   removeRoute(principal: Principal, prefix: string): Promise<void>;
   listPeers(principal: Principal): PeerHealth[];
   /** Transfer entries (FIG. 58) of the user's extensions (all, for an admin). */
-  listTransfers(principal: Principal): TransferEntry[];
+  listTransfers(principal: Principal, office?: string): Promise<TransferEntry[]>;
   /** Sets (replaces) the transfer of an extension the user owns; destinations obey the dial policy. Persisted. Another office's number is set at that office (route table). */
   setTransfer(principal: Principal, input: TransferInput): Promise<TransferEntry>;
   /** Releases a transfer (FIG. 57); returns the entry removed. */

@@ -112,7 +112,7 @@ export class Core implements CoreApi {
       registry: this.registry,
       runners: this.runners,
       admit: (r) => this.admit(r),
-      ownTransfers: { set: (p, i) => this.setOwnTransfer(p, i), clear: (p, e) => this.clearOwnTransfer(p, e) },
+      ownTransfers: { list: (p) => this.transfers.list(p), set: (p, i) => this.setOwnTransfer(p, i), clear: (p, e) => this.clearOwnTransfer(p, e) },
     });
   }
 
@@ -226,8 +226,11 @@ export class Core implements CoreApi {
     return this.options.peers.list();
   }
 
-  listTransfers(principal: Principal): TransferEntry[] {
-    return this.transfers.list(principal);
+  async listTransfers(principal: Principal, office?: string): Promise<TransferEntry[]> {
+    if (!office || office === this.options.office) return this.transfers.list(principal);
+    mustBePerson(principal);
+    if (!this.options.peers.has(office)) throw new CtiError('invalid-argument', `no peer office "${office}" in the config (peers)`);
+    return this.atOwner(() => this.options.peers.listTransfers(office, principal.name));
   }
 
   /** Another office's extension (the route table says whose) is set there, over the peer API, as this user. */
@@ -268,7 +271,7 @@ export class Core implements CoreApi {
   }
 
   /** One attempt: an owner that cannot be reached fails the request (`peer-unavailable`, exit 1), it does not make this ctid look down. */
-  private async atOwner(call: () => Promise<TransferEntry>): Promise<TransferEntry> {
+  private async atOwner<T>(call: () => Promise<T>): Promise<T> {
     try {
       return await call();
     } catch (err) {

@@ -42,6 +42,7 @@ export interface DeskContext {
   users: readonly Principal[];
   /** Transfer entry / release of this office's own extensions, as for a local user (the table, then the routing registration). */
   ownTransfers: {
+    list(principal: Principal): TransferEntry[];
     set(principal: Principal, input: TransferInput): Promise<TransferEntry>;
     clear(principal: Principal, extension: string): Promise<TransferEntry>;
   };
@@ -117,6 +118,10 @@ export class PeerDesk implements PeerFacingApi {
     const entry = await this.ctx.ownTransfers.clear(principal, request.extension);
     this.ctx.logger('transfer cleared for another office', { origin, user: principal.name, extension: entry.extension });
     return entry;
+  }
+
+  peerListTransfers(origin: string, user: string): TransferEntry[] {
+    return this.ctx.ownTransfers.list(this.userOf(origin, user));
   }
 
   /** This office's user of the name the calling office vouches for; an unknown name may do nothing. */

@@ -118,6 +118,8 @@ export interface Peers {
   setTransfer(office: string, request: PeerTransferEntry): Promise<TransferEntry>;
   /** Transfer release there: the entry it removed. */
   clearTransfer(office: string, request: PeerTransferRequest): Promise<TransferEntry>;
+  /** The entries that office's user of this name may see there. */
+  listTransfers(office: string, user: string): Promise<TransferEntry[]>;
   list(): PeerHealth[];
 }
 
@@ -136,6 +138,7 @@ export interface PeerFacingApi {
   ): Unsubscribe;
   peerSetTransfer(origin: string, request: PeerTransferEntry): Promise<TransferEntry>;
   peerClearTransfer(origin: string, request: PeerTransferRequest): Promise<TransferEntry>;
+  peerListTransfers(origin: string, user: string): TransferEntry[];
 }
 
 /** An office with no peers: every other office is unreachable. */
@@ -153,6 +156,7 @@ export const NO_PEERS: Peers = {
   },
   setTransfer: (office) => Promise.reject(noPeer(office)),
   clearTransfer: (office) => Promise.reject(noPeer(office)),
+  listTransfers: (office) => Promise.reject(noPeer(office)),
   list: () => [],
 };
 

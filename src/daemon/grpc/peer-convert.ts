@@ -129,6 +129,11 @@ export function toProtoTransferRelease(r: PeerTransferRequest): TransferReleaseR
   return { user: r.user, extension: r.extension };
 }
 
+/** TransferList's user, checked. */
+export function fromProtoTransferList(r: { user: string }): string {
+  return given('user', r.user);
+}
+
 export function fromProtoTransferRelease(r: TransferReleaseRequest): PeerTransferRequest {
   return { user: given('user', r.user), extension: digits('extension', r.extension) };
 }

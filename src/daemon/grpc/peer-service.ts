@@ -18,6 +18,7 @@ import {
   fromProtoCampOn,
   fromProtoMonitor,
   fromProtoTransferEntry,
+  fromProtoTransferList,
   fromProtoTransferRelease,
   requestId,
   toProtoPeerState,
@@ -36,6 +37,7 @@ const METHOD = {
   monitorStatus: 'PeerService/MonitorStatus',
   transferEntry: 'PeerService/TransferEntry',
   transferRelease: 'PeerService/TransferRelease',
+  transferList: 'PeerService/TransferList',
 } as const;
 
 /**
@@ -76,5 +78,7 @@ export function peerService(api: PeerFacingApi, secrets: Readonly<Record<string,
     transferRelease: unary(METHOD.transferRelease, log, office, async (origin, req) =>
       toProtoPeerTransfer(await api.peerClearTransfer(origin, fromProtoTransferRelease(req))),
     ),
+
+    transferList: unary(METHOD.transferList, log, office, (origin, req) => ({ transfers: api.peerListTransfers(origin, fromProtoTransferList(req)).map(toProtoPeerTransfer) })),
   };
 }

@@ -86,7 +86,7 @@ export function ctiService(core: CoreApi, log: Logger, streams: OpenStreams, mai
     }),
     listPeers: userCall('ListPeers', (principal) => ({ peers: core.listPeers(principal).map(toProtoPeer) })),
 
-    listTransfers: userCall('ListTransfers', (principal) => ({ transfers: core.listTransfers(principal).map(toProtoTransfer) })),
+    listTransfers: userCall('ListTransfers', async (principal, req) => ({ transfers: (await core.listTransfers(principal, req.office || undefined)).map(toProtoTransfer) })),
     setTransfer: userCall('SetTransfer', async (principal, req) =>
       toProtoTransfer(await core.setTransfer(principal, { extension: req.extension, destinations: req.destinations, confirm: req.confirm })),
     ),

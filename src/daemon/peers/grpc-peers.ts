@@ -19,6 +19,7 @@ import {
   toProtoTransferRelease,
 } from '../grpc/peer-convert.js';
 import type { Logger } from '../grpc/status.js';
+import type { TransferListResponse } from '../../gen/cti/v1/peer.js';
 import { PeerLink, type PeerConfig } from './peer-link.js';
 
 export type { PeerConfig } from './peer-link.js';
@@ -91,6 +92,13 @@ export class GrpcPeers implements Peers {
 
   async clearTransfer(office: string, request: PeerTransferRequest): Promise<TransferEntry> {
     return this.link(office).unary((client, metadata, options, callback) => client.transferRelease(toProtoTransferRelease(request), metadata, options, callback), fromProtoPeerTransfer);
+  }
+
+  async listTransfers(office: string, user: string): Promise<TransferEntry[]> {
+    return this.link(office).unary(
+      (client, metadata, options, callback) => client.transferList({ user }, metadata, options, callback),
+      (r: TransferListResponse) => r.transfers.map(fromProtoPeerTransfer),
+    );
   }
 
   /** What is known now (the periodic checks and every call keep it fresh). */

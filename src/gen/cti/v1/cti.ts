@@ -331,6 +331,8 @@ export interface Transfer {
 }
 
 export interface ListTransfersRequest {
+  /** Another office (a peer): its entries for the extensions you own there (your user of the same name). Empty = this office. */
+  office: string;
 }
 
 export interface ListTransfersResponse {
@@ -4128,11 +4130,14 @@ export const Transfer: MessageFns<Transfer> = {
 };
 
 function createBaseListTransfersRequest(): ListTransfersRequest {
-  return {};
+  return { office: "" };
 }
 
 export const ListTransfersRequest: MessageFns<ListTransfersRequest> = {
-  encode(_: ListTransfersRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+  encode(message: ListTransfersRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.office !== "") {
+      writer.uint32(10).string(message.office);
+    }
     return writer;
   },
 
@@ -4149,6 +4154,14 @@ export const ListTransfersRequest: MessageFns<ListTransfersRequest> = {
       while (reader.pos < end) {
         const tag = reader.uint32();
         switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.office = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -4161,20 +4174,24 @@ export const ListTransfersRequest: MessageFns<ListTransfersRequest> = {
     }
   },
 
-  fromJSON(_: any): ListTransfersRequest {
-    return {};
+  fromJSON(object: any): ListTransfersRequest {
+    return { office: isSet(object.office) ? globalThis.String(object.office) : "" };
   },
 
-  toJSON(_: ListTransfersRequest): unknown {
+  toJSON(message: ListTransfersRequest): unknown {
     const obj: any = {};
+    if (message.office !== "") {
+      obj.office = message.office;
+    }
     return obj;
   },
 
   create<I extends Exact<DeepPartial<ListTransfersRequest>, I>>(base?: I): ListTransfersRequest {
     return ListTransfersRequest.fromPartial(base ?? ({} as any));
   },
-  fromPartial<I extends Exact<DeepPartial<ListTransfersRequest>, I>>(_: I): ListTransfersRequest {
+  fromPartial<I extends Exact<DeepPartial<ListTransfersRequest>, I>>(object: I): ListTransfersRequest {
     const message = createBaseListTransfersRequest();
+    message.office = object.office ?? "";
     return message;
   },
 };

@@ -126,6 +126,14 @@ export interface TransferEntryRequest {
   confirm: boolean;
 }
 
+export interface TransferListRequest {
+  user: string;
+}
+
+export interface TransferListResponse {
+  transfers: PeerTransfer[];
+}
+
 export interface TransferReleaseRequest {
   user: string;
   extension: string;
@@ -1061,6 +1069,144 @@ export const TransferEntryRequest: MessageFns<TransferEntryRequest> = {
   },
 };
 
+function createBaseTransferListRequest(): TransferListRequest {
+  return { user: "" };
+}
+
+export const TransferListRequest: MessageFns<TransferListRequest> = {
+  encode(message: TransferListRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.user !== "") {
+      writer.uint32(10).string(message.user);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): TransferListRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseTransferListRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.user = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): TransferListRequest {
+    return { user: isSet(object.user) ? globalThis.String(object.user) : "" };
+  },
+
+  toJSON(message: TransferListRequest): unknown {
+    const obj: any = {};
+    if (message.user !== "") {
+      obj.user = message.user;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<TransferListRequest>, I>>(base?: I): TransferListRequest {
+    return TransferListRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<TransferListRequest>, I>>(object: I): TransferListRequest {
+    const message = createBaseTransferListRequest();
+    message.user = object.user ?? "";
+    return message;
+  },
+};
+
+function createBaseTransferListResponse(): TransferListResponse {
+  return { transfers: [] };
+}
+
+export const TransferListResponse: MessageFns<TransferListResponse> = {
+  encode(message: TransferListResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.transfers) {
+      PeerTransfer.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): TransferListResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseTransferListResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.transfers.push(PeerTransfer.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): TransferListResponse {
+    return {
+      transfers: globalThis.Array.isArray(object?.transfers)
+        ? object.transfers.map((e: any) => PeerTransfer.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: TransferListResponse): unknown {
+    const obj: any = {};
+    if (message.transfers?.length) {
+      obj.transfers = message.transfers.map((e) => PeerTransfer.toJSON(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<TransferListResponse>, I>>(base?: I): TransferListResponse {
+    return TransferListResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<TransferListResponse>, I>>(object: I): TransferListResponse {
+    const message = createBaseTransferListResponse();
+    message.transfers = object.transfers?.map((e) => PeerTransfer.fromPartial(e)) || [];
+    return message;
+  },
+};
+
 function createBaseTransferReleaseRequest(): TransferReleaseRequest {
   return { user: "", extension: "" };
 }
@@ -1470,6 +1616,17 @@ export const PeerServiceService = {
     responseSerialize: (value: PeerTransfer): Buffer => Buffer.from(PeerTransfer.encode(value).finish()),
     responseDeserialize: (value: Buffer): PeerTransfer => PeerTransfer.decode(value),
   },
+  /** The transfer entries the called office's user of that name may see (theirs; all for an admin). */
+  transferList: {
+    path: "/cti.v1.PeerService/TransferList" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: TransferListRequest): Buffer => Buffer.from(TransferListRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): TransferListRequest => TransferListRequest.decode(value),
+    responseSerialize: (value: TransferListResponse): Buffer =>
+      Buffer.from(TransferListResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): TransferListResponse => TransferListResponse.decode(value),
+  },
 } as const;
 
 export interface PeerServiceServer extends UntypedServiceImplementation {
@@ -1501,6 +1658,8 @@ export interface PeerServiceServer extends UntypedServiceImplementation {
   transferEntry: handleUnaryCall<TransferEntryRequest, PeerTransfer>;
   /** Transfer release (FIG. 57): the same, clearing the entry; returns the entry removed. */
   transferRelease: handleUnaryCall<TransferReleaseRequest, PeerTransfer>;
+  /** The transfer entries the called office's user of that name may see (theirs; all for an admin). */
+  transferList: handleUnaryCall<TransferListRequest, TransferListResponse>;
 }
 
 export interface PeerServiceClient extends Client {
@@ -1600,6 +1759,22 @@ export interface PeerServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: PeerTransfer) => void,
+  ): ClientUnaryCall;
+  /** The transfer entries the called office's user of that name may see (theirs; all for an admin). */
+  transferList(
+    request: TransferListRequest,
+    callback: (error: ServiceError | null, response: TransferListResponse) => void,
+  ): ClientUnaryCall;
+  transferList(
+    request: TransferListRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: TransferListResponse) => void,
+  ): ClientUnaryCall;
+  transferList(
+    request: TransferListRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: TransferListResponse) => void,
   ): ClientUnaryCall;
 }
 
