@@ -48,6 +48,8 @@ export class FakeCore implements CoreApi {
     return { source: ext, external: `044123${ext}` };
   }
 
+  check(): void {}
+
   async submit(principal: Principal, input: SubmitInput): Promise<RequestRecord> {
     const failure = this.failNextSubmit;
     this.failNextSubmit = undefined;

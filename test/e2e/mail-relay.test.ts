@@ -93,6 +93,19 @@ test('on open: the relayed mail waits in carol’s mailbox at b, marked as bob@a
   await f.phones.release('b', '2002');
 });
 
+test('relayed on-open mail that cannot run when carol opens it at b: she is told, and bob’s bounce comes back through the relay to a', async () => {
+  const sent = await send('a', ['CTI-Destination: 03-5555-0100', 'CTI-Scenario: ask; connect'], { to: 'carol@b.example', headers: ['Subject: cannot run at b'] });
+  assert.match(sent.replies, /queued for carol@b\.example/);
+  const mine = await eventually('the mail at b', () => runCti(['mail', 'list', '--json'], f.as('b', 'carol')), (r) => r.stdout.includes('cannot run at b'));
+  const id = (JSON.parse(mine.stdout.split('\n').find((l) => l.includes('cannot run at b'))!) as { id: string }).id;
+  const opened = await runCti(['mail', 'open', id], f.as('b', 'carol'));
+  assert.is(opened.code, 1, opened.stderr);
+  assert.match(opened.stderr, /not an extension of office b/);
+  const dsn = await eventually('bob’s bounce at a', () => mailWith('a', 'bob', /^Undelivered mail: cannot run at b/), Boolean, 30_000);
+  assert.match(dsn, /^Final-Recipient: rfc822; carol@b\.example\r?$/m);
+  assert.match(dsn, /the request could not run: .*not an extension of office b/);
+});
+
 test('a vouches only for its own: someone else’s extension is refused at a; at b, a peer login reaches b’s mailboxes only and vouches only for a.example', async () => {
   const other = await send('a', ['CTI-Destination: 2002', 'CTI-Trigger: on-receipt', 'CTI-Source: 2002'], { to: 'carol@b.example' });
   assert.match(other.replies, /550 5\.7\.1 CTI-Source: extension 2002 is not yours/);

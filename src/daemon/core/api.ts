@@ -75,6 +75,8 @@ export interface CoreApi {
    * be theirs) and the external number another office calls it at.
    */
   vouch(principal: Principal, source?: string): { source: string; external: string };
+  /** Throws what submit would refuse the request for now (input, ownership, routing, what the switch serves), storing nothing; caps are not checked. */
+  check(principal: Principal, input: SubmitInput): void;
   /** Stores the request durably, starts it, and returns it. */
   submit(principal: Principal, input: SubmitInput): Promise<RequestRecord>;
   get(principal: Principal, id: string): RequestRecord;

@@ -160,6 +160,10 @@ export class Core implements CoreApi {
     return { source, external };
   }
 
+  check(principal: Principal, input: SubmitInput): void {
+    this.newRecord(principal, input);
+  }
+
   async submit(principal: Principal, input: SubmitInput): Promise<RequestRecord> {
     if (input.idempotencyKey) {
       const same = this.registry.byKey(principal.name, input.idempotencyKey);

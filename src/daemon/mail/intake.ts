@@ -16,7 +16,7 @@ import { ExchangeInfoError, type ExchangeInfo } from './exchange-info.js';
 import { headersOf, MAILBOXES_HEADER, ORIGIN_HEADER, REQUESTER_HEADER, SOURCE_EXTERNAL_HEADER, withCtidHeaders, withHeaders } from './mail-headers.js';
 import type { Mailboxes } from './mailboxes.js';
 import type { MailSchedule } from './schedule.js';
-import { isAutoSubmitted, readMailRequest, submitMailRequest, type MailRequest, type MailRequester, type MailRunContext } from './mail-request.js';
+import { checkMailRequest, isAutoSubmitted, readMailRequest, submitMailRequest, type MailRequest, type MailRequester, type MailRunContext } from './mail-request.js';
 import type { RelayOut } from './relay-out.js';
 import type { RelayTable } from './relay-table.js';
 
@@ -32,7 +32,7 @@ export class MailRefusal extends Error {
 }
 
 export interface IntakeOptions extends MailRunContext {
-  core: Pick<CoreApi, 'submit' | 'vouch'>;
+  core: Pick<CoreApi, 'submit' | 'vouch' | 'check'>;
   /** This office's mail domain. */
   domain: string;
   mailboxes: Mailboxes;
@@ -52,6 +52,13 @@ export async function acceptMail(opts: IntakeOptions, principal: Principal, rcpt
   if (remote.length > 0) replies.push(await relay(opts, principal, mail, remote, raw));
   const boxes = rcpts.filter(own).map((r) => r.split('@')[0]!.toLowerCase());
   if (boxes.length > 0) {
+    if (mail.info.trigger === 'on-open' || (mail.info.deliverAt ?? 0) > Date.now()) {
+      try {
+        checkMailRequest(opts.core, principal, mail); // it runs later: what is wrong now is refused now
+      } catch (err) {
+        throw refusalOf(err, mail.info);
+      }
+    }
     const stored = withCtidHeaders(raw, { [REQUESTER_HEADER]: principal.name });
     replies.push(await carryOut(opts, { principal }, boxes, mail, stored));
   }

@@ -6,7 +6,8 @@
 
 import { createHash } from 'node:crypto';
 import { simpleParser } from 'mailparser';
-import type { CoreApi, Principal } from '../core/api.js';
+import type { CoreApi, Principal, SubmitInput } from '../core/api.js';
+import type { ScenarioAction } from '../core/request.js';
 import { CtiError } from '../core/errors.js';
 import type { PeerFacingApi } from '../core/peering.js';
 import { MAILBOXES_HEADER, ORIGIN_HEADER, REQUESTER_HEADER, SOURCE_EXTERNAL_HEADER } from './mail-headers.js';
@@ -97,18 +98,7 @@ export async function submitMailRequest(ctx: MailRunContext, who: MailRequester,
   const { info } = mail;
   const key = mail.messageId ?? fallbackKey;
   const scenario = mail.steps && (await resolveSteps(mail.steps, mail.parts, ctx.media));
-  if ('principal' in who) {
-    return ctx.core.submit(who.principal, {
-      kind: 'call',
-      campOn: true,
-      destination: info.destination,
-      ...(info.source ? { source: info.source } : {}),
-      ...(info.network ? { network: info.network } : {}),
-      ...(info.monitorMs ? { windowMs: info.monitorMs } : {}),
-      idempotencyKey: `${MAIL_KEY_PREFIX}${key}`,
-      ...(scenario ? { scenario } : {}),
-    });
-  }
+  if ('principal' in who) return ctx.core.submit(who.principal, { ...submitInput(mail, scenario), idempotencyKey: `${MAIL_KEY_PREFIX}${key}` });
   const state = await ctx.peerDesk.peerCampOn(who.origin, {
     id: `${who.origin}-${createHash('sha256').update(key).digest('hex').slice(0, 16)}`,
     destination: info.destination,
@@ -127,6 +117,32 @@ export async function submitMailRequest(ctx: MailRunContext, who: MailRequester,
     throw new CtiError(code, state.message ?? `the request was refused (${state.reason})`, state.reason);
   }
   return { id: state.id };
+}
+
+/** The core's request for a mail from a user of this office (its scenario's parts resolved, or placeholders for a check). */
+function submitInput(mail: MailRequest, scenario: ScenarioAction[][] | undefined): SubmitInput {
+  const { info } = mail;
+  return {
+    kind: 'call',
+    campOn: true,
+    destination: info.destination,
+    ...(info.source ? { source: info.source } : {}),
+    ...(info.network ? { network: info.network } : {}),
+    ...(info.monitorMs ? { windowMs: info.monitorMs } : {}),
+    ...(scenario ? { scenario } : {}),
+  };
+}
+
+/**
+ * Would the mail's request be taken now, from this user? Checked when mail
+ * is stored to run later (on open, or at its time), so that what can be
+ * known at DATA is refused then, not bounced later. Throws the core's
+ * CtiError.
+ */
+export function checkMailRequest(core: Pick<CoreApi, 'check'>, principal: Principal, mail: MailRequest): void {
+  const placeholder = (a: StepAction): ScenarioAction =>
+    a.do === 'play' || a.do === 'fax' ? { do: a.do, part: '', media: '' } : a.do === 'show' ? { do: 'show', part: '', text: '' } : a;
+  core.check(principal, submitInput(mail, mail.steps?.map((step) => step.map(placeholder))));
 }
 
 /**
