@@ -4,7 +4,7 @@
 // we know of the peer's health. Every failure leaves as the CtiError of
 // peer-errors.ts; a peer not reached is marked unreachable until it answers.
 
-import { Metadata, type CallOptions, type ChannelCredentials, type ClientReadableStream, type ServiceError } from '@grpc/grpc-js';
+import { Metadata, status, type CallOptions, type ChannelCredentials, type ClientReadableStream, type ServiceError } from '@grpc/grpc-js';
 import type { Unsubscribe } from '../core/api.js';
 import { CtiError, isCtiError } from '../core/errors.js';
 import type { PeerHealth, PeerHealthState } from '../core/peering.js';
@@ -35,12 +35,20 @@ export interface LinkOptions {
 
 type Callback<T> = (err: ServiceError | null, value?: T) => void;
 
+/**
+ * How long a call that found no connection waits for one before it fails:
+ * a peer that has just (re)started is reached as soon as grpc-js dials it
+ * again (within its reconnect back-off), not reported unreachable because
+ * an earlier dial failed. A peer that is really down costs this much.
+ */
+const CONNECT_WAIT_MS = 3_000;
+
 const CHANNEL_OPTIONS = {
   // A peer back after an outage is dialled again within seconds, not after
   // grpc-js's default back-off of up to two minutes: the core's own retries
   // (within a request's window) set the pace.
   'grpc.initial_reconnect_backoff_ms': 500,
-  'grpc.max_reconnect_backoff_ms': 5000,
+  'grpc.max_reconnect_backoff_ms': 2000,
   // A peer that vanishes without closing the connection (a network cut) ends
   // our streams within ~40 s instead of leaving them open forever.
   'grpc.keepalive_time_ms': 30_000,
@@ -72,11 +80,22 @@ export class PeerLink {
 
   /** A unary call under the call deadline, its answer decoded. */
   async unary<T, R>(invoke: (client: PeerServiceClient, metadata: Metadata, options: Partial<CallOptions>, callback: Callback<T>) => void, decode: (answer: T) => R): Promise<R> {
+    const { client } = this.connect();
+    const call = (waitForReady: boolean, timeoutMs: number) =>
+      new Promise<T>((resolve, reject) => {
+        const metadata = this.metadata();
+        if (waitForReady) metadata.setOptions({ waitForReady: true });
+        invoke(client, metadata, { deadline: Date.now() + timeoutMs }, (err, value) => (err ? reject(err) : resolve(value as T)));
+      });
     try {
-      const { client } = this.connect();
-      const answer = await new Promise<T>((resolve, reject) =>
-        invoke(client, this.metadata(), { deadline: Date.now() + this.options.callTimeoutMs }, (err, value) => (err ? reject(err) : resolve(value as T))),
-      );
+      let answer: T;
+      try {
+        answer = await call(false, this.options.callTimeoutMs);
+      } catch (err) {
+        // No connection now (the channel is between dials): nothing was sent, so waiting for one and asking again is safe.
+        if (!isNoConnection(err)) throw err;
+        answer = await call(true, Math.min(CONNECT_WAIT_MS, this.options.callTimeoutMs));
+      }
       this.reached();
       return this.decode(decode, answer);
     } catch (err) {
@@ -196,4 +215,10 @@ export class PeerLink {
     this.health = health;
     this.options.log('peer-health', { office: this.office, address: this.address, health, error: this.lastError });
   }
+}
+
+/** grpc-js's fast failure of a call made while its channel has no connection (the request never left). */
+function isNoConnection(err: unknown): boolean {
+  const e = err as Partial<ServiceError>;
+  return e.code === status.UNAVAILABLE && typeof e.details === 'string' && e.details.startsWith('No connection established');
 }

@@ -76,6 +76,9 @@ export class AmiLink extends EventEmitter<AmiLinkEvents> {
   private decoder = new AmiDecoder({ banner: true });
   private nextId = 1;
   private readonly pending = new Map<string, Pending>();
+  /** Arrival order of every message: an answer reaches its caller a tick later than the events that follow it in the stream. */
+  private received = 0;
+  private readonly arrival = new WeakMap<AmiMessage, number>();
   private readonly timers = new Set<Timer>();
   private reconnect: Timer | undefined;
   private closed = false;
@@ -191,7 +194,13 @@ export class AmiLink extends EventEmitter<AmiLinkEvents> {
     this.emit('up');
   }
 
+  /** Where `message` came in the stream (higher is later); 0 for one this link did not receive. */
+  arrivalOf(message: AmiMessage): number {
+    return this.arrival.get(message) ?? 0;
+  }
+
   private onMessage(message: AmiMessage): void {
+    this.arrival.set(message, ++this.received);
     const id = message.get('ActionID');
     const p = id === undefined ? undefined : this.pending.get(id);
     if (!p) {

@@ -43,6 +43,8 @@ export function extensionLineState(status: string | undefined): LineState | unde
 
 interface Line {
   state: LineState | undefined;
+  /** Arrival (AmiLink.arrivalOf) of what last set the state: an older answer read later must not undo a newer event. */
+  at: number;
   listeners: Set<(state: LineState) => void>;
 }
 
@@ -61,7 +63,7 @@ export class AmiLines {
   watch(ext: string, onChange: (state: LineState) => void): LineWatch {
     let line = this.lines.get(ext);
     const first = !line;
-    if (!line) this.lines.set(ext, (line = { state: undefined, listeners: new Set() }));
+    if (!line) this.lines.set(ext, (line = { state: undefined, at: 0, listeners: new Set() }));
     const own = (state: LineState) => onChange(state);
     line.listeners.add(own);
     if (first && this.link.state === 'up') void this.readOne(ext);
@@ -80,12 +82,14 @@ export class AmiLines {
   private onEvent(event: AmiMessage): void {
     if (event.get('Event') !== 'DeviceStateChange') return;
     const ext = this.endpoints.extensionOf(event.get('Device') ?? '');
-    if (ext !== undefined) this.set(ext, deviceLineState(event.get('State')));
+    if (ext !== undefined) this.set(ext, deviceLineState(event.get('State')), this.link.arrivalOf(event));
   }
 
-  private set(ext: string, state: LineState | undefined): void {
+  private set(ext: string, state: LineState | undefined, at: number): void {
     const line = this.lines.get(ext);
-    if (!line || state === undefined || state === line.state) return;
+    if (!line || state === undefined || at < line.at) return;
+    line.at = at;
+    if (state === line.state) return;
     line.state = state;
     for (const listener of [...line.listeners]) listener(state);
   }
@@ -93,7 +97,7 @@ export class AmiLines {
   private async readOne(ext: string): Promise<void> {
     try {
       const answer = await this.link.action({ Action: 'ExtensionState', Exten: ext, Context: this.endpoints.context });
-      this.set(ext, extensionLineState(answer.get('Status')));
+      this.set(ext, extensionLineState(answer.get('Status')), this.link.arrivalOf(answer));
     } catch (err) {
       this.log('line state not read', { ext, err: (err as Error).message });
     }
@@ -105,7 +109,7 @@ export class AmiLines {
     try {
       for (const item of await this.link.list({ Action: 'DeviceStateList' })) {
         const ext = this.endpoints.extensionOf(item.get('Device') ?? '');
-        if (ext !== undefined) this.set(ext, deviceLineState(item.get('State')));
+        if (ext !== undefined) this.set(ext, deviceLineState(item.get('State')), this.link.arrivalOf(item));
       }
     } catch (err) {
       this.log('line states not resynced', { err: (err as Error).message });
