@@ -38,17 +38,18 @@ type Callback<T> = (err: ServiceError | null, value?: T) => void;
 /**
  * How long a call that found no connection waits for one before it fails:
  * a peer that has just (re)started is reached as soon as grpc-js dials it
- * again (within its reconnect back-off), not reported unreachable because
- * an earlier dial failed. A peer that is really down costs this much.
+ * again (its reconnect back-off is at most 1 s), not reported unreachable
+ * because an earlier dial failed. A peer that is really down costs this
+ * much more before the call fails.
  */
-const CONNECT_WAIT_MS = 3_000;
+const CONNECT_WAIT_MS = 1_500;
 
 const CHANNEL_OPTIONS = {
   // A peer back after an outage is dialled again within seconds, not after
   // grpc-js's default back-off of up to two minutes: the core's own retries
   // (within a request's window) set the pace.
-  'grpc.initial_reconnect_backoff_ms': 500,
-  'grpc.max_reconnect_backoff_ms': 2000,
+  'grpc.initial_reconnect_backoff_ms': 250,
+  'grpc.max_reconnect_backoff_ms': 1000,
   // A peer that vanishes without closing the connection (a network cut) ends
   // our streams within ~40 s instead of leaving them open forever.
   'grpc.keepalive_time_ms': 30_000,
