@@ -33,6 +33,8 @@ const BENCHES: Bench[] = [
   { name: 'mail-intake.js', timeoutMs: 240_000 },
   // issue 9: the dashboard
   { name: 'dashboard.js', timeoutMs: 180_000 },
+  // issue 10: the AMI adapter
+  { name: 'ami.js', timeoutMs: 180_000 },
 ];
 
 const wanted = process.argv.slice(2).map((a) => a.replace(/\.js$/, ''));
