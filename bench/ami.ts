@@ -38,16 +38,15 @@
 // clients run in this process. CPU is measured for both sides: this process
 // (process.cpuUsage) and the peer's (/proc/PID/stat).
 //
-// Usage: node dist/bench/ami.js [--in-flight N, default 32] [--seconds S per phase per round, default 2]
+// Usage (about 55 s): node dist/bench/ami.js [--in-flight N, default 32] [--seconds S per phase per round, default 2]
 //          [--rounds N, default 3] [--only setups|events] [--readers socket,decoder,adapter,+calls (a subset, e.g. to profile one)]
 //          [--peer-profile DIR] (peers run with --cpu-prof into DIR)
-//   AMI_SMALL=1 (or --small): 2 rounds of 0.75 s each, shorter warm-ups (a quick look, ~15 s)
+//   AMI_SMALL=1 (or --small): 2 rounds of 0.75 s each, shorter warm-ups (a quick look, ~20 s)
 // To profile the adapter side: node --cpu-prof --cpu-prof-dir=DIR dist/bench/ami.js --only events
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect, createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

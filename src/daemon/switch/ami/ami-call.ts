@@ -44,13 +44,16 @@ export class AmiCall {
     this.actionId = link.newActionId();
     const onEvent = (event: AmiMessage) => this.onEvent(event);
     const onState = () => link.state !== 'up' && this.finish(this.originated ? 'unknown' : 'switch-unavailable', 'the switch link dropped while the call was being placed');
+    // A camp-on passes the same signal to each attempt: the listener goes with the attempt, or every attempt stays in memory until the request ends.
+    const onAbort = () => void this.cancel();
     link.on('event', onEvent);
     link.on('state', onState);
+    opts.signal?.addEventListener('abort', onAbort, { once: true });
     this.unsubscribe = () => {
       link.off('event', onEvent);
       link.off('state', onState);
+      opts.signal?.removeEventListener('abort', onAbort);
     };
-    this.opts.signal?.addEventListener('abort', () => void this.cancel(), { once: true });
     void this.originate();
   }
 
