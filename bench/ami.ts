@@ -47,7 +47,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { connect, createServer, type Socket } from 'node:net';
+import { createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -58,7 +58,7 @@ import { AmiSwitch } from '../src/daemon/switch/ami/ami-switch.js';
 import { Endpoints } from '../src/daemon/switch/ami/endpoints.js';
 import { startSimulator } from '../src/switch-sim/simulator.js';
 import { parseWorld, type WorldConfig } from '../src/switch-sim/world-file.js';
-import { fmt, isMain, loadLine, machineLine, numberArg, pad, padLeft, percentile } from './common.js';
+import { connectTo, fmt, isMain, loadLine, machineLine, numberArg, pad, padLeft, percentile, within } from './common.js';
 
 const FIRST_STATION = 2000;
 const STATIONS = 256;
@@ -271,23 +271,6 @@ function childCpu(pid: number): number {
 }
 
 // ---------------------------------------------------------------- helpers
-
-async function connectTo(host: string, port: number): Promise<Socket> {
-  const socket = connect({ host, port });
-  await once(socket, 'connect');
-  socket.setNoDelay(true);
-  return socket;
-}
-
-/** Rejects if `promise` has not settled within ms (the timer never keeps the process alive). */
-function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what}: no progress within ${ms} ms`)), ms);
-    timer.unref();
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
 
 /** `PJSIP/2001-0000002a` -> `2001`. */
 function extOf(channel: string): string {

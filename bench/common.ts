@@ -1,6 +1,8 @@
 // Helpers shared by the benchmarks: command-line numbers, timing loops and
 // printing. Benchmarks print figures; they never assert (issue 3, Benchmark).
 
+import { once } from 'node:events';
+import { connect, type Socket } from 'node:net';
 import { availableParallelism, cpus, loadavg } from 'node:os';
 import { pathToFileURL } from 'node:url';
 
@@ -120,4 +122,22 @@ export function nsPerOp(op: () => void, sampleMs = 60, samples = 5): number {
 export function percentile(sorted: ArrayLike<number>, p: number): number {
   if (sorted.length === 0) return NaN;
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+/** A TCP connection, connected, without Nagle's delay. */
+export async function connectTo(host: string, port: number): Promise<Socket> {
+  const socket = connect({ host, port });
+  await once(socket, 'connect');
+  socket.setNoDelay(true);
+  return socket;
+}
+
+/** Rejects if `promise` has not settled within ms (the timer never keeps the process alive). */
+export function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what}: no progress within ${ms} ms`)), ms);
+    timer.unref();
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }

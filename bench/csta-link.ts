@@ -26,14 +26,14 @@
 //          [--rounds N, default 3] [--in-flight N, default 64] [--only link|echo|codec]
 
 import { once } from 'node:events';
-import { connect, createServer, type Server, type Socket } from 'node:net';
+import { createServer, type Server, type Socket } from 'node:net';
 import { decodeMessage, encodeCstaFrame, encodeMessage } from '../src/csta/codec.js';
 import { CstaConnection } from '../src/csta/connection.js';
 import { encodeFrame, FrameDecoder, HEADER_BYTES } from '../src/csta/framing.js';
 import { CSTA_NAMESPACE, type CstaEvent, type CstaFrame, type CstaMessage, type MakeCall, type MakeCallResponse, type MonitorStartResponse } from '../src/csta/messages.js';
 import { startSimulator, type RunningSimulator } from '../src/switch-sim/simulator.js';
 import { parseWorld, type WorldConfig } from '../src/switch-sim/world-file.js';
-import { consume, fmt, isMain, loadLine, machineLine, numberArg, opsPerSecond, pad, padLeft, percentile, type Rate } from './common.js';
+import { connectTo, consume, fmt, isMain, loadLine, machineLine, numberArg, opsPerSecond, pad, padLeft, percentile, within, type Rate } from './common.js';
 import { callCycle } from './fixtures.js';
 
 const TARGET = 0.4;
@@ -83,23 +83,6 @@ export function benchWorld(pairs: number): WorldConfig {
 function hostPort(address: string): { host: string; port: number } {
   const colon = address.lastIndexOf(':');
   return { host: address.slice(0, colon).replace(/^\[|\]$/g, ''), port: Number(address.slice(colon + 1)) };
-}
-
-async function connectTo(host: string, port: number): Promise<Socket> {
-  const socket = connect({ host, port });
-  await once(socket, 'connect');
-  socket.setNoDelay(true);
-  return socket;
-}
-
-/** Rejects if `promise` has not settled within ms (the timer never keeps the process alive). */
-function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what}: no progress within ${ms} ms`)), ms);
-    timer.unref();
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
 /**
