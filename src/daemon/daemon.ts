@@ -25,6 +25,7 @@ import { openRequestStore } from './store/request-store.js';
 import { CstaLink } from './switch/csta/link.js';
 import { CstaSwitch } from './switch/csta/csta-switch.js';
 import { AmiLink } from './switch/ami/ami-link.js';
+import { AMI_SLOTS } from './switch/ami/slots.js';
 import { AmiSwitch } from './switch/ami/ami-switch.js';
 import { Endpoints } from './switch/ami/endpoints.js';
 import type { Switch } from './core/ports.js';
@@ -82,7 +83,7 @@ export async function startDaemon(flags: ConfigFlags, hooks: DaemonHooks): Promi
         retentionMs: config.limits.retention,
         promptTimeoutMs: config.limits.promptTimeout,
       },
-      voiceBoardPorts: config.voiceBoardPorts ?? (target.sim ? embeddedOffice(config.office)?.voiceBoardPorts ?? [] : []),
+      voiceBoardPorts: config.voiceBoardPorts ?? defaultPorts(config.office, target),
       ...(faxDevice ? { faxDevice } : {}),
       numbers: new NumberResolver(numbering, config.country),
       routes: new RouteTable(
@@ -178,6 +179,12 @@ function openSwitch(config: ResolvedConfig, target: SwitchTarget, clock: ScaledC
   const sw = new CstaSwitch(link, { logger: switchLog });
   link.start();
   return { sw, close: () => link.close() };
+}
+
+/** The embedded world's ports, ctid's slots over AMI, none for a CSTA switch (config `voiceBoardPorts` names them). */
+function defaultPorts(office: string, target: SwitchTarget): string[] {
+  if (target.sim) return embeddedOffice(office)?.voiceBoardPorts ?? [];
+  return target.protocol === 'ami' ? [...AMI_SLOTS] : [];
 }
 
 function embeddedOffice(office: string) {
