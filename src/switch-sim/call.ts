@@ -72,6 +72,8 @@ export class Connection {
   /** MakeCall with autoOriginate=prompt: the calling device rings; the number waits here. */
   prompting = false;
   pendingNumber: string | undefined;
+  /** Rung into a conversation going on (Exchange.ringInto): no forwarding; unanswered, it leaves the call as it was. */
+  ringsIn = false;
   /** The other end of a trunk connection, in the far exchange. */
   peer: Connection | undefined;
   /** Ring, no-answer and auto-answer timers; cancelled whenever the state changes. */

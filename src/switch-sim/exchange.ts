@@ -225,7 +225,7 @@ export class Exchange extends EventEmitter<{ event: [ExchangeEvent] }> {
 
   /** A ringing connection reached its no-answer limit. */
   private noAnswer(c: Connection): void {
-    if (c.state === 'initiated') return this.clear(c, 'callNotAnswered'); // the MakeCall prompt was not answered
+    if (c.state === 'initiated' || c.ringsIn) return this.clear(c, 'callNotAnswered'); // the MakeCall prompt, or a party rung in, was not answered
     const target = c.device?.forwarding.noAnswer;
     if (target) {
       this.drop(c, 'redirected');
@@ -270,7 +270,7 @@ export class Exchange extends EventEmitter<{ event: [ExchangeEvent] }> {
       calledDevice: call.calledDevice,
       ...(call.lastRedirection ? { lastRedirectionDevice: call.lastRedirection } : {}),
     });
-    this.network.farEndAnswered(call);
+    if (!c.ringsIn) this.network.farEndAnswered(call); // a party rung in joins a call whose far end answered long ago
   }
 
   /** A trunk's far end answered: the trunk connection here is established. */
@@ -366,6 +366,24 @@ export class Exchange extends EventEmitter<{ event: [ExchangeEvent] }> {
       conferenceConnections: call.live.map((x) => x.id),
       cause: 'singleStepConference',
     });
+    return c;
+  }
+
+  /**
+   * Rings a device into a conversation going on (what an Asterisk Originate
+   * into a conference room does): when it answers, it talks with the call's
+   * parties. Refused at once when the device is out of service, busy or
+   * do-not-disturb; unanswered, it is cleared and the call goes on as it was.
+   */
+  ringInto(call: Call, ext: string): Connection {
+    if (!call.live.some((c) => c.talking)) throw bad('stateIncompatibility', 'invalidCallState', `call ${call.id} has nobody talking to join`);
+    const device = this.device(ext);
+    if (call.find(ext)) throw bad('stateIncompatibility', 'invalidDeviceState', `${device.name} is already in call ${call.id}`);
+    this.assertCanOriginate(device);
+    const c = this.attach(call, ext, device, 'alerting');
+    c.ringsIn = true;
+    this.emitEvent(call, { type: 'DeliveredEvent', connection: c.id, alertingDevice: ext, callingDevice: call.callingDevice, calledDevice: ext });
+    this.ring(c);
     return c;
   }
 

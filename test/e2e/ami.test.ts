@@ -2,7 +2,8 @@
 // simulator's AMI face (`switch-sim serve --ami`), with the same CLI and
 // results as over CSTA: call (connected, busy), camp-on (watch) that
 // connects when the line frees, monitor, cancel; the AMI connection
-// dropped and back; what is not served over AMI yet says so.
+// dropped and back; what is not served over AMI yet says so. Joins:
+// ami-join.test.ts.
 
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -122,12 +123,9 @@ test('cancel: a camp-on cancelled while it waits ends cancelled; no Originate we
   await sim.cli.release('a', '2003');
 });
 
-test('not over AMI yet: a join and a transfer entry are refused up front, saying so (exit 1); nothing changes at the switch', async () => {
+test('not over AMI yet: a transfer entry is refused up front, saying so (exit 1); nothing changes at the switch', async () => {
   await sim.cli.dial('a', '2000', '2005');
   await sim.cli.untilLine('a', '2000', 'busy');
-  const join = await runCti(['join', '2000', '--json'], bob());
-  assert.is(join.code, 1, join.stderr);
-  assert.match(join.stderr, /join and barge-in are not served over AMI yet/);
   const transfer = await runCti(['transfer', 'set', '2001', '--to', '2003'], bob());
   assert.is(transfer.code, 1, transfer.stderr);
   assert.match(transfer.stderr, /transfer entries \(FastAGI routing\) are not served over AMI yet/);

@@ -13,7 +13,7 @@
 import type { Prompt } from '../../src/gen/cti/v1/cti.js';
 import type { CtiLine } from './cti-json.js';
 import * as assert from 'uvu/assert';
-import { ctiAs, runCti, startCti, startCtid, SwitchSimCli, USERS, type TestCtid } from './ctid.js';
+import { ctiAs, runCti, startCti, startCtid, SwitchSimCli, untilCtidLink, USERS, type TestCtid, type TestSwitchSim } from './ctid.js';
 import { eventually } from './eventually.js';
 import type { RunningBin, RunResult } from './processes.js';
 import type { LogEntry } from '../../src/switch-sim/control.js';
@@ -38,6 +38,8 @@ export interface JoinOfficeOptions {
   ports?: string[];
   /** config `limits.promptTimeout` (DUR); default 60s. */
   promptTimeout?: string;
+  /** Drive this simulator's office a over AMI (`switch-sim serve --ami`) instead of the embedded one over CSTA; ctid's ports are then its AMI slots, no device of the switch. */
+  ami?: TestSwitchSim;
 }
 
 export class JoinOffice {
@@ -45,18 +47,31 @@ export class JoinOffice {
     readonly ctid: TestCtid,
     readonly phones: SwitchSimCli,
     readonly ports: string[],
+    private readonly config: Record<string, unknown>,
   ) {}
 
   static async start(options: JoinOfficeOptions = {}): Promise<JoinOffice> {
-    const ports = options.ports ?? ['7001', '7002', '7003', '7004'];
-    const ctid = await startCtid({ config: { voiceBoardPorts: ports, limits: { promptTimeout: options.promptTimeout ?? '60s' } } });
-    const office = new JoinOffice(ctid, new SwitchSimCli(ctid.controlAddress!), ports);
+    const limits = { promptTimeout: options.promptTimeout ?? '60s' };
+    const sim = options.ami;
+    const ports = sim ? [] : (options.ports ?? ['7001', '7002', '7003', '7004']);
+    const config = sim ? { switch: { url: `ami://${sim.ami.a}`, user: 'ctid-a', password: 'secret-a' }, limits } : { voiceBoardPorts: ports, limits };
+    const ctid = await startCtid({ config });
+    if (sim) await untilCtidLink(ctid.address, (link) => link === 'up', 'up over AMI');
+    const office = new JoinOffice(ctid, sim ? sim.cli : new SwitchSimCli(ctid.controlAddress!), ports, config);
     await Promise.all([
       office.phones.set('a', '2002', { rings: 100 }),
       office.phones.set('a', '2003', { answer: 'auto' }),
       office.phones.set('a', '2004', { answer: 'auto' }),
     ]);
     return office;
+  }
+
+  /** kill -9 of ctid, then a ctid on the same data directory and switch (same address): the office after the restart. */
+  async restart(): Promise<JoinOffice> {
+    await this.ctid.kill9();
+    const ctid = await startCtid({ dataDir: this.ctid.dataDir, config: { ...this.config, listen: this.ctid.address } });
+    await untilCtidLink(ctid.address, (link) => link === 'up', 'up after the restart');
+    return new JoinOffice(ctid, this.phones, this.ports, this.config);
   }
 
   as(user: User) {

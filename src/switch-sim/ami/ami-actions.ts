@@ -96,6 +96,19 @@ export const ACTIONS: Record<string, Handler> = {
     return pbx.hangup(channel) ? success({ Message: 'Channel Hungup' }) : error('No such channel');
   },
 
+  redirect({ pbx }, a) {
+    const channel = a.get('Channel');
+    if (!channel) return error('Channel not specified');
+    const exten = a.get('Exten');
+    if (!exten) return error('Exten not specified');
+    const legs = [{ channel, context: a.get('Context') ?? pbx.context, exten }];
+    const extra = a.get('ExtraChannel');
+    if (extra) legs.push({ channel: extra, context: a.get('ExtraContext') ?? legs[0]!.context, exten: a.get('ExtraExten') ?? exten });
+    const refused = pbx.redirect(legs);
+    if (refused) return error(refused);
+    return success({ Message: extra ? 'Dual Redirect successful' : 'Redirect successful' });
+  },
+
   extensionstate({ pbx }, a) {
     const exten = a.get('Exten') ?? '';
     const context = a.get('Context') ?? 'default';

@@ -25,6 +25,7 @@ import type { AmiConfig } from '../world-file.js';
 import { causeOf, dialStatusOf, deviceStateOf, HINT_STATUS, REASON, type AmiDeviceState, type Cause } from './ami-tables.js';
 import { LineStates } from './line-states.js';
 import { AmiBridge, AmiChannel, type ChannelState } from './channels.js';
+import { ConfRooms, HOLD_CONTEXT, type RedirectLeg } from './conf-rooms.js';
 
 type Fields = Record<string, string | number | undefined>;
 type Body<T extends CstaEventBody['type']> = Extract<CstaEventBody, { type: T }>;
@@ -44,6 +45,8 @@ export interface OriginateRequest {
 
 export class AmiPbx extends EventEmitter<{ event: [AmiMessage] }> {
   readonly context: string;
+  /** ctid's contexts: conference rooms and hold (Redirect, Originate into a room). */
+  private readonly rooms = new ConfRooms(this);
   private readonly quirks: AmiConfig['quirks'];
   private readonly channels = new Map<Connection, AmiChannel>();
   private readonly linkedIds = new Map<Call, string>();
@@ -84,6 +87,7 @@ export class AmiPbx extends EventEmitter<{ event: [AmiMessage] }> {
 
   /** Async Originate: ring the channel's phone; when it answers, dial `exten` (a CSTA MakeCall with a prompt). */
   originate(req: OriginateRequest): void {
+    if (ConfRooms.handles(req.context)) return this.rooms.originate(req);
     const fail = (reason: number) => this.originateResponse(req, undefined, false, reason);
     if (req.context !== this.context) return fail(REASON.failed);
     const device = this.exchange.device(req.ext);
@@ -108,6 +112,17 @@ export class AmiPbx extends EventEmitter<{ event: [AmiMessage] }> {
     if (!ch) return false;
     this.exchange.clear(ch.conn);
     return true;
+  }
+
+  /** Redirect action: channels into ctid's rooms or onto hold; an error message when it cannot be done. */
+  redirect(legs: { channel: string; context: string; exten: string }[]): string | undefined {
+    const resolved: RedirectLeg[] = [];
+    for (const leg of legs) {
+      const channel = this.channelNamed(leg.channel);
+      if (!channel) return `Channel does not exist: ${leg.channel}`;
+      resolved.push({ ...leg, channel });
+    }
+    return this.rooms.redirect(resolved);
   }
 
   channelNamed(name: string): AmiChannel | undefined {
@@ -167,7 +182,8 @@ export class AmiPbx extends EventEmitter<{ event: [AmiMessage] }> {
         case 'RetrievedEvent': {
           const id = body.type === 'HeldEvent' ? body.heldConnection : body.retrievedConnection;
           const ch = this.channelOf(call.find(id.deviceId));
-          if (ch) this.send(body.type === 'HeldEvent' ? 'Hold' : 'Unhold', { ...ch.fields(), ...(body.type === 'HeldEvent' ? { MusicClass: 'default' } : {}) });
+          // ctid's hold context plays its own music (MusicOnHoldStart/Stop from conf-rooms.ts): not a phone's hold.
+          if (ch && ch.context !== HOLD_CONTEXT) this.send(body.type === 'HeldEvent' ? 'Hold' : 'Unhold', { ...ch.fields(), ...(body.type === 'HeldEvent' ? { MusicClass: 'default' } : {}) });
           break;
         }
         case 'ConferencedEvent': {
@@ -211,7 +227,7 @@ export class AmiPbx extends EventEmitter<{ event: [AmiMessage] }> {
 
   private onDelivered(call: Call, body: Body<'DeliveredEvent'>): void {
     const c = call.find(body.connection.deviceId);
-    if (!c) return;
+    if (!c || this.rooms.onDelivered(c)) return;
     if (c.device) {
       this.dialTo(call, c);
       return;
@@ -222,7 +238,7 @@ export class AmiPbx extends EventEmitter<{ event: [AmiMessage] }> {
 
   private onEstablished(call: Call, body: Body<'EstablishedEvent'>): void {
     const c = call.find(body.establishedConnection.deviceId);
-    if (!c) return;
+    if (!c || this.rooms.onEstablished(c)) return;
     const ch = this.ensureChannel(c);
     this.setState(ch, 6);
     if (ch.dial?.open) {
@@ -267,7 +283,7 @@ export class AmiPbx extends EventEmitter<{ event: [AmiMessage] }> {
 
   // ------------------------------------------------------------ channels, dials, bridges
 
-  private newChannel(c: Connection, state: ChannelState, exten: string, uniqueid = `${this.epoch}.${this.uniqueSeq++}`): AmiChannel {
+  newChannel(c: Connection, state: ChannelState, exten: string, uniqueid = `${this.epoch}.${this.uniqueSeq++}`): AmiChannel {
     const base = c.device ? c.deviceId : isTrunkParty(c) ? 'trunk' : c.deviceId;
     const name = `PJSIP/${base}-${(this.channelSeq++ & 0xffffffff).toString(16).padStart(8, '0')}`;
     let linkedid = this.linkedIds.get(c.call);
@@ -283,7 +299,7 @@ export class AmiPbx extends EventEmitter<{ event: [AmiMessage] }> {
     return this.channels.get(c) ?? this.newChannel(c, c.device ? 6 : 4, c.device ? c.deviceId : c.call.calledDevice);
   }
 
-  private channelOf(c: Connection | undefined): AmiChannel | undefined {
+  channelOf(c: Connection | undefined): AmiChannel | undefined {
     return c ? this.channels.get(c) : undefined;
   }
 
@@ -300,7 +316,7 @@ export class AmiPbx extends EventEmitter<{ event: [AmiMessage] }> {
     return ch;
   }
 
-  private dialEnd(ch: AmiChannel, status: string): void {
+  dialEnd(ch: AmiChannel, status: string): void {
     if (!ch.dial) return;
     ch.dial.open = false;
     const fields = { ...(ch.dial.from ? ch.dial.from.fields() : {}), ...ch.fields('Dest'), DialStatus: status };
@@ -308,7 +324,7 @@ export class AmiPbx extends EventEmitter<{ event: [AmiMessage] }> {
     if (this.quirks.duplicateDialEnd) this.send('DialEnd', fields);
   }
 
-  private setState(ch: AmiChannel, state: ChannelState): void {
+  setState(ch: AmiChannel, state: ChannelState): void {
     if (ch.state === state) return;
     ch.state = state;
     this.send('Newstate', ch.fields());
@@ -316,6 +332,7 @@ export class AmiPbx extends EventEmitter<{ event: [AmiMessage] }> {
 
   /** The call's answered channels meet in one basic bridge, made when the second one is up. */
   private bridgeCall(call: Call): void {
+    if (this.rooms.ofCall(call)) return; // its channels are in a room: who enters it is ctid's doing (Redirect, Originate)
     const up = call.live.map((c) => this.channels.get(c)).filter((ch): ch is AmiChannel => ch?.state === 6 && (ch.conn.state === 'connected' || ch.conn.state === 'hold'));
     let bridge = this.bridges.get(call);
     if (!bridge) {
@@ -332,18 +349,20 @@ export class AmiPbx extends EventEmitter<{ event: [AmiMessage] }> {
     }
   }
 
+  leaveBridge(ch: AmiChannel): void {
+    const bridge = ch.bridge;
+    if (!bridge) return;
+    bridge.members.delete(ch);
+    ch.bridge = undefined;
+    this.send('BridgeLeave', { ...bridge.fields(), ...ch.fields() });
+    if (bridge.members.size > 0) return;
+    this.send('BridgeDestroy', bridge.fields());
+    if (this.bridges.get(ch.conn.call) === bridge) this.bridges.delete(ch.conn.call);
+  }
+
   private hangupChannel(ch: AmiChannel, cause: Cause): void {
     const call = ch.conn.call;
-    const bridge = ch.bridge;
-    if (bridge) {
-      bridge.members.delete(ch);
-      ch.bridge = undefined;
-      this.send('BridgeLeave', { ...bridge.fields(), ...ch.fields() });
-      if (bridge.members.size === 0) {
-        this.send('BridgeDestroy', bridge.fields());
-        this.bridges.delete(call);
-      }
-    }
+    this.rooms.leave(ch);
     this.send('Hangup', { ...ch.fields(), Cause: cause.code, 'Cause-txt': cause.text });
     this.channels.delete(ch.conn);
     if (!call.connections.some((c) => this.channels.has(c))) {
@@ -354,13 +373,13 @@ export class AmiPbx extends EventEmitter<{ event: [AmiMessage] }> {
 
   // ------------------------------------------------------------ Originate outcomes
 
-  private respondOriginate(ch: AmiChannel, success: boolean, reason: number): void {
+  respondOriginate(ch: AmiChannel, success: boolean, reason: number): void {
     if (!ch.originate || ch.originate.responded) return;
     ch.originate.responded = true;
     this.originateResponse({ actionId: ch.originate.actionId, ext: ch.conn.deviceId, context: ch.originate.context, exten: ch.originate.exten }, ch, success, reason);
   }
 
-  private originateResponse(req: Pick<OriginateRequest, 'actionId' | 'ext' | 'context' | 'exten'>, ch: AmiChannel | undefined, success: boolean, reason: number): void {
+  originateResponse(req: Pick<OriginateRequest, 'actionId' | 'ext' | 'context' | 'exten'>, ch: AmiChannel | undefined, success: boolean, reason: number): void {
     this.send('OriginateResponse', {
       ActionID: req.actionId,
       Response: success ? 'Success' : 'Failure',
@@ -376,7 +395,7 @@ export class AmiPbx extends EventEmitter<{ event: [AmiMessage] }> {
     });
   }
 
-  private send(event: string, fields: Fields): void {
+  send(event: string, fields: Fields): void {
     this.emit('event', AmiMessage.of({ Event: event, Privilege: 'call,all', ...fields }));
   }
 }

@@ -31,13 +31,17 @@ export interface OriginateRecord {
 
 export class AmiBridge {
   readonly members = new Set<AmiChannel>();
-  constructor(readonly uniqueid: string) {}
+  constructor(
+    readonly uniqueid: string,
+    /** basic: the two parties of a Dial(); confbridge: a ConfBridge() room (conf-rooms.ts). */
+    readonly type: 'basic' | 'confbridge' = 'basic',
+  ) {}
 
   fields(): Record<string, string | number> {
     return {
       BridgeUniqueid: this.uniqueid,
-      BridgeType: 'basic',
-      BridgeTechnology: 'simple_bridge',
+      BridgeType: this.type,
+      BridgeTechnology: this.type === 'basic' ? 'simple_bridge' : 'softmix',
       BridgeCreator: '<unknown>',
       BridgeName: '<unknown>',
       BridgeNumChannels: this.members.size,
@@ -60,7 +64,8 @@ export class AmiChannel {
     public state: ChannelState,
     /** The channel's own number: the extension, or a trunk party's national digits. */
     readonly callerIdNum: string,
-    readonly context: string,
+    /** Where the channel is in the dialplan: the PBX's context, or one of ctid's (conf-rooms.ts) once redirected there. */
+    public context: string,
     public exten: string,
   ) {}
 

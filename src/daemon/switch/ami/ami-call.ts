@@ -19,11 +19,7 @@ import type { CallFailure, CallOutcome, PlaceCallOptions } from '../../core/port
 import { busyFor, noAnswerFor, type Role } from '../roles.js';
 import { AmiActionError, type AmiLink, type LinkLogger } from './ami-link.js';
 import type { Endpoints } from './endpoints.js';
-
-/** OriginateResponse `Reason` (Asterisk's AST_CONTROL codes). */
-const REASON_BUSY = '5';
-const REASON_NO_ANSWER = '3';
-const REASON_HUNG_UP = '1';
+import { follow, originateFailure } from './originate.js';
 
 export class AmiCall {
   readonly outcome: Promise<CallOutcome>;
@@ -42,18 +38,11 @@ export class AmiCall {
   ) {
     this.outcome = new Promise((resolve) => (this.resolve = resolve));
     this.actionId = link.newActionId();
-    const onEvent = (event: AmiMessage) => this.onEvent(event);
-    const onState = () => link.state !== 'up' && this.finish(this.originated ? 'unknown' : 'switch-unavailable', 'the switch link dropped while the call was being placed');
-    // A camp-on passes the same signal to each attempt: the listener goes with the attempt, or every attempt stays in memory until the request ends.
-    const onAbort = () => void this.cancel();
-    link.on('event', onEvent);
-    link.on('state', onState);
-    opts.signal?.addEventListener('abort', onAbort, { once: true });
-    this.unsubscribe = () => {
-      link.off('event', onEvent);
-      link.off('state', onState);
-      opts.signal?.removeEventListener('abort', onAbort);
-    };
+    this.unsubscribe = follow(link, opts.signal, {
+      onEvent: (event) => this.onEvent(event),
+      onState: (state) => state !== 'up' && this.finish(this.originated ? 'unknown' : 'switch-unavailable', 'the switch link dropped while the call was being placed'),
+      onAbort: () => void this.cancel(),
+    });
     void this.originate();
   }
 
@@ -108,8 +97,9 @@ export class AmiCall {
     if (event.get('Response')?.toLowerCase() === 'success') return;
     const reason = event.get('Reason');
     const first = this.opts.first;
-    if (reason === REASON_BUSY) return this.finish(busyFor(this.role('first')), `${first} is busy`);
-    if (reason === REASON_NO_ANSWER || reason === REASON_HUNG_UP) return this.finish(noAnswerFor(this.role('first')), `${first} did not answer`);
+    const failure = originateFailure(reason);
+    if (failure === 'busy') return this.finish(busyFor(this.role('first')), `${first} is busy`);
+    if (failure === 'no-answer') return this.finish(noAnswerFor(this.role('first')), `${first} did not answer`);
     this.finish(this.role('first') === 'destination' ? 'invalid-number' : 'requester-busy', `the switch could not ring ${first} (OriginateResponse reason ${reason ?? '?'})`);
   }
 

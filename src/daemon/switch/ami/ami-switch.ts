@@ -3,10 +3,11 @@
 // CSTA. Everything AMI stays in this folder.
 //
 // What works so far: the link's lifecycle, two-point calls (call, camp-on
-// and its retries) and line states (watch, monitor). Joins, barge-in,
-// transfer entries (FastAGI) and the voice board are not served over AMI
-// yet: `lacks` names them, so the core refuses such requests up front; the
-// methods below answer switch-unavailable should one get here anyway.
+// and its retries), line states (watch, monitor), the call a device talks
+// in, and joins and barge-in (ConfBridge rooms). Transfer entries (FastAGI)
+// and the voice board are not served over AMI yet: `lacks` names them, so
+// the core refuses such requests up front; the methods below answer
+// switch-unavailable should one get here anyway.
 
 import type {
   CallOutcome,
@@ -14,6 +15,7 @@ import type {
   ConnectParkedOutcome,
   FaxOutcome,
   JoinedCall,
+  JoinOptions,
   JoinOutcome,
   LineState,
   LineWatch,
@@ -24,19 +26,22 @@ import type {
   SwitchFeature,
 } from '../../core/ports.js';
 import { AmiCall } from './ami-call.js';
+import { joinOverAmi } from './ami-join.js';
+import { AmiJoinFollower } from './ami-join-follow.js';
 import type { AmiLink, LinkLogger } from './ami-link.js';
 import type { Endpoints } from './endpoints.js';
+import { activeCallOver } from './channels-now.js';
 import { AmiLines } from './line-states.js';
 
 const NOT_YET = 'not served over AMI yet (issue 10 goes on)';
 
 export class AmiSwitch implements Switch {
   readonly lacks: ReadonlyMap<SwitchFeature, string> = new Map([
-    ['joins', `join and barge-in are ${NOT_YET}`],
     ['routing', `transfer entries (FastAGI routing) are ${NOT_YET}`],
     ['voice-board', `voice messages and FAX are ${NOT_YET}`],
   ]);
   private readonly lines: AmiLines;
+  private readonly joins: AmiJoinFollower;
   private readonly linkListeners = new Set<(state: LinkState) => void>();
 
   constructor(
@@ -45,6 +50,7 @@ export class AmiSwitch implements Switch {
     private readonly log: LinkLogger = () => {},
   ) {
     this.lines = new AmiLines(link, endpoints, this.log);
+    this.joins = new AmiJoinFollower(link, this.log);
     link.on('state', (state) => {
       for (const listener of [...this.linkListeners]) listener(state);
     });
@@ -68,21 +74,20 @@ export class AmiSwitch implements Switch {
     return this.lines.watch(device, onChange);
   }
 
-  activeCall(): Promise<CallView | undefined> {
-    return Promise.reject(new Error(`reading a call is ${NOT_YET}`));
+  activeCall(device: string): Promise<CallView | undefined> {
+    return activeCallOver(this.link, this.endpoints, device);
   }
 
-  joinCall(): Promise<JoinOutcome> {
-    return Promise.resolve({ ok: false, reason: 'switch-unavailable', detail: `join and barge-in are ${NOT_YET}` });
+  joinCall(options: JoinOptions): Promise<JoinOutcome> {
+    return joinOverAmi({ link: this.link, endpoints: this.endpoints, undo: (joined) => this.undoJoin(joined), log: this.log }, options);
   }
 
-  followJoin(_joined: JoinedCall, onEnd: (why: string) => void): () => void {
-    onEnd(`joins are ${NOT_YET}`);
-    return () => {};
+  followJoin(joined: JoinedCall, onEnd: (why: string) => void): () => void {
+    return this.joins.follow(joined, onEnd);
   }
 
-  undoJoin(): Promise<void> {
-    return Promise.resolve();
+  undoJoin(joined: JoinedCall): Promise<void> {
+    return this.joins.undo(joined);
   }
 
   routeCalls(device: string, _onCall: (call: OfferedCall) => void): () => void {

@@ -1,0 +1,39 @@
+// What every Originate ctid sends shares: following the link's events until
+// an outcome, and reading OriginateResponse's `Reason` (Asterisk's
+// AST_CONTROL codes) as the services' words.
+
+import type { AmiMessage } from '../../../ami/codec.js';
+import type { LinkState } from '../../core/ports.js';
+import type { AmiLink } from './ami-link.js';
+
+/** How an Originate that failed failed, by its Reason: 5 busy, 3 ring timeout, 1 hung up, anything else unreachable. */
+export function originateFailure(reason: string | undefined): 'busy' | 'no-answer' | 'unreachable' {
+  if (reason === '5') return 'busy';
+  if (reason === '3' || reason === '1') return 'no-answer';
+  return 'unreachable';
+}
+
+export interface Followers {
+  onEvent(event: AmiMessage): void;
+  onState(state: LinkState): void;
+  onAbort(): void;
+}
+
+/**
+ * Subscribes to the link's events and state and to the signal; returns the
+ * unsubscribe function. Callers end with it: a camp-on passes one signal to
+ * all its attempts, so a listener left behind stays until the request ends.
+ */
+export function follow(link: AmiLink, signal: AbortSignal | undefined, f: Followers): () => void {
+  const onEvent = (event: AmiMessage) => f.onEvent(event);
+  const onState = (state: LinkState) => f.onState(state);
+  const onAbort = () => f.onAbort();
+  link.on('event', onEvent);
+  link.on('state', onState);
+  signal?.addEventListener('abort', onAbort, { once: true });
+  return () => {
+    link.off('event', onEvent);
+    link.off('state', onState);
+    signal?.removeEventListener('abort', onAbort);
+  };
+}
