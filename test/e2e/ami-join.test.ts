@@ -3,11 +3,12 @@
 // and talk paths as over CSTA (join.test.ts, join-barge-in.test.ts). Over
 // AMI the call moves into a ConfBridge room (Redirect), the requester is
 // rung into it (Originate), and a barge-in's other party waits in ctid's
-// hold context. bob owns a/2001, the target; carol (a/2002) asks.
+// hold context. bob owns a/2001, the target; carol (a/2002) asks. A join
+// outlives a restart of ctid and a dropped AMI connection.
 
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { runCti, startSwitchSim, type TestSwitchSim } from '../helpers/ctid.js';
+import { runCti, startSwitchSim, untilCtidLink, type TestSwitchSim } from '../helpers/ctid.js';
 import { parseLines, resultOf, transcript } from '../helpers/cti-json.js';
 import { JoinOffice, resultLines } from '../helpers/join-office.js';
 import { killAll } from '../helpers/processes.js';
@@ -122,6 +123,20 @@ test('kill -9 of ctid with a barge-in up, restart: the requester hangs up and th
   assert.equal(await o().people(), ['a/2001 a/2002'], 'the restart changed nothing at the switch');
   await o().phones.hangup('a', '2002');
   await o().untilIdle('2002');
+  await o().untilPeople('a/2001 and a/2004 talk again', (g) => g.length === 1 && g[0] === 'a/2001 a/2004');
+  await o().settle('2001', '2004');
+});
+
+test('the AMI connection drops with a barge-in up and the requester hangs up meanwhile: once ctid is back, the held party comes back', async () => {
+  await o().bobTalksWith('2004');
+  const { cti, id } = await o().carolAsks('barge-in');
+  await o().acceptAndAnswer(cti, id);
+  await sim.cli.link('a', 'down');
+  await untilCtidLink(o().ctid.address, (link) => link !== 'up', 'down');
+  await o().phones.hangup('a', '2002');
+  await o().untilIdle('2002');
+  assert.is((await o().states())['2004'], 'held', 'nobody could bring a/2004 back while the link was down');
+  await sim.cli.link('a', 'up');
   await o().untilPeople('a/2001 and a/2004 talk again', (g) => g.length === 1 && g[0] === 'a/2001 a/2004');
   await o().settle('2001', '2004');
 });
