@@ -79,17 +79,11 @@ test('barge-in, accepted: the other party is held, requester and target talk alo
   assert.is((await o().states())['2004'], 'held', 'a/2004 waits on hold');
   assert.equal(await amiActions(logged), ['Redirect 2001 2004 -> ctid-rooms', 'Originate 2002 -> ctid-rooms', 'Redirect 2004 -> ctid-hold']);
 
-  await o().phones.hangup('a', '2002');
-  await o().untilIdle('2002');
-  await o().untilPeople('a/2001 and a/2004 talk again', (g) => g.length === 1 && g[0] === 'a/2001 a/2004');
-  assert.is((await o().states())['2004'], 'busy', 'no longer held');
-  await o().settle('2001', '2004');
+  await o().heldComesBack('2004');
 });
 
 test('barge-in, the target hangs up: the held party is released too', async () => {
-  await o().bobTalksWith('2004');
-  const { cti, id } = await o().carolAsks('barge-in');
-  await o().acceptAndAnswer(cti, id);
+  await o().carolBargesIn('2004');
   await o().phones.hangup('a', '2001');
   await o().untilIdle('2001', '2004');
   await o().untilPeople('nobody talks', (g) => g.length === 0);
@@ -114,23 +108,14 @@ test('barge-in, the requester does not answer: exit 1, reason requester-no-answe
 });
 
 test('kill -9 of ctid with a barge-in up, restart: the requester hangs up and the held party comes back', async () => {
-  await o().bobTalksWith('2004');
-  const { cti, id } = await o().carolAsks('barge-in');
-  await o().acceptAndAnswer(cti, id);
-  assert.is((await o().states())['2004'], 'held');
-
+  await o().carolBargesIn('2004');
   office = await o().restart();
   assert.equal(await o().people(), ['a/2001 a/2002'], 'the restart changed nothing at the switch');
-  await o().phones.hangup('a', '2002');
-  await o().untilIdle('2002');
-  await o().untilPeople('a/2001 and a/2004 talk again', (g) => g.length === 1 && g[0] === 'a/2001 a/2004');
-  await o().settle('2001', '2004');
+  await o().heldComesBack('2004');
 });
 
 test('the AMI connection drops with a barge-in up and the requester hangs up meanwhile: once ctid is back, the held party comes back', async () => {
-  await o().bobTalksWith('2004');
-  const { cti, id } = await o().carolAsks('barge-in');
-  await o().acceptAndAnswer(cti, id);
+  await o().carolBargesIn('2004');
   await sim.cli.link('a', 'down');
   await untilCtidLink(o().ctid.address, (link) => link !== 'up', 'down');
   await o().phones.hangup('a', '2002');

@@ -114,6 +114,23 @@ export class JoinOffice {
     assert.equal([last.type, last.state], ['result', 'succeeded'], cti.lines.join('\n'));
   }
 
+  /** A barge-in that came about: bob talks with `other`, carol barges in, bob accepts, carol answers; `other` is held. */
+  async carolBargesIn(other: '2003' | '2004'): Promise<void> {
+    await this.bobTalksWith(other);
+    const { cti, id } = await this.carolAsks('barge-in');
+    await this.acceptAndAnswer(cti, id);
+    assert.is((await this.states())[other], 'held', `a/${other} waits on hold`);
+  }
+
+  /** After a barge-in on bob's call with `other`: carol hangs up, `other` comes back off hold and talks with bob again; then both hang up. */
+  async heldComesBack(other: '2003' | '2004'): Promise<void> {
+    await this.phones.hangup('a', '2002');
+    await this.untilIdle('2002');
+    await this.untilPeople(`a/2001 and a/${other} talk again`, (g) => g.length === 1 && g[0] === `a/2001 a/${other}`);
+    assert.is((await this.states())[other], 'busy', 'no longer held');
+    await this.settle('2001', other);
+  }
+
   /** The talk groups as strings (`a/2001 a/2002`), sorted, voice-board ports left out. */
   async people(): Promise<string[]> {
     return (await this.phones.paths()).paths
