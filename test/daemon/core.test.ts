@@ -105,6 +105,39 @@ test('a requester who does not answer the recall: failed with reason requester-n
   await waitLine('2000', 'idle');
 });
 
+test('camp-ons on one line take turns when it frees, oldest first: one call at a time, the next when a try fails or the line frees again', async () => {
+  await busyLine();
+  phones().set('a', '2001', { rings: 1 }); // alice will not answer her recall
+  const first = await office.core.submit(alice, { kind: 'camp-on', destination: '2000', recallFirst: true });
+  const second = await office.core.submit(bob, { kind: 'camp-on', destination: '2000', recallFirst: true });
+  for (const r of [first, second]) await office.until(r.id, (x) => x.state === 'watching' && x.history.some((h) => h.detail === 'line busy'), 'both to see the line busy');
+  phones().hangup('a', '2000');
+  await waitLine('2001', 'ringing');
+  assert.equal([lineOf('2002'), makeCalls().length], ['idle', 1], "only the oldest camp-on's requester is rung; bob's phone stays quiet");
+  const failed = await office.until(first.id, (x) => x.state === 'failed');
+  assert.equal(failed.reason, 'requester-no-answer');
+  await waitLine('2002', 'ringing'); // bob's turn, on the still idle line
+  phones().answer('a', '2002');
+  await waitLine('2000', 'ringing');
+  phones().answer('a', '2000');
+  await office.until(second.id, (x) => x.state === 'succeeded');
+  assert.equal(makeCalls().length, 2, 'one call per turn');
+
+  // Destination first: two camp-ons on the line bob now talks on; it frees: one call, the next waits for the line to free again.
+  phones().set('a', '2001', { rings: 10 });
+  const third = await office.core.submit(alice, { kind: 'camp-on', destination: '2000' });
+  const fourth = await office.core.submit({ ...bob, admin: true }, { kind: 'camp-on', destination: '2000', source: '2003' });
+  for (const r of [third, fourth]) await office.until(r.id, (x) => x.state === 'watching' && x.history.some((h) => h.detail === 'line busy'), 'both to see the line busy');
+  phones().hangup('a', '2002');
+  await waitLine('2000', 'ringing');
+  phones().answer('a', '2000');
+  await waitLine('2001', 'ringing');
+  phones().answer('a', '2001');
+  await office.until(third.id, (x) => x.state === 'succeeded');
+  assert.equal(makeCalls().length, 3, 'the freed line got one MakeCall, not one per camp-on');
+  assert.equal((await office.core.get(bob, fourth.id)).state, 'watching', 'the younger camp-on still waits');
+});
+
 test('call: tries once; busy without --camp-on fails at once, with --camp-on it camps on', async () => {
   await busyLine();
   const once = await office.core.submit(alice, { kind: 'call', destination: '2000' });

@@ -30,7 +30,8 @@ async function amiActions(since: number): Promise<string[]> {
 }
 
 test.before(async () => {
-  sim = await startSwitchSim({ ami: true });
+  // Time scale 5: an Originate rings its phone for 30 s of world time (Asterisk's default), 6 s here, time enough to answer on a loaded machine.
+  sim = await startSwitchSim({ ami: true, timeScale: 5 });
   office = await JoinOffice.start({ ami: sim });
 });
 

@@ -8,6 +8,9 @@
 // for a number another office owns with place=local (FIG. 15-16), through
 // that office's status monitor.
 //
+// Camp-ons watching the same line take turns when it frees, oldest first
+// (line-turns.ts), so a freed line gets one call, not one per camp-on.
+//
 // Durability: the request is stored as `calling` (with its attempt count)
 // before each MakeCall. After a restart, a request found `calling` has an
 // unknown outcome; it counts as connected only if both lines are then busy,
@@ -15,6 +18,7 @@
 // while the first one is still up.
 
 import { peerLineWatch } from './peer-line.js';
+import type { Turn } from './line-turns.js';
 import type { CallFailure, CallOutcome, LineWatch } from './ports.js';
 import type { FailureReason } from './request.js';
 import { Runner } from './runner.js';
@@ -37,6 +41,7 @@ const FATAL: ReadonlySet<CallFailure> = new Set(['requester-no-answer', 'invalid
 export class RequestRunner extends Runner {
   private readonly abort = new AbortController();
   private watch: LineWatch | undefined;
+  private turn: Turn | undefined;
   private unlink: (() => void) | undefined;
   private lineChanges = 0;
   private lastFailure: string | undefined;
@@ -45,6 +50,7 @@ export class RequestRunner extends Runner {
     const r = this.record;
     this.unlink = this.ctx.switch.onLinkState(() => this.poke());
     this.watch = this.watchDestination();
+    if (this.watch && r.strategy !== 'retry') this.turn = this.ctx.turns.join(`${r.office ?? ''}/${r.dial}`, r.createdAt, () => this.poke());
     if (r.state === 'calling' && (await this.settleUnknownCall())) return;
     if (r.kind === 'call' && r.attempts === 0) {
       const outcome = await this.attempt();
@@ -73,6 +79,7 @@ export class RequestRunner extends Runner {
   protected cleanup(): void {
     this.abort.abort();
     this.watch?.stop();
+    this.turn?.leave();
     this.unlink?.();
   }
 
@@ -102,7 +109,7 @@ export class RequestRunner extends Runner {
       await this.waitFor(linkUp);
       return;
     }
-    const idle = () => watch.state === 'idle' && linkUp();
+    const idle = () => watch.state === 'idle' && linkUp() && (this.turn?.first ?? true);
     if (r.attempts === 0) return this.waitFor(idle);
     // After a failed attempt: the line's next change to idle, or --retry-every, whichever comes first.
     await this.waitFor(() => this.lineChanges > before && idle(), r.retryEveryMs);
@@ -129,6 +136,7 @@ export class RequestRunner extends Runner {
       return outcome;
     }
     this.lastFailure = FAILURE_WORDS[outcome.reason];
+    this.turn?.toBack(); // the next camp-on of the line tries now
     this.ctx.logger('attempt failed', { id: r.id, reason: outcome.reason, detail: outcome.detail });
     return outcome;
   }

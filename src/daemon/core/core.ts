@@ -11,6 +11,7 @@ import { monitorLine, type WatchFactory } from './line-monitor.js';
 import type { NumberResolver } from './numbers.js';
 import { peerLineWatch } from './peer-line.js';
 import { PeerDesk } from './peer-desk.js';
+import { LineTurns } from './line-turns.js';
 import { PortPool } from './port-pool.js';
 import { answerPrompt, openPrompts, watchPrompts, type Prompt, type PromptReply } from './prompts.js';
 import type { PeerFacingApi, PeerHealth, Peers } from './peering.js';
@@ -94,6 +95,7 @@ export class Core implements CoreApi {
       registry: this.registry,
       logger: options.logger,
       ports,
+      turns: new LineTurns(),
       promptTimeoutMs: options.limits.promptTimeoutMs,
       ...(options.faxDevice ? { faxDevice: options.faxDevice } : {}),
       transferPolicy: { allFail: options.transfer.allFail, unanswered: options.transfer.unanswered },

@@ -4,6 +4,7 @@
 // the request is carried out (run) and what to let go of (cleanup).
 
 import type { Clock, Timer } from '../../common/clock.js';
+import type { LineTurns } from './line-turns.js';
 import type { Peers } from './peering.js';
 import type { PortPool } from './port-pool.js';
 import type { Switch } from './ports.js';
@@ -25,6 +26,8 @@ export interface RunnerContext {
   rerun: (record: RequestRecord) => void;
   /** The voice-board ports joins borrow. */
   ports: PortPool;
+  /** Which camp-on of a watched line tries first when it frees. */
+  turns: LineTurns;
   /** How long a consent prompt waits for its answer. */
   promptTimeoutMs: number;
   /** What a transfer does when no destination takes its call, or its prompt goes unanswered. */

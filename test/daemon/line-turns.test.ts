@@ -1,0 +1,34 @@
+// Camp-ons of one line take turns (src/daemon/core/line-turns.ts): the
+// oldest submission first whatever order they join in (a restart resumes
+// them in store order), a failed try goes to the back, leaving wakes the
+// next, and lines do not share queues.
+
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { LineTurns } from '../../src/daemon/core/line-turns.js';
+
+test('oldest first, whatever the joining order; toBack and leave hand the turn on and wake the new first', () => {
+  const turns = new LineTurns();
+  const woken: string[] = [];
+  const join = (name: string, since: number, line = '/2000') => turns.join(line, since, () => woken.push(name));
+  const young = join('young', 30);
+  const old = join('old', 10);
+  const middle = join('middle', 20);
+  const other = join('other line', 40, '/2001');
+  assert.equal([old.first, middle.first, young.first, other.first], [true, false, false, true]);
+
+  old.toBack();
+  assert.equal([middle.first, woken], [true, ['middle']], 'a failed try hands the turn on at once');
+  middle.leave();
+  assert.equal([young.first, woken], [true, ['middle', 'young']]);
+  young.leave();
+  assert.ok(old.first, 'the one sent back is next again');
+  old.toBack();
+  assert.ok(old.first, 'alone, it stays first');
+  old.leave();
+  old.leave();
+  assert.equal(woken, ['middle', 'young', 'old'], 'leaving twice wakes nobody');
+  assert.ok(join('again', 50).first, 'an emptied line starts afresh');
+});
+
+test.run();
