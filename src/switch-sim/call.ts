@@ -72,6 +72,8 @@ export class Connection {
   /** MakeCall with autoOriginate=prompt: the calling device rings; the number waits here. */
   prompting = false;
   pendingNumber: string | undefined;
+  /** A call the switch makes for an application (Exchange.ringForApplication): what runs once the device answers. */
+  application: ((c: Connection) => void) | undefined;
   /** The other end of a trunk connection, in the far exchange. */
   peer: Connection | undefined;
   /** Ring, no-answer and auto-answer timers; cancelled whenever the state changes. */
