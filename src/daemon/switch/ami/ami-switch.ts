@@ -3,8 +3,9 @@
 // CSTA. Everything AMI stays in this folder.
 //
 // What works so far: the link's lifecycle, two-point calls (call, camp-on
-// and its retries) and line states (watch, monitor). Joins, barge-in,
-// transfer entries (FastAGI) and the voice board are not served over AMI
+// and its retries), line states (watch, monitor), and voice messages and FAX
+// once `switch.media` says where Asterisk reads ctid's media (ami-media.ts).
+// Joins, barge-in and transfer entries (FastAGI) are not served over AMI
 // yet: `lacks` names them, so the core refuses such requests up front; the
 // methods below answer switch-unavailable should one get here anyway.
 
@@ -20,22 +21,25 @@ import type {
   LinkState,
   OfferedCall,
   PlaceCallOptions,
+  PlayMessageOptions,
   Switch,
   SwitchFeature,
 } from '../../core/ports.js';
 import { AmiCall } from './ami-call.js';
 import type { AmiLink, LinkLogger } from './ami-link.js';
+import { AmiMedia } from './ami-media.js';
 import type { Endpoints } from './endpoints.js';
 import { AmiLines } from './line-states.js';
 
 const NOT_YET = 'not served over AMI yet (issue 10 goes on)';
+const NO_MEDIA = 'voice messages and FAX over AMI need switch.media: where Asterisk reads ctid\'s stored media (README, "Driving Asterisk")';
 
 export class AmiSwitch implements Switch {
   readonly lacks: ReadonlyMap<SwitchFeature, string> = new Map([
     ['joins', `join and barge-in are ${NOT_YET}`],
     ['routing', `transfer entries (FastAGI routing) are ${NOT_YET}`],
-    ['voice-board', `voice messages and FAX are ${NOT_YET}`],
   ]);
+  private readonly media: AmiMedia | undefined;
   private readonly lines: AmiLines;
   private readonly linkListeners = new Set<(state: LinkState) => void>();
 
@@ -43,8 +47,12 @@ export class AmiSwitch implements Switch {
     private readonly link: AmiLink,
     private readonly endpoints: Endpoints,
     private readonly log: LinkLogger = () => {},
+    /** `switch.media`: ctid's DATA/media as Asterisk sees it; without it, no voice messages or FAX. */
+    mediaDir?: string,
   ) {
+    if (mediaDir === undefined) (this.lacks as Map<SwitchFeature, string>).set('voice-board', NO_MEDIA);
     this.lines = new AmiLines(link, endpoints, this.log);
+    this.media = mediaDir === undefined ? undefined : new AmiMedia(link, endpoints, mediaDir, this.log);
     link.on('state', (state) => {
       for (const listener of [...this.linkListeners]) listener(state);
     });
@@ -98,11 +106,11 @@ export class AmiSwitch implements Switch {
     return Promise.resolve(false);
   }
 
-  playMessage(): Promise<CallOutcome> {
-    return Promise.resolve({ ok: false, reason: 'switch-unavailable', detail: `voice messages are ${NOT_YET}` });
+  playMessage(options: PlayMessageOptions): Promise<CallOutcome> {
+    return this.media?.playMessage(options) ?? Promise.resolve({ ok: false, reason: 'switch-unavailable', detail: NO_MEDIA });
   }
 
-  sendFax(): Promise<FaxOutcome> {
-    return Promise.resolve({ ok: false, reason: 'switch-unavailable', detail: `FAX is ${NOT_YET}` });
+  sendFax(device: string, document: string): Promise<FaxOutcome> {
+    return this.media?.sendFax(device, document) ?? Promise.resolve({ ok: false, reason: 'switch-unavailable', detail: NO_MEDIA });
   }
 }
