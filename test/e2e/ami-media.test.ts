@@ -4,13 +4,12 @@
 // heard and what the FAX device received are the simulator's media records:
 // the file under switch.media that Asterisk's Playback / SendFAX was given.
 
-import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { ctiAs, runCti, startCtid, startSwitchSim, untilCtidLink, type TestCtid, type TestSwitchSim } from '../helpers/ctid.js';
+import { startCtid, startSwitchSim, untilCtidLink, type TestCtid, type TestSwitchSim } from '../helpers/ctid.js';
 import { eventually } from '../helpers/eventually.js';
-import { requestIdOf, sendMail } from '../helpers/mail.js';
+import { listedRequests, mediaAttachments, requestIdOf, sendMail, type Attachment, type ListedRequest } from '../helpers/mail.js';
 import { killAll } from '../helpers/processes.js';
 
 /** Where the test's Asterisk would read ctid's media (the simulator plays whatever path it is given). */
@@ -19,8 +18,8 @@ const MEDIA = '/srv/ctid-media';
 let sim: TestSwitchSim;
 let ctid: TestCtid;
 let smtp: string;
-let voice: { file: string; type: string; name: string };
-let fax: { file: string; type: string; name: string };
+let voice: Attachment;
+let fax: Attachment;
 
 test.before(async () => {
   // A slower world than ctid's: the Originate's 30 s ring timeout is 6 s of real time, room for a loaded machine to answer.
@@ -36,31 +35,15 @@ test.before(async () => {
   smtp = /^smtp (\S+)$/m.exec(ctid.process.lines.join('\n'))![1]!;
   await untilCtidLink(ctid.address, (link) => link === 'up', 'up over AMI');
   for (const ext of ['2002', '2003']) await sim.cli.set('a', ext, { rings: 100 });
-  voice = { file: join(ctid.dataDir, '..', 'greeting.wav'), type: 'audio/wav', name: 'greeting.wav' };
-  fax = { file: join(ctid.dataDir, '..', 'memo.tif'), type: 'image/tiff', name: 'memo.tif' };
-  writeFileSync(voice.file, Buffer.concat([Buffer.from('RIFF'), Buffer.alloc(2000, 7)]));
-  writeFileSync(fax.file, Buffer.concat([Buffer.from('II*\0'), Buffer.alloc(1500, 32)]));
+  ({ voice, fax } = mediaAttachments(join(ctid.dataDir, '..'), { name: 'memo.tif', type: 'image/tiff' })); // SendFAX sends TIFF
 });
 
 test.after(async () => {
   await killAll();
 });
 
-interface Listed {
-  id: string;
-  state: string;
-  reason?: string;
-  message?: string;
-  history: { state: string; detail: string }[];
-}
-
-async function request(id: string): Promise<Listed | undefined> {
-  const listed = await runCti(['requests', '--json'], ctiAs(ctid.address, 'bob'));
-  return listed.stdout
-    .split('\n')
-    .filter(Boolean)
-    .map((l) => JSON.parse(l) as Listed)
-    .find((r) => r.id === id);
+async function request(id: string): Promise<ListedRequest | undefined> {
+  return (await listedRequests(ctid.address, 'bob')).find((r) => r.id === id);
 }
 
 /** Sends bob's mail to carol's 2002 (or `destination`) with a scenario; resolves with the request's id. */
