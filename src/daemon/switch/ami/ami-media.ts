@@ -42,21 +42,8 @@ export class AmiMedia {
     if (!file.ok) return Promise.resolve({ ok: false, reason: 'switch-unavailable', detail: file.detail });
     const sound = file.path.replace(/\.[^./]*$/, '');
     this.log('playing a message', { phone: opts.phone, slot: opts.port, sound });
-    const call = new AmiAppCall(
-      this.link,
-      this.endpoints,
-      {
-        ext: opts.phone,
-        application: 'Playback',
-        data: sound,
-        role: 'destination',
-        ...(opts.signal ? { signal: opts.signal } : {}),
-        ...(opts.onRinging ? { onRinging: opts.onRinging } : {}),
-        atHangup: { ok: true },
-      },
-      this.log,
-    );
-    return call.outcome;
+    const { phone: ext, signal, onRinging } = opts;
+    return new AmiAppCall(this.link, this.endpoints, { ext, application: 'Playback', data: sound, role: 'destination', signal, onRinging, atHangup: { ok: true } }, this.log).outcome;
   }
 
   async sendFax(device: string, document: string): Promise<FaxOutcome> {
