@@ -89,7 +89,7 @@ export const ACTIONS: Record<string, Handler> = {
     const channelId = a.get('ChannelId');
     if (channelId !== undefined && pbx.isUniqueidInUse(channelId)) return error('Uniqueid already in use');
     // Async or not, the outcome comes as an OriginateResponse event (this simulator does not block the session).
-    pbx.originate({ ext, context: application ? '' : (a.get('Context') ?? 'default'), exten, actionId: a.get('ActionID'), timeoutMs, channelId, ...(application ? { application } : {}) });
+    pbx.originate({ ext, context: application ? '' : (a.get('Context') ?? 'default'), exten, actionId: a.get('ActionID'), timeoutMs, channelId, application });
     return success({ Message: 'Originate successfully queued' });
   },
 

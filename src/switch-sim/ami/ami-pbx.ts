@@ -87,7 +87,7 @@ export class AmiPbx extends EventEmitter<{ event: [AmiMessage] }> {
 
   // ------------------------------------------------------------ what actions ask
 
-  /** Async Originate: ring the channel's phone; when it answers, dial `exten` (a CSTA MakeCall with a prompt). */
+  /** Async Originate: ring the channel's phone; when it answers, dial `exten` (a CSTA MakeCall with a prompt), or run the application. */
   originate(req: OriginateRequest): void {
     const fail = (reason: number) => this.originateResponse(req, undefined, false, reason);
     const app = req.application;
@@ -207,7 +207,7 @@ export class AmiPbx extends EventEmitter<{ event: [AmiMessage] }> {
     }
     // An Originate (or a CSTA MakeCall): the PBX dials the calling phone first; its DialBegin names no Channel.
     const ch = this.newChannel(c, 0, req?.exten ?? c.pendingNumber ?? '', req?.channelId);
-    if (req) ch.originate = { actionId: req.actionId, context: req.context, exten: req.exten, responded: false, ...(req.application ? { application: req.application } : {}) };
+    if (req) ch.originate = { actionId: req.actionId, context: req.context, exten: req.exten, responded: false, application: req.application };
     ch.dial = { from: undefined, dialString: c.deviceId, open: true };
     this.send('DialBegin', { ...ch.fields('Dest'), DialString: c.deviceId });
   }
@@ -370,7 +370,7 @@ export class AmiPbx extends EventEmitter<{ event: [AmiMessage] }> {
     if (!ch.originate || ch.originate.responded) return;
     ch.originate.responded = true;
     const { actionId, context, exten, application } = ch.originate;
-    this.originateResponse({ actionId, ext: ch.conn.deviceId, context, exten, ...(application ? { application } : {}) }, ch, success, reason);
+    this.originateResponse({ actionId, ext: ch.conn.deviceId, context, exten, application }, ch, success, reason);
   }
 
   private originateResponse(req: Pick<OriginateRequest, 'actionId' | 'ext' | 'context' | 'exten' | 'application'>, ch: AmiChannel | undefined, success: boolean, reason: number): void {
