@@ -22,8 +22,8 @@ let voice: Attachment;
 let fax: Attachment;
 
 test.before(async () => {
-  // A slower world than ctid's: the Originate's 30 s ring timeout is 6 s of real time, room for a loaded machine to answer.
-  sim = await startSwitchSim({ ami: true, timeScale: 5 });
+  // A slower world than ctid's: the Originate's 30 s ring timeout is 15 s of real time, room for a loaded machine to answer.
+  sim = await startSwitchSim({ ami: true, timeScale: 2 });
   ctid = await startCtid({
     config: {
       switch: { url: `ami://${sim.ami.a}`, user: 'ctid-a', password: 'secret-a', media: MEDIA },
@@ -54,7 +54,10 @@ async function scenario(steps: string, destination = '2002', attach = [voice]): 
   return id!;
 }
 
-const ended = (id: string) => eventually(`request ${id} to end`, () => request(id), (r) => r?.state === 'succeeded' || r?.state === 'failed');
+/** Patient: each look is a cti process, slow on a loaded machine. */
+const PATIENCE_MS = 60_000;
+
+const ended = (id: string) => eventually(`request ${id} to end`, () => request(id), (r) => r?.state === 'succeeded' || r?.state === 'failed', PATIENCE_MS);
 
 /** The media records of `device` whose file is `name` under MEDIA/HASH/. */
 async function received(kind: 'voice' | 'fax', device: string, name: string) {
@@ -81,7 +84,7 @@ test('play voice 1 over AMI: 2002 rings, answers, hears greeting (Playback of ME
 test('2003 on do-not-disturb: the play fails busy and waits, as over CSTA; once the phone takes calls again the retry plays it', async () => {
   await sim.cli.set('a', '2003', { dnd: 'on' });
   const id = await scenario('play voice 1', '2003');
-  const waiting = await eventually('the play to fail busy', () => request(id), (r) => r?.history.some((h) => h.detail === 'voice 1 not played yet: 2003 is busy') === true);
+  const waiting = await eventually('the play to fail busy', () => request(id), (r) => r?.history.some((h) => h.detail === 'voice 1 not played yet: 2003 is busy') === true, PATIENCE_MS);
   assert.is(waiting?.state, 'watching');
   assert.equal(await received('voice', 'a/2003', 'greeting'), []);
   await sim.cli.set('a', '2003', { dnd: 'off' });
