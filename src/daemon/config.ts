@@ -52,6 +52,8 @@ const configSchema = z.strictObject({
       endpoint: z.string().regex(/^[^\s]*\{ext\}[^\s]*$/, 'a device name with {ext}, e.g. PJSIP/{ext}').default('PJSIP/{ext}'),
       /** ami://: where ctid's FastAGI server listens (transfer entries). */
       agi: hostPort.default('127.0.0.1:4573'),
+      /** ami://: ctid's DATA/media directory as Asterisk sees it (Playback, SendFAX); unset: no voice messages or FAX. */
+      media: z.string().regex(/^\/[\w.\-+/]*$/, 'an absolute path on the Asterisk machine (letters, digits, _ . - + /), e.g. /var/lib/ctid-media').optional(),
       /** The embedded simulator's control API. */
       control: hostPort.default('127.0.0.1:50100'),
       /** The switch's SystemStatus period (csta-link.md: 30 s). */

@@ -171,7 +171,7 @@ function openSwitch(config: ResolvedConfig, target: SwitchTarget, clock: ScaledC
   const switchLog = (e: string, f?: Record<string, unknown>) => logger(`switch ${e}`, f);
   if (target.protocol === 'ami') {
     const link = new AmiLink({ host: target.host, port: target.port, user: target.user, secret: target.password, clock, logger: linkLog });
-    const sw = new AmiSwitch(link, new Endpoints(config.switch.endpoint, config.switch.context), switchLog);
+    const sw = new AmiSwitch(link, new Endpoints(config.switch.endpoint, config.switch.context), switchLog, config.switch.media);
     link.start();
     return { sw, close: () => link.close() };
   }

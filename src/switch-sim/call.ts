@@ -74,6 +74,8 @@ export class Connection {
   pendingNumber: string | undefined;
   /** Rung into a conversation going on (Exchange.ringInto): no forwarding; unanswered, it leaves the call as it was. */
   ringsIn = false;
+  /** A call the switch makes for an application (Exchange.ringForApplication): what runs once the device answers. */
+  application: ((c: Connection) => void) | undefined;
   /** The other end of a trunk connection, in the far exchange. */
   peer: Connection | undefined;
   /** Ring, no-answer and auto-answer timers; cancelled whenever the state changes. */

@@ -153,7 +153,27 @@ export class Exchange extends EventEmitter<{ event: [ExchangeEvent] }> {
     return c;
   }
 
-  /** The calling device is connected: report it and call the number. */
+  /**
+   * A call from the switch itself to a device, for an application (Asterisk's
+   * Originate with Application): the device rings as for any call (its
+   * answer setting and ring limit; busy, do-not-disturb and out of service
+   * refuse at once); once it answers, `run` gets its connection, alone in the
+   * call, and clears it when done. `name` is what the call reports as dialled.
+   */
+  ringForApplication(ext: string, name: string, run: (c: Connection) => void): Connection {
+    const device = this.device(ext);
+    this.assertCanOriginate(device);
+    const call = this.newCall(device.ext, name);
+    const c = this.attach(call, device.ext, device, 'initiated');
+    c.pendingNumber = name;
+    c.application = run;
+    c.prompting = true;
+    this.emitEvent(call, { type: 'ServiceInitiatedEvent', initiatedConnection: c.id, initiatingDevice: device.ext, cause: 'makeCall' });
+    this.ring(c);
+    return c;
+  }
+
+  /** The calling device is connected: report it and call the number (or run its application). */
   private originate(c: Connection, cause: EventCause): void {
     c.stopTimers();
     c.prompting = false;
@@ -161,7 +181,8 @@ export class Exchange extends EventEmitter<{ event: [ExchangeEvent] }> {
     const number = c.pendingNumber!;
     c.pendingNumber = undefined;
     this.emitEvent(c.call, { type: 'OriginatedEvent', originatedConnection: c.id, callingDevice: c.deviceId, calledDevice: number, cause });
-    this.offer(c.call, number);
+    if (c.application) c.application(c);
+    else this.offer(c.call, number);
   }
 
   /**

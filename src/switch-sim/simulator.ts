@@ -70,7 +70,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
       servers.set(office.id, server);
       credentials.set(office.id, { user: office.csta.user, password: office.csta.password });
       if (office.ami) {
-        const pbx = new AmiPbx(world.exchange(office.id)!, office.ami, logger);
+        const pbx = new AmiPbx(world.exchange(office.id)!, office.ami, logger, world.voiceBoard);
         const ami = new AmiServer({ pbx, office: office.id, credentials: { user: office.ami.user, secret: office.ami.secret }, log }, logger);
         try {
           await ami.listen(office.ami.listen);

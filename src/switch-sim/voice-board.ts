@@ -66,7 +66,8 @@ export class VoiceBoard {
     return p;
   }
 
-  private record(entry: Omit<MediaRecord, 'at'>): void {
+  /** Keeps what a device heard or received (also for the AMI face's Playback and SendFAX). */
+  record(entry: Omit<MediaRecord, 'at'>): void {
     this.media.push({ ...entry, at: new Date().toISOString() });
     if (this.media.length > MAX_MEDIA_RECORDS) this.media.splice(0, this.media.length - MAX_MEDIA_RECORDS);
   }

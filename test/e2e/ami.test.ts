@@ -15,7 +15,8 @@ let sim: TestSwitchSim;
 let ctid: TestCtid;
 
 test.before(async () => {
-  sim = await startSwitchSim({ ami: true });
+  // A slower world than ctid's: an Originate rings its first phone 30 s of world time, 6 s of real time, room for a loaded machine to answer.
+  sim = await startSwitchSim({ ami: true, timeScale: 5 });
   ctid = await startCtid({ config: { switch: { url: `ami://${sim.ami.a}`, user: 'ctid-a', password: 'secret-a' }, voiceBoardPorts: ['7001', '7002'] } });
   await untilCtidLink(ctid.address, (link) => link === 'up', 'up over AMI');
   const phones = sim.cli;

@@ -5,13 +5,12 @@
 // recipient's `cti prompts`, the connection as talk paths, and each step's
 // outcome in the sender's completion mail (curl, POP3).
 
-import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { ctiAs, runCti, startCtid, SwitchSimCli, type TestCtid } from '../helpers/ctid.js';
 import { eventually } from '../helpers/eventually.js';
-import { curlPop3, requestIdOf, sendMail, type SendOptions } from '../helpers/mail.js';
+import { curlPop3, listedRequests, mediaAttachments, requestIdOf, sendMail, type Attachment, type ListedRequest, type SendOptions } from '../helpers/mail.js';
 import { killAll } from '../helpers/processes.js';
 
 const MAIL = { domain: 'a.example', smtp: '127.0.0.1:0', pop3: '127.0.0.1:0', maxSize: 1_000_000 };
@@ -20,8 +19,8 @@ let ctid: TestCtid;
 let smtp: string;
 let pop3: string;
 let phones: SwitchSimCli;
-let voice: { file: string; type: string; name: string };
-let fax: { file: string; type: string; name: string };
+let voice: Attachment;
+let fax: Attachment;
 
 const listenerOf = (c: TestCtid, name: string) => new RegExp(`^${name} (\\S+)$`, 'm').exec(c.process.lines.join('\n'))![1]!;
 
@@ -35,10 +34,7 @@ async function start(dataDir?: string): Promise<void> {
 
 test.before(async () => {
   await start();
-  voice = { file: join(ctid.dataDir, '..', 'greeting.wav'), type: 'audio/wav', name: 'greeting.wav' };
-  fax = { file: join(ctid.dataDir, '..', 'memo.pdf'), type: 'application/pdf', name: 'memo.pdf' };
-  writeFileSync(voice.file, Buffer.concat([Buffer.from('RIFF'), Buffer.alloc(2000, 7)]));
-  writeFileSync(fax.file, Buffer.concat([Buffer.from('%PDF-1.4\n'), Buffer.alloc(1500, 32)]));
+  ({ voice, fax } = mediaAttachments(join(ctid.dataDir, '..')));
 });
 
 test.after(async () => {
@@ -47,20 +43,8 @@ test.after(async () => {
 
 const send = (body: string[], opts: SendOptions = {}) => sendMail(smtp, body, opts);
 
-interface Listed {
-  id: string;
-  state: string;
-  reason?: string;
-  message?: string;
-}
-
-async function request(user: 'bob' | 'carol', id: string): Promise<Listed | undefined> {
-  const listed = await runCti(['requests', '--json'], ctiAs(ctid.address, user));
-  return listed.stdout
-    .split('\n')
-    .filter(Boolean)
-    .map((l) => JSON.parse(l) as Listed)
-    .find((r) => r.id === id);
+async function request(user: 'bob' | 'carol', id: string): Promise<ListedRequest | undefined> {
+  return (await listedRequests(ctid.address, user)).find((r) => r.id === id);
 }
 
 interface PromptObject {
@@ -146,13 +130,9 @@ test('FIG. 43 on open: when carol opens the mail, voice 2 plays and FAX 1 goes t
   const list = (await curlPop3(pop3, '/', 'carol')).out.trim().split(/\r?\n/);
   const opened = await curlPop3(pop3, `/${list.at(-1)!.split(' ')[0]}`, 'carol');
   assert.is(opened.code, 0);
-  const mine = await runCti(['requests', '--json'], ctiAs(ctid.address, 'bob'));
-  const id = mine.stdout
-    .split('\n')
-    .filter(Boolean)
-    .map((l) => JSON.parse(l) as Listed & { destination: string })
-    .find((r) => r.destination === '2002' && r.state !== 'succeeded')?.id;
-  assert.ok(id, mine.stdout);
+  const mine = await listedRequests(ctid.address, 'bob');
+  const id = mine.find((r) => r.destination === '2002' && r.state !== 'succeeded')?.id;
+  assert.ok(id, JSON.stringify(mine));
 
   await phones.answerWhenRinging('a', '2002');
   await eventually('2002 to hear second.wav', () => heard('voice', 'a/2002', 'second.wav'), Boolean);

@@ -284,8 +284,8 @@ export class SwitchSimCli {
     }
   }
 
-  /** `switch-sim set OFFICE EXT --answer auto|manual|never --rings N ...` */
-  set(office: string, ext: string, settings: { answer?: 'auto' | 'manual' | 'never'; rings?: number }): Promise<string> {
+  /** `switch-sim set OFFICE EXT --answer auto|manual|never --rings N --dnd on|off --service in|out` */
+  set(office: string, ext: string, settings: { answer?: 'auto' | 'manual' | 'never'; rings?: number; dnd?: 'on' | 'off'; service?: 'in' | 'out' }): Promise<string> {
     const flags = Object.entries(settings).flatMap(([name, value]) => [`--${name}`, String(value)]);
     return this.ok(['set', office, ext, ...flags]);
   }

@@ -3,7 +3,9 @@
 // using them sees: the server's replies, the messages.
 
 import { execFile } from 'node:child_process';
-import { USERS } from './ctid.js';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ctiAs, runCti, USERS } from './ctid.js';
 
 export interface Sent {
   code: number | null;
@@ -51,4 +53,38 @@ export function curlPop3(server: string, path: string, user: keyof typeof USERS,
       resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, out: stdout }),
     ),
   );
+}
+
+export interface Attachment {
+  file: string;
+  type: string;
+  name: string;
+}
+
+/** A voice part (greeting.wav) and a FAX part (`fax`, default memo.pdf) written in `dir`, for scenarios that play and fax. */
+export function mediaAttachments(dir: string, fax: { name: string; type: string } = { name: 'memo.pdf', type: 'application/pdf' }): { voice: Attachment; fax: Attachment } {
+  const voice = { file: join(dir, 'greeting.wav'), type: 'audio/wav', name: 'greeting.wav' };
+  writeFileSync(voice.file, Buffer.concat([Buffer.from('RIFF'), Buffer.alloc(2000, 7)]));
+  const document = { file: join(dir, fax.name), ...fax };
+  writeFileSync(document.file, Buffer.concat([Buffer.from(fax.name.endsWith('.pdf') ? '%PDF-1.4\n' : 'II*\0'), Buffer.alloc(1500, 32)]));
+  return { voice, fax: document };
+}
+
+/** A request as `cti requests --json` lists it: the fields mail tests read. */
+export interface ListedRequest {
+  id: string;
+  state: string;
+  destination: string;
+  reason?: string;
+  message?: string;
+  history: { state: string; detail: string }[];
+}
+
+/** `user`'s requests at `address`, as `cti requests --json` lists them. */
+export async function listedRequests(address: string, user: keyof typeof USERS): Promise<ListedRequest[]> {
+  const listed = await runCti(['requests', '--json'], ctiAs(address, user));
+  return listed.stdout
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as ListedRequest);
 }

@@ -7,6 +7,7 @@
 
 import { createHash, randomInt } from 'node:crypto';
 import type { AmiMessage } from '../../ami/codec.js';
+import { applicationRequest } from './ami-applications.js';
 import type { AmiPbx } from './ami-pbx.js';
 
 export type Fields = Record<string, string | number | undefined>;
@@ -77,16 +78,18 @@ export const ACTIONS: Record<string, Handler> = {
     if (!channel) return error('Channel not specified');
     const ext = /^PJSIP\/(\d{1,8})$/i.exec(channel)?.[1];
     if (ext === undefined || !pbx.exchange.devices.has(ext)) return error(`Originate failed: ${channel} is not an endpoint of this PBX (give PJSIP/EXT)`);
-    if (a.get('Application') !== undefined) return error('Originate with Application is not supported here: give Context, Exten and Priority');
-    const exten = a.get('Exten');
-    if (!exten) return error('Exten not specified');
+    const appName = a.get('Application');
+    const application = appName === undefined ? undefined : applicationRequest(appName, a.get('Data'));
+    if (typeof application === 'string') return error(application);
+    const exten = application ? '' : (a.get('Exten') ?? '');
+    if (!application && !exten) return error('Exten not specified');
     const timeoutText = a.get('Timeout');
     const timeoutMs = timeoutText === undefined ? DEFAULT_ORIGINATE_TIMEOUT_MS : Number(timeoutText);
     if (!Number.isInteger(timeoutMs) || timeoutMs <= 0) return error('Invalid timeout');
     const channelId = a.get('ChannelId');
     if (channelId !== undefined && pbx.isUniqueidInUse(channelId)) return error('Uniqueid already in use');
     // Async or not, the outcome comes as an OriginateResponse event (this simulator does not block the session).
-    pbx.originate({ ext, context: a.get('Context') ?? 'default', exten, actionId: a.get('ActionID'), timeoutMs, channelId });
+    pbx.originate({ ext, context: application ? '' : (a.get('Context') ?? 'default'), exten, actionId: a.get('ActionID'), timeoutMs, channelId, application });
     return success({ Message: 'Originate successfully queued' });
   },
 

@@ -26,6 +26,7 @@ import { causeOf, dialStatusOf, deviceStateOf, HINT_STATUS, REASON, type AmiDevi
 import { LineStates } from './line-states.js';
 import { AmiBridge, AmiChannel, type ChannelState } from './channels.js';
 import { ConfRooms, HOLD_CONTEXT, type RedirectLeg } from './conf-rooms.js';
+import { runApplication, type AppRequest, type MediaRecorder } from './ami-applications.js';
 
 type Fields = Record<string, string | number | undefined>;
 type Body<T extends CstaEventBody['type']> = Extract<CstaEventBody, { type: T }>;
@@ -41,6 +42,8 @@ export interface OriginateRequest {
   timeoutMs: number;
   /** `ChannelId`: the Uniqueid the first channel is to have. */
   channelId: string | undefined;
+  /** `Application` / `Data`: run on the phone once it answers, instead of dialling `exten`. */
+  application?: AppRequest;
 }
 
 export class AmiPbx extends EventEmitter<{ event: [AmiMessage] }> {
@@ -70,6 +73,8 @@ export class AmiPbx extends EventEmitter<{ event: [AmiMessage] }> {
     readonly exchange: Exchange,
     config: Pick<AmiConfig, 'context' | 'quirks'>,
     private readonly logger: (msg: string, fields?: Record<string, unknown>) => void = () => {},
+    /** Where Playback and SendFAX record what a device heard or received (the world's voice board). */
+    private readonly media: MediaRecorder,
   ) {
     super();
     this.setMaxListeners(0); // one listener per manager session
@@ -85,18 +90,19 @@ export class AmiPbx extends EventEmitter<{ event: [AmiMessage] }> {
 
   // ------------------------------------------------------------ what actions ask
 
-  /** Async Originate: ring the channel's phone; when it answers, dial `exten` (a CSTA MakeCall with a prompt). */
+  /** Async Originate: ring the channel's phone; when it answers, dial `exten` (a CSTA MakeCall with a prompt), or run the application. */
   originate(req: OriginateRequest): void {
     if (ConfRooms.handles(req.context)) return this.rooms.originate(req);
     const fail = (reason: number) => this.originateResponse(req, undefined, false, reason);
-    if (req.context !== this.context) return fail(REASON.failed);
+    const app = req.application;
+    if (!app && req.context !== this.context) return fail(REASON.failed);
     const device = this.exchange.device(req.ext);
     if (!device.inService) return fail(REASON.failed);
     if (device.occupied || device.dnd) return fail(REASON.busy);
     this.pending = req;
     let c: Connection;
     try {
-      c = this.exchange.makeCall(req.ext, req.exten, true);
+      c = app ? this.exchange.ringForApplication(req.ext, app.name, (answered) => this.startApplication(answered, app)) : this.exchange.makeCall(req.ext, req.exten, true);
     } catch {
       return fail(REASON.failed); // an Exten the switch cannot dial
     } finally {
@@ -104,6 +110,12 @@ export class AmiPbx extends EventEmitter<{ event: [AmiMessage] }> {
     }
     // The Originate's own ring timeout; the exchange cancels it with the connection's other timers.
     if (c.prompting) c.timers.push(this.exchange.network.clock.setTimer(req.timeoutMs, () => c.prompting && this.exchange.clear(c, 'callNotAnswered')));
+  }
+
+  /** An Originate's application on its answered channel (ami-applications.ts). */
+  private startApplication(c: Connection, app: AppRequest): void {
+    const channel = this.channels.get(c)?.fields() ?? {};
+    runApplication(app, { conn: c, channel, send: (event, fields) => this.send(event, fields), media: this.media, hangup: () => this.exchange.clear(c) });
   }
 
   /** Hangup action: clears the channel's connection (CSTA ClearConnection); false for no such channel. */
@@ -211,7 +223,7 @@ export class AmiPbx extends EventEmitter<{ event: [AmiMessage] }> {
     }
     // An Originate (or a CSTA MakeCall): the PBX dials the calling phone first; its DialBegin names no Channel.
     const ch = this.newChannel(c, 0, req?.exten ?? c.pendingNumber ?? '', req?.channelId);
-    if (req) ch.originate = { actionId: req.actionId, context: req.context, exten: req.exten, responded: false };
+    if (req) ch.originate = { actionId: req.actionId, context: req.context, exten: req.exten, responded: false, application: req.application };
     ch.dial = { from: undefined, dialString: c.deviceId, open: true };
     this.send('DialBegin', { ...ch.fields('Dest'), DialString: c.deviceId });
   }
@@ -376,18 +388,19 @@ export class AmiPbx extends EventEmitter<{ event: [AmiMessage] }> {
   respondOriginate(ch: AmiChannel, success: boolean, reason: number): void {
     if (!ch.originate || ch.originate.responded) return;
     ch.originate.responded = true;
-    this.originateResponse({ actionId: ch.originate.actionId, ext: ch.conn.deviceId, context: ch.originate.context, exten: ch.originate.exten }, ch, success, reason);
+    const { actionId, context, exten, application } = ch.originate;
+    this.originateResponse({ actionId, ext: ch.conn.deviceId, context, exten, application }, ch, success, reason);
   }
 
-  originateResponse(req: Pick<OriginateRequest, 'actionId' | 'ext' | 'context' | 'exten'>, ch: AmiChannel | undefined, success: boolean, reason: number): void {
+  originateResponse(req: Pick<OriginateRequest, 'actionId' | 'ext' | 'context' | 'exten' | 'application'>, ch: AmiChannel | undefined, success: boolean, reason: number): void {
     this.send('OriginateResponse', {
       ActionID: req.actionId,
       Response: success ? 'Success' : 'Failure',
       Channel: ch?.name ?? `PJSIP/${req.ext}`,
       Context: req.context,
       Exten: req.exten,
-      Application: '',
-      Data: '',
+      Application: req.application?.name ?? '',
+      Data: req.application?.data ?? '',
       Reason: reason,
       Uniqueid: ch?.uniqueid ?? '<null>',
       CallerIDNum: '<unknown>',

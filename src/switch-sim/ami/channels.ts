@@ -6,6 +6,7 @@
 // channel snapshot fields every channel event carries.
 
 import type { Connection } from '../call.js';
+import type { AppRequest } from './ami-applications.js';
 
 /** AST_STATE_* codes the face uses. */
 export type ChannelState = 0 | 4 | 5 | 6;
@@ -25,6 +26,7 @@ export interface OriginateRecord {
   actionId: string | undefined;
   context: string;
   exten: string;
+  application?: AppRequest;
   /** Whether the OriginateResponse went out. */
   responded: boolean;
 }

@@ -15,65 +15,33 @@
 // Originate went out is `unknown` (the call may go on at the switch).
 
 import type { AmiMessage } from '../../../ami/codec.js';
-import type { CallFailure, CallOutcome, PlaceCallOptions } from '../../core/ports.js';
+import type { CallFailure, PlaceCallOptions } from '../../core/ports.js';
 import { busyFor, noAnswerFor, type Role } from '../roles.js';
-import { AmiActionError, type AmiLink, type LinkLogger } from './ami-link.js';
+import type { AmiLink, LinkLogger } from './ami-link.js';
 import type { Endpoints } from './endpoints.js';
-import { follow, originateFailure } from './originate.js';
+import { firstLegFailure, originateFailure, unreachableFor } from './first-leg.js';
+import { OriginateAttempt } from './originate-attempt.js';
 
-export class AmiCall {
-  readonly outcome: Promise<CallOutcome>;
-  private resolve!: (outcome: CallOutcome) => void;
-  private done = false;
-  private originated = false;
-  private firstChannel: string | undefined;
-  private readonly actionId: string;
-  private readonly unsubscribe: () => void;
-
+export class AmiCall extends OriginateAttempt {
   constructor(
-    private readonly link: AmiLink,
+    link: AmiLink,
     private readonly endpoints: Endpoints,
     private readonly opts: PlaceCallOptions,
-    private readonly log: LinkLogger,
+    log: LinkLogger,
   ) {
-    this.outcome = new Promise((resolve) => (this.resolve = resolve));
-    this.actionId = link.newActionId();
-    this.unsubscribe = follow(link, opts.signal, {
-      onEvent: (event) => this.onEvent(event),
-      onState: (state) => state !== 'up' && this.finish(this.originated ? 'unknown' : 'switch-unavailable', 'the switch link dropped while the call was being placed'),
-      onAbort: () => void this.cancel(),
-    });
-    void this.originate();
+    super(link, log, opts.signal);
+    this.start({ Channel: endpoints.device(opts.first), Context: endpoints.context, Exten: opts.second, Priority: 1 });
   }
 
   private role(party: 'first' | 'second'): Role {
     return this.opts.destination === party ? 'destination' : 'requester';
   }
 
-  private async originate(): Promise<void> {
-    if (this.opts.signal?.aborted) return this.finish('cancelled', 'cancelled');
-    if (this.link.state !== 'up') return this.finish('switch-unavailable', 'the switch link is down');
-    this.originated = true;
-    try {
-      await this.link.action({
-        Action: 'Originate',
-        ActionID: this.actionId,
-        Channel: this.endpoints.device(this.opts.first),
-        Context: this.endpoints.context,
-        Exten: this.opts.second,
-        Priority: 1,
-        Async: 'true',
-      });
-    } catch (err) {
-      // Refused outright: nothing was placed.
-      this.originated = false;
-      const reason: CallFailure = err instanceof AmiActionError ? (this.role('first') === 'destination' ? 'invalid-number' : 'requester-busy') : 'switch-unavailable';
-      this.finish(reason, (err as Error).message);
-    }
+  protected refused(): CallFailure {
+    return unreachableFor(this.role('first'));
   }
 
-  private onEvent(event: AmiMessage): void {
-    if (this.done) return;
+  protected onEvent(event: AmiMessage): void {
     const name = event.get('Event');
     const channel = event.get('Channel');
     const dest = event.get('DestChannel');
@@ -95,20 +63,12 @@ export class AmiCall {
   private onOriginateResponse(event: AmiMessage): void {
     this.firstChannel ??= event.get('Channel');
     if (event.get('Response')?.toLowerCase() === 'success') return;
-    const reason = event.get('Reason');
-    const first = this.opts.first;
-    const failure = originateFailure(reason);
-    if (failure === 'busy') return this.finish(busyFor(this.role('first')), `${first} is busy`);
-    if (failure === 'no-answer') return this.finish(noAnswerFor(this.role('first')), `${first} did not answer`);
-    this.finish(this.role('first') === 'destination' ? 'invalid-number' : 'requester-busy', `the switch could not ring ${first} (OriginateResponse reason ${reason ?? '?'})`);
+    this.fail(originateFailure(event.get('Reason'), this.opts.first, this.role('first')));
   }
 
   private onFirstDialEnd(status: string | undefined): void {
-    const first = this.opts.first;
-    if (status === 'ANSWER') return;
-    if (status === 'BUSY') return this.finish(busyFor(this.role('first')), `${first} is busy`);
-    if (status === 'NOANSWER' || status === 'CANCEL') return this.finish(noAnswerFor(this.role('first')), `${first} did not answer`);
-    this.finish(this.role('first') === 'destination' ? 'invalid-number' : 'requester-busy', `the switch could not ring ${first} (${status ?? '?'})`);
+    const failure = firstLegFailure(status, this.opts.first, this.role('first'));
+    if (failure) this.fail(failure);
   }
 
   private onSecondDialEnd(status: string | undefined): void {
@@ -125,36 +85,7 @@ export class AmiCall {
       case 'CANCEL':
         return this.finish(noAnswerFor(this.role('first')), `${this.opts.first} hung up while ${second} rang`);
       default:
-        return this.finish(this.role('second') === 'destination' ? 'invalid-number' : 'requester-busy', `the switch cannot reach ${second} (${status ?? '?'})`);
+        return this.finish(unreachableFor(this.role('second')), `the switch cannot reach ${second} (${status ?? '?'})`);
     }
-  }
-
-  private async cancel(): Promise<void> {
-    if (this.done) return;
-    const channel = this.firstChannel;
-    this.finish('cancelled', 'cancelled');
-    if (channel) await this.hangupIfLive(channel);
-  }
-
-  private succeed(): void {
-    if (this.done) return;
-    this.done = true;
-    this.unsubscribe();
-    this.resolve({ ok: true });
-  }
-
-  private finish(reason: CallFailure, detail: string): void {
-    if (this.done) return;
-    this.done = true;
-    this.unsubscribe();
-    // A leg still up after a failure (the dialplan usually hangs it up itself) is cleared, as the CSTA path clears its call.
-    if (this.firstChannel && reason !== 'cancelled' && reason !== 'unknown' && reason !== 'switch-unavailable') void this.hangupIfLive(this.firstChannel);
-    this.resolve({ ok: false, reason, detail });
-  }
-
-  private async hangupIfLive(channel: string): Promise<void> {
-    await this.link.action({ Action: 'Hangup', Channel: channel }).catch((err: Error) => {
-      if (!(err instanceof AmiActionError)) this.log('hangup not sent', { channel, err: err.message }); // an AmiActionError is `No such channel`: gone already
-    });
   }
 }

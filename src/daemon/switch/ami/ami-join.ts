@@ -22,7 +22,8 @@ import { AmiActionError, type AmiLink, type LinkLogger } from './ami-link.js';
 import { channelsNow, talkingCall } from './channels-now.js';
 import type { Endpoints } from './endpoints.js';
 import { encodeRefs, HOLD_CONTEXT, ROOMS_CONTEXT, type AmiJoinRefs } from './join-refs.js';
-import { follow, originateFailure } from './originate.js';
+import { originateFailure } from './first-leg.js';
+import { follow } from './link-follow.js';
 
 type Failed = { ok: false; reason: JoinFailure; detail: string };
 const failed = (reason: JoinFailure, detail: string): Failed => ({ ok: false, reason, detail });
@@ -145,11 +146,8 @@ class RoomRing {
     if (name === 'OriginateResponse' && event.get('ActionID') === this.actionId) {
       this.channel ??= event.get('Channel');
       if (event.get('Response')?.toLowerCase() === 'success') return this.finish({ ok: true });
-      const requester = this.opts.requester;
-      const failure = originateFailure(event.get('Reason'));
-      if (failure === 'busy') return this.finish(failed('requester-busy', `${requester} is busy`));
-      if (failure === 'no-answer') return this.finish(failed('requester-no-answer', `${requester} did not answer`));
-      return this.finish(failed('invalid-number', `the switch could not ring ${requester} (OriginateResponse reason ${event.get('Reason') ?? '?'})`));
+      const { reason, detail } = originateFailure(event.get('Reason'), this.opts.requester, 'requester');
+      return this.finish(failed(reason === 'requester-no-answer' ? reason : 'requester-busy', detail));
     }
     if (name === 'DialBegin' && event.get('DestUniqueid') === this.refs.requester) {
       this.channel = event.get('DestChannel');

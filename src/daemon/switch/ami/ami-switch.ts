@@ -4,10 +4,11 @@
 //
 // What works so far: the link's lifecycle, two-point calls (call, camp-on
 // and its retries), line states (watch, monitor), the call a device talks
-// in, and joins and barge-in (ConfBridge rooms). Transfer entries (FastAGI)
-// and the voice board are not served over AMI yet: `lacks` names them, so
-// the core refuses such requests up front; the methods below answer
-// switch-unavailable should one get here anyway.
+// in, joins and barge-in (ConfBridge rooms), and voice messages and FAX
+// once `switch.media` says where Asterisk reads ctid's media (ami-media.ts).
+// Transfer entries (FastAGI) are not served over AMI yet: `lacks` names
+// them, so the core refuses such requests up front; the methods below
+// answer switch-unavailable should one get here anyway.
 
 import type {
   CallOutcome,
@@ -22,6 +23,7 @@ import type {
   LinkState,
   OfferedCall,
   PlaceCallOptions,
+  PlayMessageOptions,
   Switch,
   SwitchFeature,
 } from '../../core/ports.js';
@@ -29,17 +31,17 @@ import { AmiCall } from './ami-call.js';
 import { joinOverAmi } from './ami-join.js';
 import { AmiJoinFollower } from './ami-join-follow.js';
 import type { AmiLink, LinkLogger } from './ami-link.js';
+import { AmiMedia } from './ami-media.js';
 import type { Endpoints } from './endpoints.js';
 import { activeCallOver } from './channels-now.js';
 import { AmiLines } from './line-states.js';
 
 const NOT_YET = 'not served over AMI yet (issue 10 goes on)';
+const NO_MEDIA = 'voice messages and FAX over AMI need switch.media: where Asterisk reads ctid\'s stored media (README, "Driving Asterisk")';
 
 export class AmiSwitch implements Switch {
-  readonly lacks: ReadonlyMap<SwitchFeature, string> = new Map([
-    ['routing', `transfer entries (FastAGI routing) are ${NOT_YET}`],
-    ['voice-board', `voice messages and FAX are ${NOT_YET}`],
-  ]);
+  readonly lacks: ReadonlyMap<SwitchFeature, string>;
+  private readonly media: AmiMedia | undefined;
   private readonly lines: AmiLines;
   private readonly joins: AmiJoinFollower;
   private readonly linkListeners = new Set<(state: LinkState) => void>();
@@ -48,9 +50,16 @@ export class AmiSwitch implements Switch {
     private readonly link: AmiLink,
     private readonly endpoints: Endpoints,
     private readonly log: LinkLogger = () => {},
+    /** `switch.media`: ctid's DATA/media as Asterisk sees it; without it, no voice messages or FAX. */
+    mediaDir?: string,
   ) {
+    this.lacks = new Map<SwitchFeature, string>([
+      ['routing', `transfer entries (FastAGI routing) are ${NOT_YET}`],
+      ...(mediaDir === undefined ? [['voice-board', NO_MEDIA] as const] : []),
+    ]);
     this.lines = new AmiLines(link, endpoints, this.log);
     this.joins = new AmiJoinFollower(link, this.log);
+    this.media = mediaDir === undefined ? undefined : new AmiMedia(link, endpoints, mediaDir, this.log);
     link.on('state', (state) => {
       for (const listener of [...this.linkListeners]) listener(state);
     });
@@ -103,11 +112,11 @@ export class AmiSwitch implements Switch {
     return Promise.resolve(false);
   }
 
-  playMessage(): Promise<CallOutcome> {
-    return Promise.resolve({ ok: false, reason: 'switch-unavailable', detail: `voice messages are ${NOT_YET}` });
+  playMessage(options: PlayMessageOptions): Promise<CallOutcome> {
+    return this.media?.playMessage(options) ?? Promise.resolve({ ok: false, reason: 'switch-unavailable', detail: NO_MEDIA });
   }
 
-  sendFax(): Promise<FaxOutcome> {
-    return Promise.resolve({ ok: false, reason: 'switch-unavailable', detail: `FAX is ${NOT_YET}` });
+  sendFax(device: string, document: string): Promise<FaxOutcome> {
+    return this.media?.sendFax(device, document) ?? Promise.resolve({ ok: false, reason: 'switch-unavailable', detail: NO_MEDIA });
   }
 }

@@ -1,17 +1,9 @@
-// What every Originate ctid sends shares: following the link's events until
-// an outcome, and reading OriginateResponse's `Reason` (Asterisk's
-// AST_CONTROL codes) as the services' words.
+// Following what an action started until it settles: the link's events
+// and state, and the request's abort signal, let go of together.
 
 import type { AmiMessage } from '../../../ami/codec.js';
 import type { LinkState } from '../../core/ports.js';
 import type { AmiLink } from './ami-link.js';
-
-/** How an Originate that failed failed, by its Reason: 5 busy, 3 ring timeout, 1 hung up, anything else unreachable. */
-export function originateFailure(reason: string | undefined): 'busy' | 'no-answer' | 'unreachable' {
-  if (reason === '5') return 'busy';
-  if (reason === '3' || reason === '1') return 'no-answer';
-  return 'unreachable';
-}
 
 export interface Followers {
   onEvent(event: AmiMessage): void;
