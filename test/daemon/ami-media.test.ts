@@ -10,7 +10,7 @@ import { AmiLink } from '../../src/daemon/switch/ami/ami-link.js';
 import { AmiSwitch } from '../../src/daemon/switch/ami/ami-switch.js';
 import { Endpoints } from '../../src/daemon/switch/ami/endpoints.js';
 import { eventually } from '../helpers/eventually.js';
-import { startTestSim, testWorld, type TestSim } from '../helpers/world.js';
+import { amiTestWorld, startTestSim, type TestSim } from '../helpers/world.js';
 
 const MEDIA = '/srv/ctid-media/';
 const STORED = '0123456789abcdef01234567/greeting.wav';
@@ -23,9 +23,7 @@ const media = () => sim.control.status().media;
 
 test.before.each(async () => {
   sim = await startTestSim({
-    world: testWorld((w) => {
-      for (const o of w.offices) o.ami = { listen: '127.0.0.1:0', user: `ctid-${o.id}`, secret: `secret-${o.id}` };
-    }),
+    world: amiTestWorld(),
     timeScale: 5,
   });
   const address = sim.offices.find((o) => o.id === 'a')!.ami!;

@@ -9,7 +9,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { runCti, startSwitchSim, untilCtidLink, type TestSwitchSim } from '../helpers/ctid.js';
-import { parseLines, resultOf, transcript } from '../helpers/cti-json.js';
+import { parseLines, transcript } from '../helpers/cti-json.js';
 import { JoinOffice, resultLines } from '../helpers/join-office.js';
 import { killAll } from '../helpers/processes.js';
 
@@ -92,20 +92,7 @@ test('barge-in, the target hangs up: the held party is released too', async () =
 });
 
 test('barge-in, the requester does not answer: exit 1, reason requester-no-answer; nobody held, the call goes on', async () => {
-  await o().bobTalksWith('2003');
-  await o().phones.set('a', '2002', { answer: 'never', rings: 1 });
-  try {
-    const { cti, id } = await o().carolAsks('barge-in');
-    assert.is((await o().answer('accept', id, 'bob')).code, 0);
-    const result = await resultOf(cti, 1);
-    assert.equal([result.state, result.reason], ['failed', 'requester-no-answer'], transcript(cti));
-    await o().untilIdle('2002');
-    assert.equal(await o().people(), ['a/2001 a/2003'], 'bob and a/2003 still talk');
-    assert.is((await o().states())['2003'], 'busy', 'not held');
-  } finally {
-    await o().phones.set('a', '2002', { answer: 'manual', rings: 100 });
-  }
-  await o().settle('2001', '2003');
+  await o().bargeInUnanswered();
 });
 
 test('kill -9 of ctid with a barge-in up, restart: the requester hangs up and the held party comes back', async () => {

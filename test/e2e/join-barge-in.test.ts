@@ -56,22 +56,7 @@ test('barge-in, the target hangs up: ports released, the held party released wit
 });
 
 test('barge-in, the requester does not answer: exit 1, reason requester-no-answer; ports released, nobody held', async () => {
-  await o().bobTalksWith('2003');
-  await o().phones.set('a', '2002', { answer: 'never', rings: 1 });
-  try {
-    const { cti, id } = await o().carolAsks('barge-in');
-    const accepted = await o().answer('accept', id, 'bob');
-    assert.is(accepted.code, 0, accepted.stderr);
-    const result = await resultOf(cti, 1);
-    assert.equal([result.state, result.reason], ['failed', 'requester-no-answer'], transcript(cti));
-    assert.ok(result.message, 'the message says it in words');
-    await o().untilIdle('2002');
-    assert.equal(await o().people(), ['a/2001 a/2003'], 'bob and a/2003 still talk');
-    assert.is((await o().states())['2003'], 'busy', 'not held');
-  } finally {
-    await o().phones.set('a', '2002', { answer: 'manual', rings: 100 });
-  }
-  await o().settle('2001', '2003');
+  await o().bargeInUnanswered();
 });
 
 test('`cti prompts --watch --json`: the open prompts first, then each new one and its close; barge-in rejected: exit 1', async () => {

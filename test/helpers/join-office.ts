@@ -11,7 +11,7 @@
 // a device of the call, but what a user cares about is who hears whom.
 
 import type { Prompt } from '../../src/gen/cti/v1/cti.js';
-import type { CtiLine } from './cti-json.js';
+import { resultOf, transcript, type CtiLine } from './cti-json.js';
 import * as assert from 'uvu/assert';
 import { ctiAs, runCti, startCti, startCtid, SwitchSimCli, untilCtidLink, USERS, type TestCtid, type TestSwitchSim } from './ctid.js';
 import { eventually } from './eventually.js';
@@ -129,6 +129,30 @@ export class JoinOffice {
     await this.untilPeople(`a/2001 and a/${other} talk again`, (g) => g.length === 1 && g[0] === `a/2001 a/${other}`);
     assert.is((await this.states())[other], 'busy', 'no longer held');
     await this.settle('2001', other);
+  }
+
+  /**
+   * Bob talks with a/2003; carol asks to barge in and bob accepts, but her
+   * phone is never answered: her cti exits 1, reason requester-no-answer,
+   * and bob's call goes on untouched, nobody held.
+   */
+  async bargeInUnanswered(): Promise<void> {
+    await this.bobTalksWith('2003');
+    await this.phones.set('a', '2002', { answer: 'never', rings: 1 });
+    try {
+      const { cti, id } = await this.carolAsks('barge-in');
+      const accepted = await this.answer('accept', id, 'bob');
+      assert.is(accepted.code, 0, accepted.stderr);
+      const result = await resultOf(cti, 1);
+      assert.equal([result.state, result.reason], ['failed', 'requester-no-answer'], transcript(cti));
+      assert.ok(result.message, 'the message says it in words');
+      await this.untilIdle('2002');
+      assert.equal(await this.people(), ['a/2001 a/2003'], 'bob and a/2003 still talk');
+      assert.is((await this.states())['2003'], 'busy', 'not held');
+    } finally {
+      await this.phones.set('a', '2002', { answer: 'manual', rings: 100 });
+    }
+    await this.settle('2001', '2003');
   }
 
   /** The talk groups as strings (`a/2001 a/2002`), sorted, voice-board ports left out. */

@@ -3,6 +3,7 @@
 import { parseWorld, defaultWorldInput, type WorldConfig, type WorldInput } from '../../src/switch-sim/world-file.js';
 import { startSimulator, type RunningSimulator } from '../../src/switch-sim/simulator.js';
 import { CstaLink, type CstaLinkOptions } from '../../src/daemon/switch/csta/link.js';
+import { AmiTestClient } from './ami-client.js';
 
 /** The default world with every listener on port 0; `edit` may change it further. */
 export function testWorld(edit: (w: WorldInput) => void = () => {}): WorldConfig {
@@ -10,6 +11,27 @@ export function testWorld(edit: (w: WorldInput) => void = () => {}): WorldConfig
   for (const office of input.offices) office.csta.listen = '127.0.0.1:0';
   edit(input);
   return parseWorld(input);
+}
+
+/** testWorld with an AMI face on every office (user ctid-OFFICE, secret secret-OFFICE), as `switch-sim serve --ami` gives. */
+export function amiTestWorld(): WorldConfig {
+  return testWorld((w) => {
+    for (const o of w.offices) o.ami = { listen: '127.0.0.1:0', user: `ctid-${o.id}`, secret: `secret-${o.id}` };
+  });
+}
+
+/** A test world with AMI faces, and a manager logged in to office a's (events on); `close` ends both. */
+export async function startAmiSim(): Promise<{ sim: TestSim; manager: AmiTestClient; close: () => Promise<void> }> {
+  const sim = await startTestSim({ world: amiTestWorld() });
+  const manager = await AmiTestClient.login(sim.offices.find((o) => o.id === 'a')!.ami!, 'ctid-a', 'secret-a');
+  return {
+    sim,
+    manager,
+    close: async () => {
+      manager.close();
+      await sim.close();
+    },
+  };
 }
 
 export interface TestSim extends RunningSimulator {

@@ -6,7 +6,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { AmiMessage } from '../../src/ami/codec.js';
-import { startTestSim, testWorld, type TestSim } from '../helpers/world.js';
+import { amiTestWorld, startTestSim, type TestSim } from '../helpers/world.js';
 import { AmiTestClient } from '../helpers/ami-client.js';
 
 let sim: TestSim;
@@ -28,9 +28,7 @@ async function raw(office = 'a'): Promise<AmiTestClient> {
 
 test.before.each(async () => {
   sim = await startTestSim({
-    world: testWorld((w) => {
-      for (const o of w.offices) o.ami = { listen: '127.0.0.1:0', user: `ctid-${o.id}`, secret: `secret-${o.id}` };
-    }),
+    world: amiTestWorld(),
   });
 });
 test.after.each(async () => {

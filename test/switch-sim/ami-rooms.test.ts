@@ -7,24 +7,17 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { AmiMessage } from '../../src/ami/codec.js';
-import { AmiTestClient } from '../helpers/ami-client.js';
-import { startTestSim, testWorld, type TestSim } from '../helpers/world.js';
+import type { AmiTestClient } from '../helpers/ami-client.js';
+import { startAmiSim, type TestSim } from '../helpers/world.js';
 
 let sim: TestSim;
 let m: AmiTestClient;
+let close: () => Promise<void>;
 
 test.before.each(async () => {
-  sim = await startTestSim({
-    world: testWorld((w) => {
-      for (const o of w.offices) o.ami = { listen: '127.0.0.1:0', user: `ctid-${o.id}`, secret: `secret-${o.id}` };
-    }),
-  });
-  m = await AmiTestClient.login(sim.offices.find((o) => o.id === 'a')!.ami!, 'ctid-a', 'secret-a');
+  ({ sim, manager: m, close } = await startAmiSim());
 });
-test.after.each(async () => {
-  m.close();
-  await sim.close();
-});
+test.after.each(() => close());
 
 const groups = () => sim.control.paths().paths.map((p) => p.devices.join(' '));
 const lineState = (ext: string) => sim.control.status().offices.find((o) => o.id === 'a')!.devices.find((d) => d.id === `a/${ext}`)!.state;
