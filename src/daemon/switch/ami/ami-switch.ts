@@ -3,14 +3,17 @@
 // CSTA. Everything AMI stays in this folder.
 //
 // What works so far: the link's lifecycle, two-point calls (call, camp-on
-// and its retries) and line states (watch, monitor). Joins, barge-in,
-// transfer entries (FastAGI) and the voice board are not served over AMI
-// yet: `lacks` names them, so the core refuses such requests up front; the
-// methods below answer switch-unavailable should one get here anyway.
+// and its retries), line states (watch, monitor) and, given ctid's FastAGI
+// server, transfer entries (transfer/ami-transfers.ts; the slots' line
+// states are their parked calls'). Joins, barge-in and the voice board are
+// not served over AMI yet: `lacks` names them, so the core refuses such
+// requests up front; the methods below answer switch-unavailable should one
+// get here anyway.
 
 import type {
   CallOutcome,
   CallView,
+  ConnectParkedOptions,
   ConnectParkedOutcome,
   FaxOutcome,
   JoinedCall,
@@ -19,6 +22,7 @@ import type {
   LineWatch,
   LinkState,
   OfferedCall,
+  ParkedRelease,
   PlaceCallOptions,
   Switch,
   SwitchFeature,
@@ -27,13 +31,13 @@ import { AmiCall } from './ami-call.js';
 import type { AmiLink, LinkLogger } from './ami-link.js';
 import type { Endpoints } from './endpoints.js';
 import { AmiLines } from './line-states.js';
+import type { AmiTransfers } from './transfer/ami-transfers.js';
 
 const NOT_YET = 'not served over AMI yet (issue 10 goes on)';
 
 export class AmiSwitch implements Switch {
   readonly lacks: ReadonlyMap<SwitchFeature, string> = new Map([
     ['joins', `join and barge-in are ${NOT_YET}`],
-    ['routing', `transfer entries (FastAGI routing) are ${NOT_YET}`],
     ['voice-board', `voice messages and FAX are ${NOT_YET}`],
   ]);
   private readonly lines: AmiLines;
@@ -43,7 +47,10 @@ export class AmiSwitch implements Switch {
     private readonly link: AmiLink,
     private readonly endpoints: Endpoints,
     private readonly log: LinkLogger = () => {},
+    /** Transfer entries (FastAGI); without them `lacks` says routing. */
+    private readonly transfers?: AmiTransfers,
   ) {
+    if (!transfers) this.lacks = new Map([...this.lacks, ['routing', 'transfer entries need ctid’s FastAGI server (switch.agi)']]);
     this.lines = new AmiLines(link, endpoints, this.log);
     link.on('state', (state) => {
       for (const listener of [...this.linkListeners]) listener(state);
@@ -65,6 +72,7 @@ export class AmiSwitch implements Switch {
   }
 
   watchLine(device: string, onChange: (state: LineState) => void): LineWatch {
+    if (this.transfers?.isSlot(device)) return this.transfers.watchSlot(device, onChange);
     return this.lines.watch(device, onChange);
   }
 
@@ -76,26 +84,30 @@ export class AmiSwitch implements Switch {
     return Promise.resolve({ ok: false, reason: 'switch-unavailable', detail: `join and barge-in are ${NOT_YET}` });
   }
 
-  followJoin(_joined: JoinedCall, onEnd: (why: string) => void): () => void {
+  followJoin(joined: JoinedCall, onEnd: (why: string) => void): () => void {
+    if (joined.mode === 'transfer' && this.transfers) return this.transfers.follow(joined, onEnd);
     onEnd(`joins are ${NOT_YET}`);
     return () => {};
   }
 
-  undoJoin(): Promise<void> {
+  undoJoin(joined: JoinedCall): Promise<void> {
+    if (joined.mode === 'transfer' && this.transfers) return this.transfers.undo(joined);
     return Promise.resolve();
   }
 
-  routeCalls(device: string, _onCall: (call: OfferedCall) => void): () => void {
-    this.log('transfer entry not routed', { device, why: `routing calls (FastAGI) is ${NOT_YET}` });
+  routeCalls(device: string, onCall: (call: OfferedCall) => void): () => void {
+    if (this.transfers) return this.transfers.routeCalls(device, onCall);
+    this.log('transfer entry not routed', { device, why: this.lacks.get('routing') });
     return () => {};
   }
 
-  connectParked(): Promise<ConnectParkedOutcome> {
-    return Promise.resolve({ ok: false, reason: 'switch-unavailable', detail: `voice-board transfer is ${NOT_YET}` });
+  connectParked(options: ConnectParkedOptions): Promise<ConnectParkedOutcome> {
+    if (this.transfers) return this.transfers.connectParked(options);
+    return Promise.resolve({ ok: false, reason: 'switch-unavailable', detail: this.lacks.get('routing') ?? '' });
   }
 
-  releaseParked(): Promise<boolean> {
-    return Promise.resolve(false);
+  releaseParked(port: string, to: ParkedRelease): Promise<boolean> {
+    return this.transfers ? this.transfers.releaseParked(port, to) : Promise.resolve(false);
   }
 
   playMessage(): Promise<CallOutcome> {
