@@ -8,6 +8,7 @@
 import { createHash, randomInt } from 'node:crypto';
 import type { AmiMessage } from '../../ami/codec.js';
 import type { AmiPbx } from './ami-pbx.js';
+import { DB_ACTIONS } from './astdb.js';
 
 export type Fields = Record<string, string | number | undefined>;
 
@@ -47,6 +48,7 @@ type Handler = (session: SessionControl, action: AmiMessage) => ActionResult;
 export const BEFORE_LOGIN = new Set(['login', 'challenge', 'ping']);
 
 export const ACTIONS: Record<string, Handler> = {
+  ...DB_ACTIONS,
   login(session, a) {
     const user = a.get('Username') ?? '';
     const key = a.get('Key');

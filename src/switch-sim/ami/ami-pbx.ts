@@ -25,6 +25,7 @@ import type { AmiConfig } from '../world-file.js';
 import { causeOf, dialStatusOf, deviceStateOf, HINT_STATUS, REASON, type AmiDeviceState, type Cause } from './ami-tables.js';
 import { LineStates } from './line-states.js';
 import { AmiBridge, AmiChannel, type ChannelState } from './channels.js';
+import { AstDb } from './astdb.js';
 
 type Fields = Record<string, string | number | undefined>;
 type Body<T extends CstaEventBody['type']> = Extract<CstaEventBody, { type: T }>;
@@ -44,6 +45,8 @@ export interface OriginateRequest {
 
 export class AmiPbx extends EventEmitter<{ event: [AmiMessage] }> {
   readonly context: string;
+  /** The PBX's AstDB (DB* actions; the FastAGI dialplan reads it). */
+  readonly db = new AstDb();
   private readonly quirks: AmiConfig['quirks'];
   private readonly channels = new Map<Connection, AmiChannel>();
   private readonly linkedIds = new Map<Call, string>();
@@ -243,7 +246,8 @@ export class AmiPbx extends EventEmitter<{ event: [AmiMessage] }> {
     const from = ch.dial?.from?.conn;
     this.hangupChannel(ch, causeOf(body.cause));
     // The dialplan's Hangup() after a failed Dial(): the caller goes too, with the same cause.
-    if (from) queueMicrotask(() => from.live && from.call.live.length === 1 && this.exchange.clear(from, body.cause));
+    // Not while ctid's FastAGI holds the call (call.routing): its own Dial failed, and the call waits for the next.
+    if (from) queueMicrotask(() => from.live && from.call.live.length === 1 && !from.call.routing && this.exchange.clear(from, body.cause));
   }
 
   private onCleared(call: Call, body: Body<'ConnectionClearedEvent'>): void {
