@@ -197,6 +197,8 @@ export interface SwitchSimOptions {
   world?: (world: WorldInput) => void;
   /** `serve --ami`: every office also serves AMI (user ctid-OFFICE, secret secret-OFFICE, context internal). */
   ami?: boolean;
+  /** By office: the FastAGI address its dialplan asks about routed extensions (world `ami.agi`; the office gets an AMI face). */
+  agi?: Record<string, string>;
 }
 
 export interface TestSwitchSim {
@@ -216,6 +218,10 @@ export interface TestSwitchSim {
 export async function startSwitchSim(options: SwitchSimOptions = {}): Promise<TestSwitchSim> {
   const world = defaultWorldInput();
   options.world?.(world);
+  for (const [id, agi] of Object.entries(options.agi ?? {})) {
+    const office = world.offices.find((o) => o.id === id)!;
+    office.ami = { listen: '127.0.0.1:0', user: `ctid-${id}`, secret: `secret-${id}`, ...office.ami, agi };
+  }
   for (const office of world.offices) {
     office.csta.listen = '127.0.0.1:0';
     if (office.ami) office.ami.listen = '127.0.0.1:0';
