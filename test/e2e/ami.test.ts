@@ -122,16 +122,12 @@ test('cancel: a camp-on cancelled while it waits ends cancelled; no Originate we
   await sim.cli.release('a', '2003');
 });
 
-test('not over AMI yet: a join and a transfer entry are refused up front, saying so (exit 1); nothing changes at the switch', async () => {
+test('not over AMI yet: a join is refused up front, saying so (exit 1); nothing changes at the switch', async () => {
   await sim.cli.dial('a', '2000', '2005');
   await sim.cli.untilLine('a', '2000', 'busy');
   const join = await runCti(['join', '2000', '--json'], bob());
   assert.is(join.code, 1, join.stderr);
   assert.match(join.stderr, /join and barge-in are not served over AMI yet/);
-  const transfer = await runCti(['transfer', 'set', '2001', '--to', '2003'], bob());
-  assert.is(transfer.code, 1, transfer.stderr);
-  assert.match(transfer.stderr, /transfer entries \(FastAGI routing\) are not served over AMI yet/);
-  assert.equal((await runCti(['transfer', 'list', '--json'], bob())).stdout.trim(), '');
   await eventually('2000 still talking to 2005', () => sim.cli.talking('a/2000', 'a/2005'), Boolean);
   await sim.cli.release('a', '2000');
 });

@@ -61,7 +61,7 @@ export interface CtidFiles {
 export function writeCtidConfig(options: CtidOptions = {}): CtidFiles {
   const dir = mkdtempSync(join(tmpdir(), 'ctid-test-'));
   const dataDir = options.dataDir ?? join(dir, 'data');
-  const config = {
+  const config: CtidFiles['config'] = {
     office: 'a',
     listen: '127.0.0.1:0',
     switch: { url: 'embedded', control: '127.0.0.1:0' },
@@ -69,6 +69,9 @@ export function writeCtidConfig(options: CtidOptions = {}): CtidFiles {
     timeScale: 20,
     ...options.config,
   };
+  // Every listener on port 0: an ami:// ctid's FastAGI server too, unless the test names its port.
+  const sw = config.switch as { url?: string; agi?: string };
+  if (sw.url?.startsWith('ami://') && sw.agi === undefined) config.switch = { ...sw, agi: '127.0.0.1:0' };
   const configFile = join(dir, 'config.json');
   writeFileSync(configFile, JSON.stringify(config, null, 2));
   return { dir, dataDir, configFile, config };
