@@ -138,12 +138,14 @@ test('garbage on the FastAGI port closes that connection only: ctid still serves
   assert.is(status.code, 0, status.stderr);
 });
 
-test('ctid down: a call to 2001 still rings 2001 (AGI fails); ctid back with the stored entry: the PBX gets the key again and calls are routed', async () => {
+test('ctid killed (its key stays): a call to 2001 still rings 2001 (AGI fails); ctid back with the stored entry: the PBX gets the key again and calls are routed', async () => {
   await setTransfer('--to', '2005');
   const { dataDir } = ctid;
-  await ctid.stop();
+  await ctid.kill9();
+  assert.is(await actions('DBDel'), 0, 'the key is still there');
   await sim.cli.dial('a', '2003', '2001');
   await sim.cli.answerWhenRinging('a', '2001');
+  assert.match(sim.process.stderr, /AGI ended.*AGISTATUS=FAILURE/, 'the dialplan did ask, and went on without ctid');
   await talking('2003', '2001');
   await sim.cli.release('a', '2003', '2001');
   await untilIdle('2001', '2003');
@@ -160,6 +162,18 @@ test('ctid down: a call to 2001 still rings 2001 (AGI fails); ctid back with the
 
   assert.is((await runCti(['transfer', 'clear', '2001'], as('bob'))).code, 0);
   await eventually('the key to be deleted', () => actions('DBDel'), (n) => n > 0);
+  await sim.cli.dial('a', '2003', '2001');
+  await sim.cli.untilLine('a', '2001', 'ringing');
+  await sim.cli.release('a', '2003');
+});
+
+test('ctid stopped (SIGTERM) lets go of its keys: a call rings 2001 without asking', async () => {
+  const puts = await actions('DBPut');
+  await setTransfer('--to', '2005');
+  await eventually('the key to be put again', () => actions('DBPut'), (n) => n > puts);
+  const dels = await actions('DBDel');
+  await ctid.stop();
+  assert.ok((await actions('DBDel')) > dels, 'the key was deleted on the way out');
   await sim.cli.dial('a', '2003', '2001');
   await sim.cli.untilLine('a', '2001', 'ringing');
   await sim.cli.release('a', '2003');
