@@ -4,8 +4,9 @@
 // `switch.agi`, one free port). The same user-visible results as over CSTA
 // (transfer-voice-board.test.ts): a call to bob's 2001 goes to the first
 // destination, falls back to the next, asks bob first with --confirm, rings
-// 2001 when nobody takes it; with ctid down the call still rings 2001; a
-// restarted ctid registers its stored entries again.
+// 2001 when nobody takes it, stops at a cancel, survives an AMI outage;
+// with ctid down the call still rings 2001; a restarted ctid registers its
+// stored entries again; direct mode names the destination at once.
 //
 // What the tests read is what users see: cti's exit codes and JSON lines,
 // the prompts, the simulator's line states and talk paths, and the AMI
@@ -49,10 +50,19 @@ async function setTransfer(...args: string[]): Promise<void> {
   if (before === 0) await eventually('ctid to put 2001’s AstDB key', () => actions('DBPut'), (n) => n > 0);
 }
 
-async function transferRecords(): Promise<{ state: string; reason?: string; message?: string; source?: string }[]> {
+interface TransferRecord {
+  id: string;
+  kind: string;
+  state: string;
+  reason?: string;
+  message?: string;
+  source?: string;
+}
+
+async function transferRecords(): Promise<TransferRecord[]> {
   const r = await runCti(['requests', '--json'], as('bob'));
   assert.is(r.code, 0, r.stderr);
-  return jsonLines<{ kind: string; state: string; reason?: string; message?: string; source?: string }>(r.stdout).filter((l) => l.kind === 'transfer');
+  return jsonLines<TransferRecord>(r.stdout).filter((l) => l.kind === 'transfer');
 }
 
 const talking = (a: string, b: string) => eventually(`${a} and ${b} to talk`, () => sim.cli.talking(`a/${a}`, `a/${b}`), Boolean);
@@ -130,6 +140,38 @@ test('--confirm: bob is asked; accept --to 2 sends the call to 2006; the caller 
   assert.is(await sim.cli.lineState('a', '2001'), 'idle');
 });
 
+test('cti cancel while 2005 rings: 2005 stops ringing and 2001 rings instead; the record says cancelled', async () => {
+  await setTransfer('--to', '2005');
+  const before = new Set((await transferRecords()).map((r) => r.id));
+  await sim.cli.dial('a', '2003', '2001');
+  await sim.cli.untilLine('a', '2005', 'ringing');
+  const [record] = await eventually('the new record', async () => (await transferRecords()).filter((r) => !before.has(r.id)), (r) => r.length === 1);
+  const cancel = await runCti(['cancel', record!.id], as('bob'));
+  assert.is(cancel.code, 0, cancel.stderr);
+  await sim.cli.untilLine('a', '2005', 'idle');
+  await sim.cli.answerWhenRinging('a', '2001');
+  await talking('2003', '2001');
+  const [after] = await eventually('the record to end', async () => (await transferRecords()).filter((r) => r.id === record!.id), (r) => r[0]?.state === 'cancelled');
+  assert.is(after!.reason, 'cancelled');
+  await sim.cli.release('a', '2003', '2001');
+  await untilIdle('2001', '2003');
+});
+
+test('the AMI link drops while 2005 rings and 2005 answers meanwhile: the call goes on; once the link is back the transfer reads as connected', async () => {
+  await setTransfer('--to', '2005');
+  const before = new Set((await transferRecords()).map((r) => r.id));
+  await sim.cli.dial('a', '2003', '2001');
+  await sim.cli.untilLine('a', '2005', 'ringing');
+  await sim.cli.link('a', 'down');
+  await sim.cli.answer('a', '2005');
+  await talking('2003', '2005');
+  await sim.cli.link('a', 'up');
+  await untilCtidLink(ctid.address, (link) => link === 'up', 'up again');
+  await eventually('the transfer to succeed', async () => (await transferRecords()).filter((r) => !before.has(r.id)), (r) => r[0]?.state === 'succeeded');
+  await sim.cli.hangup('a', '2003');
+  await untilIdle('2003', '2005');
+});
+
 test('garbage on the FastAGI port closes that connection only: ctid still serves', async () => {
   const socket = connect(Number(agi.split(':')[1]), '127.0.0.1');
   socket.write('this is not agi\n\n');
@@ -177,6 +219,19 @@ test('ctid stopped (SIGTERM) lets go of its keys: a call rings 2001 without aski
   await sim.cli.dial('a', '2003', '2001');
   await sim.cli.untilLine('a', '2001', 'ringing');
   await sim.cli.release('a', '2003');
+});
+
+test('transfer.mode direct: the call goes straight to the first destination (CTID_DEST), no request of its own', async () => {
+  ctid = await startCtid({ config: { ...config(), transfer: { mode: 'direct' } } });
+  await untilCtidLink(ctid.address, (link) => link === 'up', 'up over AMI');
+  const puts = await actions('DBPut');
+  await setTransfer('--to', '2005');
+  await eventually('the key to be put', () => actions('DBPut'), (n) => n > puts);
+  await sim.cli.dial('a', '2003', '2001');
+  await sim.cli.answerWhenRinging('a', '2005');
+  await talking('2003', '2005');
+  assert.equal(await transferRecords(), []);
+  await sim.cli.release('a', '2003', '2005');
 });
 
 test.run();
