@@ -18,7 +18,6 @@
 
 import { connect, type Socket } from 'node:net';
 import { AgiLineReader, formatEnv, formatReply, parseCommand, type AgiReply } from '../../agi/codec.js';
-import { parseHostPort } from '../../common/listen.js';
 import type { Call, Connection, Device } from '../call.js';
 import type { ExchangeEvent } from '../exchange.js';
 import type { AmiPbx } from './ami-pbx.js';
@@ -30,11 +29,16 @@ export interface AgiCallOptions {
   caller: Connection;
   /** The routed extension. */
   device: Device;
+  /** The FastAGI server, as HOST:PORT (agi_request) and parsed. */
   address: string;
+  server: { host: string; port: number };
   logger: (msg: string, fields?: Record<string, unknown>) => void;
 }
 
 const CONNECT_TIMEOUT_MS = 3_000;
+
+/** Commands sent ahead of their turn (while a Dial runs) that are kept; more end the AGI. */
+const MAX_QUEUED = 32;
 
 const ok = (result: number, data?: string): AgiReply => ({ code: 200, result, data });
 const code = (n: number): AgiReply => ({ code: n, result: undefined, data: undefined });
@@ -45,6 +49,7 @@ export class AgiCall {
   private readonly vars = new Map<string, string>();
   /** Commands are served in order: the next waits for the previous (a Dial) to return. */
   private queue: Promise<void> = Promise.resolve();
+  private queued = 0;
   private hungUpSent = false;
   private done = false;
   private readonly onExchange = (e: ExchangeEvent) => {
@@ -57,8 +62,7 @@ export class AgiCall {
     /** The AGI ended: the dialplan goes on with CTID_DEST (undefined when unset). */
     private readonly onEnd: (dest: string | undefined) => void,
   ) {
-    const { host, port } = parseHostPort(opts.address);
-    this.socket = connect({ host, port });
+    this.socket = connect(opts.server);
     this.socket.setNoDelay(true);
     this.socket.setTimeout(CONNECT_TIMEOUT_MS, () => this.end('AGISTATUS=FAILURE: no connection'));
     this.socket.once('connect', () => {
@@ -116,7 +120,12 @@ export class AgiCall {
       this.opts.logger('AGI server sent a bad line', { err: (err as Error).message });
       return this.close();
     }
-    for (const line of lines) this.queue = this.queue.then(() => this.serve(line));
+    this.queued += lines.length;
+    if (this.queued > MAX_QUEUED) {
+      this.opts.logger('AGI server sent too many commands ahead', { queued: this.queued });
+      return this.close();
+    }
+    for (const line of lines) this.queue = this.queue.then(() => this.serve(line)).finally(() => this.queued--);
   }
 
   private async serve(line: string): Promise<void> {

@@ -8,6 +8,7 @@
 // could not be reached: AGISTATUS=FAILURE) the extension itself rings.
 // The caller having hung up meanwhile ends it all.
 
+import { parseHostPort } from '../../common/listen.js';
 import type { Call, Device } from '../call.js';
 import type { AmiPbx } from './ami-pbx.js';
 import { AgiCall } from './agi-call.js';
@@ -19,13 +20,15 @@ export class AgiDialplan {
   private readonly routed = new WeakSet<Call>();
   private readonly open = new Set<AgiCall>();
   private seq = 0;
+  private readonly server: { host: string; port: number };
 
   constructor(
     private readonly pbx: AmiPbx,
-    /** HOST:PORT of the FastAGI server. */
+    /** HOST:PORT of the FastAGI server (checked here: a bad one fails the simulator's start, not a call). */
     private readonly address: string,
     private readonly logger: (msg: string, fields?: Record<string, unknown>) => void,
   ) {
+    this.server = parseHostPort(address);
     pbx.exchange.dialplan = this;
   }
 
@@ -36,7 +39,7 @@ export class AgiDialplan {
     this.routed.add(call);
     const marker = { crossRef: `agi-${++this.seq}` };
     call.routing = marker;
-    const agi = new AgiCall(this.pbx, { call, caller, device, address: this.address, logger: this.logger }, (dest) => {
+    const agi = new AgiCall(this.pbx, { call, caller, device, address: this.address, server: this.server, logger: this.logger }, (dest) => {
       this.open.delete(agi);
       if (call.routing === marker) call.routing = undefined;
       this.goOn(call, device, dest);

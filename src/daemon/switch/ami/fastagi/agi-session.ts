@@ -28,6 +28,9 @@ export interface AgiSessionOptions {
   log: (event: string, fields?: Record<string, unknown>) => void;
 }
 
+/** How long a closed session's socket may take to flush before it is destroyed. */
+const CLOSE_GRACE_MS = 2_000;
+
 /** The most environment lines accepted (Asterisk sends about 25, plus one per AGI argument). */
 const MAX_ENV_LINES = 128;
 
@@ -98,8 +101,8 @@ export class AgiSession extends EventEmitter<{ ready: []; hangup: []; close: [re
       clearTimeout(waiting.timer);
       waiting.reject(new AgiSessionClosed(`the AGI session closed: ${reason}`));
     }
-    this.socket.end();
-    this.socket.destroySoon();
+    this.socket.end(); // what was written still goes out (a SET VARIABLE before the end)
+    setTimeout(() => this.socket.destroy(), CLOSE_GRACE_MS).unref();
     this.emit('close', reason);
   }
 

@@ -40,7 +40,9 @@ export class AmiTransfers {
   /** Listens on opts.listen; resolves once it does. */
   static async start(opts: AmiTransfersOptions): Promise<AmiTransfers> {
     const server = new AgiServer({ log: (event, fields) => opts.log(event, fields) });
-    await server.listen(opts.listen);
+    await server.listen(opts.listen).catch((err: Error) => {
+      throw new Error(`switch.agi: ${err.message}`);
+    });
     return new AmiTransfers(opts, server);
   }
 

@@ -24,6 +24,7 @@ import type { AmiMessage } from '../../../../ami/codec.js';
 import type { ConnectParkedOptions, ConnectParkedOutcome, JoinedCall, ParkedFailure } from '../../../core/ports.js';
 import type { AmiLink, LinkLogger } from '../ami-link.js';
 import type { AgiReply } from '../../../../agi/codec.js';
+import { AgiSessionClosed } from '../fastagi/agi-session.js';
 import type { ParkedCall, ParkedCalls } from './parked-calls.js';
 
 const DIAL_FAILURE: Record<string, ParkedFailure> = {
@@ -91,7 +92,7 @@ class ParkedDial {
         (reply) => this.dialReturned(reply),
         () => this.settle(failed('caller-gone', 'the caller hung up')),
       )
-      .catch((err: Error) => this.settle(failed('switch-unavailable', err.message)));
+      .catch((err: Error) => this.settle(err instanceof AgiSessionClosed ? failed('caller-gone', 'the caller hung up') : failed('switch-unavailable', err.message)));
   }
 
   private onEvent(event: AmiMessage): void {
@@ -107,7 +108,8 @@ class ParkedDial {
   }
 
   private answered(): void {
-    if (this.settled || this.aborted) return;
+    if (this.aborted) return void this.hangupDest(); // answered as the abort went out: it is cancelled all the same
+    if (this.settled) return;
     this.call.state = 'talking';
     this.ctx.parked.tell(this.call.slot);
     this.settle({ ok: true, joined: joinedOf(this.call, this.opts) });
@@ -129,7 +131,7 @@ class ParkedDial {
     const gone = reply.result === -1 || this.call.session.hungUp;
     if (gone) return this.settle(failed('caller-gone', `the caller hung up while ${this.opts.destination} was rung`));
     const status = (await this.call.session.command(['GET', 'VARIABLE', 'DIALSTATUS'])).data ?? '';
-    if (status === 'ANSWER') {
+    if (status === 'ANSWER' && !this.aborted) {
       // Answered and over while the AMI events were lost: it did connect.
       this.answered();
       return this.ended(reply);
