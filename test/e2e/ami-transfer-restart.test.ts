@@ -10,18 +10,10 @@ import * as assert from 'uvu/assert';
 import { connect } from 'node:net';
 import { runCti, untilCtidLink } from '../helpers/ctid.js';
 import { eventually } from '../helpers/eventually.js';
-import { AmiOffice } from '../helpers/ami-office.js';
-import { killAll } from '../helpers/processes.js';
+import { onAmiOffice, type AmiOffice } from '../helpers/ami-office.js';
 
 let o: AmiOffice;
-
-test.before(async () => {
-  o = await AmiOffice.start();
-});
-
-test.after(async () => {
-  await killAll();
-});
+onAmiOffice(test, (office) => (o = office));
 
 test('the AMI link drops while 2005 rings and 2005 answers meanwhile: the call goes on; once the link is back the transfer reads as connected', async () => {
   await o.setTransfer('--to', '2005');

@@ -11,18 +11,10 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { runCti } from '../helpers/ctid.js';
 import { eventually } from '../helpers/eventually.js';
-import { AmiOffice } from '../helpers/ami-office.js';
-import { killAll } from '../helpers/processes.js';
+import { onAmiOffice, type AmiOffice } from '../helpers/ami-office.js';
 
 let o: AmiOffice;
-
-test.before(async () => {
-  o = await AmiOffice.start();
-});
-
-test.after(async () => {
-  await killAll();
-});
+onAmiOffice(test, (office) => (o = office));
 
 test('transfer set over AMI: exit 0, the PBX gets a ctid-route key; 2003 calls 2001 and talks with 2005; 2005 hangs up and the call ends', async () => {
   await o.setTransfer('--to', '2005', '--to', '2006');

@@ -7,11 +7,13 @@
 // cti's output, the simulator's line states, talk paths and the AMI
 // actions its PBX received.
 
+import type { Test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { ctiAs, runCti, startCtid, startSwitchSim, untilCtidLink, USERS, type TestCtid, type TestSwitchSim } from './ctid.js';
 import { eventually } from './eventually.js';
 import { jsonLines, type PromptLine } from './join-office.js';
 import { closedPort } from './ports.js';
+import { killAll } from './processes.js';
 
 export interface TransferRecord {
   id: string;
@@ -104,4 +106,10 @@ export class AmiOffice {
       await this.sim.cli.untilLine('a', ext, 'busy');
     }
   }
+}
+
+/** A suite's office: started before its tests, every process killed after them; `use` gets it once started. */
+export function onAmiOffice(suite: Test, use: (office: AmiOffice) => void): void {
+  suite.before(async () => use(await AmiOffice.start()));
+  suite.after(killAll);
 }
