@@ -55,6 +55,8 @@ export class AgiRouter {
     };
     const timer = setTimeout(() => decide(() => session.close(`no route decided within ${DECIDE_MS} ms: ${device} rings`, true)), DECIDE_MS);
     session.once('close', () => clearTimeout(timer));
+    // Asterisk keeps a hung-up channel's AGI (answering 511) until the server lets go: let go at once, whatever stage the call is in.
+    session.once('hangup', () => session.close('the caller hung up'));
     const sendTo = async (destination: string) => {
       await session.command(['SET', 'VARIABLE', 'CTID_DEST', destination]).catch(() => {}); // a caller who left needs no destination
       session.close('routed');

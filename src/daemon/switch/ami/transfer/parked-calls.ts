@@ -23,6 +23,8 @@ export type ParkedState = 'waiting' | 'dialling' | 'talking';
 
 export class ParkedCall {
   state: ParkedState = 'waiting';
+  /** Why a call that talked ended, once its Dial returned (the session's own close may say less). */
+  endedBecause: string | undefined;
   /** Told once when the call leaves the slot (the session ended), with words for why. */
   readonly onGone = new Set<(why: string) => void>();
 
@@ -74,8 +76,7 @@ export class ParkedCalls {
       for (const listener of [...call.onGone]) listener(why);
       this.tell(slot);
     };
-    session.once('close', (reason) => gone(call.state === 'talking' ? reason : 'the caller hung up'));
-    session.once('hangup', () => gone('the caller hung up'));
+    session.once('close', (reason) => gone(call.endedBecause ?? (call.state === 'talking' ? reason : 'the caller hung up')));
     session.command(['EXEC', 'Ringing']).catch(() => {}); // a session that ends meanwhile says so by its close
     this.tell(slot);
   }

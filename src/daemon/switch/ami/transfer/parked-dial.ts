@@ -147,8 +147,9 @@ class ParkedDial {
   /** The Dial of a call that connected returned: the conversation is over. The caller's channel, if still there, is hung up (as a two-party release). */
   private async ended(reply: AgiReply): Promise<void> {
     const session = this.call.session;
-    if (reply.result !== -1 && !session.hungUp) await session.command(['HANGUP']).catch(() => {});
-    session.close(reply.result === -1 ? 'the caller hung up' : 'the destination hung up');
+    this.call.endedBecause = reply.result === -1 || session.hungUp ? 'the caller hung up' : 'the destination hung up';
+    if (!session.hungUp) await session.command(['HANGUP']).catch(() => {});
+    session.close(this.call.endedBecause);
   }
 
   private abort(): void {
