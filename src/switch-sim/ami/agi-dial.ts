@@ -5,7 +5,8 @@
 //
 //   the dialled party fails (busy, no answer, unreachable)   DIALSTATUS BUSY, NOANSWER, CHANUNAVAIL, CONGESTION; result 0
 //   it is hung up while ringing                              BUSY (the ringing phone refused it); result 0
-//   it answered, and later hangs up                          ANSWER; result 0 (the caller is still there)
+//   it answered, and later hangs up                          ANSWER; the caller is hung up too (Dial without
+//                                                            the `g` option does not go on); result -1
 //   the caller hangs up                                      CANCEL (ANSWER once answered); result -1
 //
 // The AMI face reports the Dial as Asterisk does (DialBegin / DialEnd from
@@ -75,7 +76,11 @@ export class AgiDial {
     }
     if (body.type === 'ConnectionClearedEvent' && body.cause !== 'redirected' && !this.answered) this.status = 'BUSY';
     if (body.type === 'ConnectionClearedEvent' && body.cause === 'redirected') return undefined; // sent on: the next party rings
-    return this.othersLive() ? undefined : 0;
+    if (this.othersLive()) return undefined;
+    if (!this.answered) return 0;
+    // The conversation is over: the caller goes too, once the exchange is done with this change.
+    queueMicrotask(() => this.caller.live && this.pbx.exchange.clear(this.caller));
+    return undefined;
   }
 
   private othersLive(): boolean {

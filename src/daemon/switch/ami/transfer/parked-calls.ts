@@ -64,7 +64,7 @@ export class ParkedCalls {
     const previous = this.bySlot.get(slot);
     if (previous) {
       // The core lends a slot to one call at a time; a second means the first is stale.
-      this.log('switch slot taken over', { slot, previous: previous.channel });
+      this.log('slot taken over', { slot, previous: previous.channel });
       previous.session.close('its slot was lent to another call');
     }
     if (session.state === 'closed') return this.tell(slot); // the caller left before the call was parked: the slot stays idle

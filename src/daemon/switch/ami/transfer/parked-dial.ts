@@ -8,7 +8,9 @@
 //
 //   DialBegin           DEST rings (onRinging); its channel is noted
 //   DialEnd ANSWER      connected: resolves ok; the session stays open, and
-//                       the Dial's return later ends the transfer (followers)
+//                       the Dial's return later ends the transfer (followers):
+//                       result=-1, the channel hung up (a Dial without the
+//                       `g` option ends the call whoever hangs up)
 //   the Dial returns    not answered: DIALSTATUS says why (BUSY, NOANSWER,
 //                       CHANUNAVAIL, CONGESTION, ...); the call stays parked
 //                       and hears ringing again. result=-1 or HANGUP: the
@@ -122,7 +124,7 @@ class ParkedDial {
       const mine = channels.find((c) => c.get('Channel') === this.call.channel);
       if (mine?.get('BridgeId')) this.answered();
     } catch (err) {
-      this.ctx.log('switch parked call not looked at', { channel: this.call.channel, err: (err as Error).message });
+      this.ctx.log('parked call not looked at', { channel: this.call.channel, err: (err as Error).message });
     }
   }
 
@@ -147,7 +149,7 @@ class ParkedDial {
   /** The Dial of a call that connected returned: the conversation is over. The caller's channel, if still there, is hung up (as a two-party release). */
   private async ended(reply: AgiReply): Promise<void> {
     const session = this.call.session;
-    this.call.endedBecause = reply.result === -1 || session.hungUp ? 'the caller hung up' : 'the destination hung up';
+    this.call.endedBecause = reply.result === -1 || session.hungUp ? 'the call ended' : 'the destination hung up';
     if (!session.hungUp) await session.command(['HANGUP']).catch(() => {});
     session.close(this.call.endedBecause);
   }
@@ -160,7 +162,7 @@ class ParkedDial {
 
   private async hangupDest(): Promise<void> {
     if (!this.destChannel || this.ctx.link.state !== 'up') return;
-    await this.ctx.link.action({ Action: 'Hangup', Channel: this.destChannel }).catch((err: Error) => this.ctx.log('switch destination not hung up', { channel: this.destChannel, err: err.message }));
+    await this.ctx.link.action({ Action: 'Hangup', Channel: this.destChannel }).catch((err: Error) => this.ctx.log('destination not hung up', { channel: this.destChannel, err: err.message }));
   }
 
   private settle(outcome: ConnectParkedOutcome): void {

@@ -29,7 +29,7 @@ export class RouteKeys {
 
   remove(ext: string): void {
     if (!this.extensions.delete(ext) || this.link.state !== 'up') return; // down: the next login's rebuild drops it
-    this.link.action({ Action: 'DBDel', Family: ROUTE_FAMILY, Key: ext }).catch((err: Error) => this.log('switch route key not deleted', { ext, err: err.message }));
+    this.link.action({ Action: 'DBDel', Family: ROUTE_FAMILY, Key: ext }).catch((err: Error) => this.log('route key not deleted', { ext, err: err.message }));
   }
 
   private async rebuild(): Promise<void> {
@@ -37,7 +37,7 @@ export class RouteKeys {
       await this.link.action({ Action: 'DBDelTree', Family: ROUTE_FAMILY });
     } catch (err) {
       // `Database entry not found`: the family was empty already.
-      if (!(err instanceof AmiActionError)) return this.log('switch route keys not rebuilt', { err: (err as Error).message });
+      if (!(err instanceof AmiActionError)) return this.log('route keys not rebuilt', { err: (err as Error).message });
     }
     for (const ext of this.extensions) await this.put(ext);
   }
@@ -46,7 +46,7 @@ export class RouteKeys {
     try {
       await this.link.action({ Action: 'DBPut', Family: ROUTE_FAMILY, Key: ext, Val: '1' });
     } catch (err) {
-      this.log('switch route key not put', { ext, err: (err as Error).message, hint: 'DBPut needs the manager user to have write = system' });
+      this.log('route key not put', { ext, err: (err as Error).message, hint: 'DBPut needs the manager user to have write = system' });
     }
   }
 }

@@ -41,7 +41,7 @@ function followChannel(link: AmiLink, channel: string, onEnd: (why: string) => v
       const channels = await link.list({ Action: 'CoreShowChannels' });
       if (!channels.some((c) => c.get('Channel') === channel)) end();
     } catch (err) {
-      log('switch transfer not looked at', { channel, err: (err as Error).message }); // the next login looks again
+      log('transfer not looked at', { channel, err: (err as Error).message }); // the next login looks again
     }
   };
   const onUp = () => void look();
@@ -59,8 +59,8 @@ function followChannel(link: AmiLink, channel: string, onEnd: (why: string) => v
 export async function undoTransfer(link: AmiLink, joined: JoinedCall, log: LinkLogger): Promise<void> {
   const channel = joined.refs[0];
   if (!channel) return;
-  if (link.state !== 'up') return log('switch transfer not undone', { channel, why: 'the switch link is down' });
+  if (link.state !== 'up') return log('transfer not undone', { channel, why: 'the switch link is down' });
   await link.action({ Action: 'Hangup', Channel: channel }).catch((err: Error) => {
-    if (!(err instanceof AmiActionError)) log('switch transfer not undone', { channel, err: err.message }); // `No such channel`: over already
+    if (!(err instanceof AmiActionError)) log('transfer not undone', { channel, err: err.message }); // `No such channel`: over already
   });
 }
