@@ -114,6 +114,17 @@ test('Ringing, then Dial to a busy party: result 0, DIALSTATUS BUSY, the caller 
   assert.match(await command(conn, 'EXEC Ringing'), /^511 /);
 });
 
+test('the server lets go during a Dial: the Dial runs to its end (2005 refuses), then the dialplan goes on and 2001 rings', async () => {
+  const conn = await routedCall();
+  conn.socket.write('EXEC Dial Local/2005@internal\n');
+  await untilState('2005', 'ringing');
+  conn.socket.end();
+  await eventually('the AGI to be closed', async () => conn.socket.closed, Boolean, 5_000);
+  assert.is(state('2001'), 'idle', 'not while the Dial runs');
+  sim.control.hangup('a', '2005');
+  await untilState('2001', 'ringing');
+});
+
 test('the AGI server unreachable: the call rings the extension itself', async () => {
   await new Promise<void>((resolve) => agiServer.close(() => resolve()));
   await ami.action({ Action: 'DBPut', Family: 'ctid-route', Key: '2001', Val: '1' });

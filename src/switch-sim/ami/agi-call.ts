@@ -195,9 +195,12 @@ export class AgiCall {
   private end(why?: string): void {
     if (this.done) return;
     this.done = true;
-    this.pbx.exchange.off('event', this.onExchange);
     this.socket.destroy();
     if (why) this.opts.logger('AGI ended', { office: this.pbx.exchange.id, channel: this.channelName, why });
-    this.onEnd(why ? undefined : this.vars.get('CTID_DEST'));
+    // As res_agi: a command still running (a Dial) runs to its end before the dialplan goes on; those not begun are dropped.
+    void this.queue.then(() => {
+      this.pbx.exchange.off('event', this.onExchange);
+      this.onEnd(why ? undefined : this.vars.get('CTID_DEST'));
+    });
   }
 }
