@@ -2,8 +2,10 @@
 // mode (test/helpers/ami-office.ts): the AMI link drops while the
 // destination answers; garbage on ctid's FastAGI port; ctid killed (its
 // AstDB key stays: the dialplan's AGI fails and the extension rings) and
-// restarted (it puts its stored entries again); ctid stopped (it deletes its
-// keys on the way out); transfer.mode direct (CTID_DEST at once).
+// restarted (it puts its stored entries again); ctid killed while a call
+// waits for the owner's answer (the call rings the extension: a parked
+// call does not outlive ctid's FastAGI session); ctid stopped (it deletes
+// its keys on the way out); transfer.mode direct (CTID_DEST at once).
 
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -64,6 +66,23 @@ test('ctid killed (its key stays): a call to 2001 still rings 2001 (AGI fails); 
   await o.cli.dial('a', '2003', '2001');
   await o.cli.untilLine('a', '2001', 'ringing');
   await o.cli.release('a', '2003');
+});
+
+test('ctid killed while bob is asked (--confirm): the call is not kept, 2001 rings; after the restart the request ends call-ended and the prompt is gone', async () => {
+  await o.setTransfer('--to', '2005', '--confirm');
+  const records = await o.newRecords();
+  await o.cli.dial('a', '2003', '2001');
+  await eventually('bob to see the prompt', () => o.prompts(), (p) => p.length === 1);
+  const { dataDir } = o.ctid;
+  await o.ctid.kill9();
+  await o.cli.answerWhenRinging('a', '2001');
+  await o.talking('2003', '2001');
+  await o.startCtid({}, dataDir);
+  const [ended] = await eventually('the request to end', records, (r) => r[0]?.state === 'failed');
+  assert.is(ended!.reason, 'call-ended');
+  assert.equal(await o.prompts(), []);
+  await o.cli.release('a', '2003', '2001');
+  await o.untilIdle('2001', '2003');
 });
 
 test('ctid stopped (SIGTERM) lets go of its keys: a call rings 2001 without asking', async () => {
