@@ -17,6 +17,7 @@
 // 511. A line that is no command, or over the cap, ends the AGI.
 
 import { connect, type Socket } from 'node:net';
+import { DEST_VARIABLE, ROUTE_FAMILY, ROUTE_SCRIPT } from '../../agi/ctid-dialplan.js';
 import { AgiLineReader, formatEnv, formatReply, parseCommand, type AgiReply } from '../../agi/codec.js';
 import type { Call, Connection, Device } from '../call.js';
 import type { ExchangeEvent } from '../exchange.js';
@@ -88,8 +89,8 @@ export class AgiCall {
     const ext = this.opts.device.ext;
     return {
       network: 'yes',
-      network_script: 'route',
-      request: `agi://${this.opts.address}/route`,
+      network_script: ROUTE_SCRIPT,
+      request: `agi://${this.opts.address}/${ROUTE_SCRIPT}`,
       channel: this.channelName,
       language: 'en',
       type: 'PJSIP',
@@ -103,7 +104,7 @@ export class AgiCall {
       callingtns: '0',
       dnid: ext,
       rdnis: 'unknown',
-      context: 'ctid-route',
+      context: ROUTE_FAMILY,
       extension: ext,
       priority: '4',
       enhanced: '0.0',
@@ -200,7 +201,7 @@ export class AgiCall {
     // As res_agi: a command still running (a Dial) runs to its end before the dialplan goes on; those not begun are dropped.
     void this.queue.then(() => {
       this.pbx.exchange.off('event', this.onExchange);
-      this.onEnd(why ? undefined : this.vars.get('CTID_DEST'));
+      this.onEnd(why ? undefined : this.vars.get(DEST_VARIABLE));
     });
   }
 }

@@ -8,12 +8,11 @@
 // could not be reached: AGISTATUS=FAILURE) the extension itself rings.
 // The caller having hung up meanwhile ends it all.
 
+import { ROUTE_FAMILY } from '../../agi/ctid-dialplan.js';
 import { parseHostPort } from '../../common/listen.js';
 import type { Call, Device } from '../call.js';
 import type { AmiPbx } from './ami-pbx.js';
 import { AgiCall } from './agi-call.js';
-
-export const ROUTE_FAMILY = 'ctid-route';
 
 export class AgiDialplan {
   /** Calls routed once (the dialplan's CTID_ROUTED, inherited by every leg). */

@@ -13,6 +13,7 @@
 // timeout does. Routed extensions are announced to the dialplan as AstDB
 // keys (route-keys.ts).
 
+import { DEST_VARIABLE } from '../../../../agi/ctid-dialplan.js';
 import type { OfferedCall } from '../../../core/ports.js';
 import type { AgiSession } from '../fastagi/agi-session.js';
 import type { ParkedCalls } from './parked-calls.js';
@@ -58,7 +59,7 @@ export class AgiRouter {
     // Asterisk keeps a hung-up channel's AGI (answering 511) until the server lets go: let go at once, whatever stage the call is in.
     session.once('hangup', () => session.close('the caller hung up'));
     const sendTo = async (destination: string) => {
-      await session.command(['SET', 'VARIABLE', 'CTID_DEST', destination]).catch(() => {}); // a caller who left needs no destination
+      await session.command(['SET', 'VARIABLE', DEST_VARIABLE, destination]).catch(() => {}); // a caller who left needs no destination
       session.close('routed');
     };
     const caller = session.env('callerid') ?? '';

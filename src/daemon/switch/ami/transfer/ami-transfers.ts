@@ -4,6 +4,7 @@
 // routeCalls, connectParked, releaseParked, the slots' line states and
 // the following of transfers that connected to this.
 
+import { ROUTE_SCRIPT } from '../../../../agi/ctid-dialplan.js';
 import type { ConnectParkedOptions, ConnectParkedOutcome, JoinedCall, LineState, LineWatch, OfferedCall, ParkedRelease } from '../../../core/ports.js';
 import type { AmiLink, LinkLogger } from '../ami-link.js';
 import { AgiServer } from '../fastagi/agi-server.js';
@@ -34,7 +35,7 @@ export class AmiTransfers {
   ) {
     this.parked = new ParkedCalls(new Set(opts.slots), opts.log);
     this.router = new AgiRouter(new RouteKeys(opts.link, opts.log), this.parked);
-    server.serve('route', (session) => this.router.serve(session));
+    server.serve(ROUTE_SCRIPT, (session) => this.router.serve(session));
   }
 
   /** Listens on opts.listen; resolves once it does. */

@@ -15,6 +15,7 @@
 // returns and the dialplan rings the extension; the request then finds the
 // slot idle and ends (call-ended).
 
+import { DEST_VARIABLE } from '../../../../agi/ctid-dialplan.js';
 import type { LineState, LineWatch } from '../../../core/ports.js';
 import type { LinkLogger } from '../ami-link.js';
 import type { AgiSession } from '../fastagi/agi-session.js';
@@ -118,7 +119,7 @@ export class ParkedCalls {
     const call = this.bySlot.get(slot);
     if (!call?.live) return false;
     if (to === 'refuse') await call.session.command(['HANGUP']);
-    else if (to.ring !== call.extension) await call.session.command(['SET', 'VARIABLE', 'CTID_DEST', to.ring]);
+    else if (to.ring !== call.extension) await call.session.command(['SET', 'VARIABLE', DEST_VARIABLE, to.ring]);
     call.session.close('sent on');
     return true;
   }

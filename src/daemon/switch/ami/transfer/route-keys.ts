@@ -7,9 +7,9 @@
 // goes. A key that stays while ctid is down costs nothing: AGI() fails and
 // the dialplan rings the extension itself.
 
+import { ROUTE_FAMILY } from '../../../../agi/ctid-dialplan.js';
 import { AmiActionError, type AmiLink, type LinkLogger } from '../ami-link.js';
 
-export const ROUTE_FAMILY = 'ctid-route';
 
 export class RouteKeys {
   private readonly extensions = new Set<string>();
