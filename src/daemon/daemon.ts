@@ -27,6 +27,7 @@ import { CstaSwitch } from './switch/csta/csta-switch.js';
 import { AmiLink } from './switch/ami/ami-link.js';
 import { AMI_SLOTS } from './switch/ami/slots.js';
 import { AmiSwitch } from './switch/ami/ami-switch.js';
+import { AmiTransfers } from './switch/ami/transfer/ami-transfers.js';
 import { Endpoints } from './switch/ami/endpoints.js';
 import type { Switch } from './core/ports.js';
 import { VERSION } from './version.js';
@@ -60,7 +61,8 @@ export async function startDaemon(flags: ConfigFlags, hooks: DaemonHooks): Promi
     const target = await switchTarget(config, clock, ready, logger);
     if (target.sim) stops.push(() => target.sim!.close());
 
-    const { sw, close } = openSwitch(config, target, clock, logger);
+    const voiceBoardPorts = config.voiceBoardPorts ?? defaultPorts(config.office, target);
+    const { sw, close } = await openSwitch(config, target, { clock, logger, ready, slots: voiceBoardPorts });
     stops.push(close);
 
     const peers = Object.keys(config.peers).length > 0 ? new GrpcPeers({ office: config.office, peers: config.peers, logger }) : NO_PEERS;
@@ -83,7 +85,7 @@ export async function startDaemon(flags: ConfigFlags, hooks: DaemonHooks): Promi
         retentionMs: config.limits.retention,
         promptTimeoutMs: config.limits.promptTimeout,
       },
-      voiceBoardPorts: config.voiceBoardPorts ?? defaultPorts(config.office, target),
+      voiceBoardPorts,
       ...(faxDevice ? { faxDevice } : {}),
       numbers: new NumberResolver(numbering, config.country),
       routes: new RouteTable(
@@ -165,15 +167,25 @@ async function switchTarget(config: ResolvedConfig, clock: ScaledClock, ready: (
   return { protocol: 'csta', host: address.slice(0, at), port: Number(address.slice(at + 1)), user: office.csta.user, password: office.csta.password, sim };
 }
 
-/** The link to the switch and its adapter behind the core's Switch port: CSTA XML, or AMI for Asterisk. */
-function openSwitch(config: ResolvedConfig, target: SwitchTarget, clock: ScaledClock, logger: Logger): { sw: Switch; close: () => Promise<void> } {
+interface SwitchHooks {
+  clock: ScaledClock;
+  logger: Logger;
+  ready: (line: string) => void;
+  /** The ports the core lends: over AMI, ctid's slots, where routed calls are parked. */
+  slots: string[];
+}
+
+/** The link to the switch and its adapter behind the core's Switch port: CSTA XML, or AMI for Asterisk (with its FastAGI server). */
+async function openSwitch(config: ResolvedConfig, target: SwitchTarget, { clock, logger, ready, slots }: SwitchHooks): Promise<{ sw: Switch; close: () => Promise<void> }> {
   const linkLog = (e: string, f?: Record<string, unknown>) => logger(`link ${e}`, f);
   const switchLog = (e: string, f?: Record<string, unknown>) => logger(`switch ${e}`, f);
   if (target.protocol === 'ami') {
     const link = new AmiLink({ host: target.host, port: target.port, user: target.user, secret: target.password, clock, logger: linkLog });
-    const sw = new AmiSwitch(link, new Endpoints(config.switch.endpoint, config.switch.context), switchLog, config.switch.media);
+    const transfers = await AmiTransfers.start({ link, context: config.switch.context, slots, listen: config.switch.agi, log: switchLog });
+    ready(`agi ${transfers.address}`);
+    const sw = new AmiSwitch(link, new Endpoints(config.switch.endpoint, config.switch.context), switchLog, { transfers, ...(config.switch.media ? { mediaDir: config.switch.media } : {}) });
     link.start();
-    return { sw, close: () => link.close() };
+    return { sw, close: () => Promise.all([transfers.close(), link.close()]).then(() => {}) };
   }
   const link = new CstaLink({ host: target.host, port: target.port, user: target.user, password: target.password, heartbeatMs: config.switch.heartbeat, clock, logger: linkLog });
   const sw = new CstaSwitch(link, { logger: switchLog });

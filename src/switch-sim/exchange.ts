@@ -45,6 +45,8 @@ export class Exchange extends EventEmitter<{ event: [ExchangeEvent] }> {
   readonly devices = new Map<string, Device>();
   readonly calls = new Map<string, Call>();
   readonly routing: Routing;
+  /** The PBX's dialplan, where one asks a FastAGI server about some calls (ami/agi-dialplan.ts): after routing, it may hold a call too. */
+  dialplan: { intercept(call: Call, device: Device): boolean } | undefined;
   private callSeq = 0;
 
   constructor(
@@ -199,7 +201,7 @@ export class Exchange extends EventEmitter<{ event: [ExchangeEvent] }> {
 
   /** Presents a call to a device: routing first, then forwarding, then the device's own state. */
   offerToDevice(call: Call, device: Device, bypassRouting: boolean): void {
-    if (!bypassRouting && this.routing.intercept(call, device)) return;
+    if (!bypassRouting && (this.routing.intercept(call, device) || this.dialplan?.intercept(call, device))) return;
     const forward = device.forwarding;
     if (forward.immediate) return this.divert(call, device.ext, forward.immediate);
     if (!device.inService) return this.fail(call, device.ext, 'destNotObtainable');

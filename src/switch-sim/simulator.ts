@@ -11,6 +11,7 @@ import { CstaServer } from './csta-server.js';
 import { AmiAwarePhones } from './ami/ami-phones.js';
 import { AmiPbx } from './ami/ami-pbx.js';
 import { AmiServer } from './ami/ami-server.js';
+import { AgiDialplan } from './ami/agi-dialplan.js';
 import { RequestLog } from './request-log.js';
 import { World } from './world.js';
 import type { WorldConfig } from './world-file.js';
@@ -80,6 +81,10 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
         }
         stops.push(() => ami.close());
         amiServers.set(office.id, ami);
+        if (office.ami.agi) {
+          const dialplan = new AgiDialplan(pbx, office.ami.agi, logger);
+          stops.push(async () => dialplan.close());
+        }
       }
     }
     const control = new AmiAwarePhones(amiServers, world, servers, log, credentials);

@@ -41,6 +41,8 @@ const amiSchema = z.strictObject({
   user: z.string().min(1),
   secret: z.string().min(1),
   context: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'letters, digits, _ and -').default('internal'),
+  /** Where the dialplan's AGI(agi://HOST:PORT/route) connects, for extensions with a `ctid-route` AstDB key (ctid's switch.agi). */
+  agi: hostPort.refine((address) => !/:0+$/.test(address), 'a port to connect to (not 0)').optional(),
   quirks: z
     .strictObject({
       /** Every DialEnd goes out twice. */

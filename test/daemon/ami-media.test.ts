@@ -18,7 +18,7 @@ const STORED = '0123456789abcdef01234567/greeting.wav';
 let sim: TestSim;
 let link: AmiLink;
 
-const adapter = (media?: string) => new AmiSwitch(link, new Endpoints('PJSIP/{ext}', 'internal'), () => {}, media);
+const adapter = (media?: string) => new AmiSwitch(link, new Endpoints('PJSIP/{ext}', 'internal'), () => {}, media === undefined ? {} : { mediaDir: media });
 const media = () => sim.control.status().media;
 
 test.before.each(async () => {

@@ -2,8 +2,8 @@
 // simulator's AMI face (`switch-sim serve --ami`), with the same CLI and
 // results as over CSTA: call (connected, busy), camp-on (watch) that
 // connects when the line frees, monitor, cancel; the AMI connection
-// dropped and back; what is not served over AMI yet says so. Joins:
-// ami-join.test.ts.
+// dropped and back. Joins: ami-join.test.ts; transfer entries:
+// ami-transfer*.test.ts; voice messages and FAX: ami-media.test.ts.
 
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -122,17 +122,6 @@ test('cancel: a camp-on cancelled while it waits ends cancelled; no Originate we
   assert.match(campOn.lines.join("\n"), /"state":"cancelled"/);
   assert.is((await sim.cli.log('a')).filter((e) => e.type === 'Originate').length, before);
   await sim.cli.release('a', '2003');
-});
-
-test('not over AMI yet: a transfer entry is refused up front, saying so (exit 1); nothing changes at the switch', async () => {
-  await sim.cli.dial('a', '2000', '2005');
-  await sim.cli.untilLine('a', '2000', 'busy');
-  const transfer = await runCti(['transfer', 'set', '2001', '--to', '2003'], bob());
-  assert.is(transfer.code, 1, transfer.stderr);
-  assert.match(transfer.stderr, /transfer entries \(FastAGI routing\) are not served over AMI yet/);
-  assert.equal((await runCti(['transfer', 'list', '--json'], bob())).stdout.trim(), '');
-  await eventually('2000 still talking to 2005', () => sim.cli.talking('a/2000', 'a/2005'), Boolean);
-  await sim.cli.release('a', '2000');
 });
 
 test.run();

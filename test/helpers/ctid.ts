@@ -61,7 +61,7 @@ export interface CtidFiles {
 export function writeCtidConfig(options: CtidOptions = {}): CtidFiles {
   const dir = mkdtempSync(join(tmpdir(), 'ctid-test-'));
   const dataDir = options.dataDir ?? join(dir, 'data');
-  const config = {
+  const config: CtidFiles['config'] = {
     office: 'a',
     listen: '127.0.0.1:0',
     switch: { url: 'embedded', control: '127.0.0.1:0' },
@@ -69,6 +69,9 @@ export function writeCtidConfig(options: CtidOptions = {}): CtidFiles {
     timeScale: 20,
     ...options.config,
   };
+  // Every listener on port 0: an ami:// ctid's FastAGI server too, unless the test names its port.
+  const sw = config.switch as { url?: string; agi?: string };
+  if (sw.url?.startsWith('ami://') && sw.agi === undefined) config.switch = { ...sw, agi: '127.0.0.1:0' };
   const configFile = join(dir, 'config.json');
   writeFileSync(configFile, JSON.stringify(config, null, 2));
   return { dir, dataDir, configFile, config };
@@ -197,6 +200,8 @@ export interface SwitchSimOptions {
   world?: (world: WorldInput) => void;
   /** `serve --ami`: every office also serves AMI (user ctid-OFFICE, secret secret-OFFICE, context internal). */
   ami?: boolean;
+  /** By office: the FastAGI address its dialplan asks about routed extensions (world `ami.agi`; the office gets an AMI face). */
+  agi?: Record<string, string>;
 }
 
 export interface TestSwitchSim {
@@ -216,6 +221,10 @@ export interface TestSwitchSim {
 export async function startSwitchSim(options: SwitchSimOptions = {}): Promise<TestSwitchSim> {
   const world = defaultWorldInput();
   options.world?.(world);
+  for (const [id, agi] of Object.entries(options.agi ?? {})) {
+    const office = world.offices.find((o) => o.id === id)!;
+    office.ami = { listen: '127.0.0.1:0', user: `ctid-${id}`, secret: `secret-${id}`, ...office.ami, agi };
+  }
   for (const office of world.offices) {
     office.csta.listen = '127.0.0.1:0';
     if (office.ami) office.ami.listen = '127.0.0.1:0';

@@ -9,6 +9,7 @@ import { createHash, randomInt } from 'node:crypto';
 import type { AmiMessage } from '../../ami/codec.js';
 import { applicationRequest } from './ami-applications.js';
 import type { AmiPbx } from './ami-pbx.js';
+import { DB_ACTIONS } from './astdb.js';
 
 export type Fields = Record<string, string | number | undefined>;
 
@@ -48,6 +49,7 @@ type Handler = (session: SessionControl, action: AmiMessage) => ActionResult;
 export const BEFORE_LOGIN = new Set(['login', 'challenge', 'ping']);
 
 export const ACTIONS: Record<string, Handler> = {
+  ...DB_ACTIONS,
   login(session, a) {
     const user = a.get('Username') ?? '';
     const key = a.get('Key');

@@ -27,6 +27,7 @@ import { LineStates } from './line-states.js';
 import { AmiBridge, AmiChannel, type ChannelState } from './channels.js';
 import { ConfRooms, HOLD_CONTEXT, type RedirectLeg } from './conf-rooms.js';
 import { runApplication, type AppRequest, type MediaRecorder } from './ami-applications.js';
+import { AstDb } from './astdb.js';
 
 type Fields = Record<string, string | number | undefined>;
 type Body<T extends CstaEventBody['type']> = Extract<CstaEventBody, { type: T }>;
@@ -50,6 +51,8 @@ export class AmiPbx extends EventEmitter<{ event: [AmiMessage] }> {
   readonly context: string;
   /** ctid's contexts: conference rooms and hold (Redirect, Originate into a room). */
   private readonly rooms = new ConfRooms(this);
+  /** The PBX's AstDB (DB* actions; the FastAGI dialplan reads it). */
+  readonly db = new AstDb();
   private readonly quirks: AmiConfig['quirks'];
   private readonly channels = new Map<Connection, AmiChannel>();
   private readonly linkedIds = new Map<Call, string>();
@@ -271,7 +274,8 @@ export class AmiPbx extends EventEmitter<{ event: [AmiMessage] }> {
     const from = ch.dial?.from?.conn;
     this.hangupChannel(ch, causeOf(body.cause));
     // The dialplan's Hangup() after a failed Dial(): the caller goes too, with the same cause.
-    if (from) queueMicrotask(() => from.live && from.call.live.length === 1 && this.exchange.clear(from, body.cause));
+    // Not while ctid's FastAGI holds the call (call.routing): its own Dial failed, and the call waits for the next.
+    if (from) queueMicrotask(() => from.live && from.call.live.length === 1 && !from.call.routing && this.exchange.clear(from, body.cause));
   }
 
   private onCleared(call: Call, body: Body<'ConnectionClearedEvent'>): void {

@@ -4,15 +4,17 @@
 //
 // What works so far: the link's lifecycle, two-point calls (call, camp-on
 // and its retries), line states (watch, monitor), the call a device talks
-// in, joins and barge-in (ConfBridge rooms), and voice messages and FAX
-// once `switch.media` says where Asterisk reads ctid's media (ami-media.ts).
-// Transfer entries (FastAGI) are not served over AMI yet: `lacks` names
-// them, so the core refuses such requests up front; the methods below
+// in, joins and barge-in (ConfBridge rooms), voice messages and FAX once
+// `switch.media` says where Asterisk reads ctid's media (ami-media.ts), and,
+// given ctid's FastAGI server, transfer entries (transfer/ami-transfers.ts;
+// the slots' line states are their parked calls'). What is missing is named
+// in `lacks`, so the core refuses such requests up front; the methods below
 // answer switch-unavailable should one get here anyway.
 
 import type {
   CallOutcome,
   CallView,
+  ConnectParkedOptions,
   ConnectParkedOutcome,
   FaxOutcome,
   JoinedCall,
@@ -22,6 +24,7 @@ import type {
   LineWatch,
   LinkState,
   OfferedCall,
+  ParkedRelease,
   PlaceCallOptions,
   PlayMessageOptions,
   Switch,
@@ -35,9 +38,16 @@ import { AmiMedia } from './ami-media.js';
 import type { Endpoints } from './endpoints.js';
 import { activeCallOver } from './channels-now.js';
 import { AmiLines } from './line-states.js';
+import type { AmiTransfers } from './transfer/ami-transfers.js';
 
-const NOT_YET = 'not served over AMI yet (issue 10 goes on)';
 const NO_MEDIA = 'voice messages and FAX over AMI need switch.media: where Asterisk reads ctid\'s stored media (README, "Driving Asterisk")';
+
+export interface AmiSwitchOptions {
+  /** Transfer entries (ctid's FastAGI server); without them `lacks` says routing. */
+  transfers?: AmiTransfers;
+  /** `switch.media`: ctid's DATA/media as Asterisk sees it; without it, no voice messages or FAX. */
+  mediaDir?: string;
+}
 
 export class AmiSwitch implements Switch {
   readonly lacks: ReadonlyMap<SwitchFeature, string>;
@@ -50,16 +60,15 @@ export class AmiSwitch implements Switch {
     private readonly link: AmiLink,
     private readonly endpoints: Endpoints,
     private readonly log: LinkLogger = () => {},
-    /** `switch.media`: ctid's DATA/media as Asterisk sees it; without it, no voice messages or FAX. */
-    mediaDir?: string,
+    private readonly options: AmiSwitchOptions = {},
   ) {
     this.lacks = new Map<SwitchFeature, string>([
-      ['routing', `transfer entries (FastAGI routing) are ${NOT_YET}`],
-      ...(mediaDir === undefined ? [['voice-board', NO_MEDIA] as const] : []),
+      ...(options.transfers ? [] : [['routing', 'transfer entries need ctid’s FastAGI server (switch.agi)'] as const]),
+      ...(options.mediaDir === undefined ? [['voice-board', NO_MEDIA] as const] : []),
     ]);
     this.lines = new AmiLines(link, endpoints, this.log);
     this.joins = new AmiJoinFollower(link, this.log);
-    this.media = mediaDir === undefined ? undefined : new AmiMedia(link, endpoints, mediaDir, this.log);
+    this.media = options.mediaDir === undefined ? undefined : new AmiMedia(link, endpoints, options.mediaDir, this.log);
     link.on('state', (state) => {
       for (const listener of [...this.linkListeners]) listener(state);
     });
@@ -80,6 +89,7 @@ export class AmiSwitch implements Switch {
   }
 
   watchLine(device: string, onChange: (state: LineState) => void): LineWatch {
+    if (this.options.transfers?.isSlot(device)) return this.options.transfers.watchSlot(device, onChange);
     return this.lines.watch(device, onChange);
   }
 
@@ -92,24 +102,28 @@ export class AmiSwitch implements Switch {
   }
 
   followJoin(joined: JoinedCall, onEnd: (why: string) => void): () => void {
+    if (joined.mode === 'transfer' && this.options.transfers) return this.options.transfers.follow(joined, onEnd);
     return this.joins.follow(joined, onEnd);
   }
 
   undoJoin(joined: JoinedCall): Promise<void> {
+    if (joined.mode === 'transfer' && this.options.transfers) return this.options.transfers.undo(joined);
     return this.joins.undo(joined);
   }
 
-  routeCalls(device: string, _onCall: (call: OfferedCall) => void): () => void {
-    this.log('transfer entry not routed', { device, why: `routing calls (FastAGI) is ${NOT_YET}` });
+  routeCalls(device: string, onCall: (call: OfferedCall) => void): () => void {
+    if (this.options.transfers) return this.options.transfers.routeCalls(device, onCall);
+    this.log('transfer entry not routed', { device, why: this.lacks.get('routing') });
     return () => {};
   }
 
-  connectParked(): Promise<ConnectParkedOutcome> {
-    return Promise.resolve({ ok: false, reason: 'switch-unavailable', detail: `voice-board transfer is ${NOT_YET}` });
+  connectParked(options: ConnectParkedOptions): Promise<ConnectParkedOutcome> {
+    if (this.options.transfers) return this.options.transfers.connectParked(options);
+    return Promise.resolve({ ok: false, reason: 'switch-unavailable', detail: this.lacks.get('routing') ?? '' });
   }
 
-  releaseParked(): Promise<boolean> {
-    return Promise.resolve(false);
+  releaseParked(port: string, to: ParkedRelease): Promise<boolean> {
+    return this.options.transfers ? this.options.transfers.releaseParked(port, to) : Promise.resolve(false);
   }
 
   playMessage(options: PlayMessageOptions): Promise<CallOutcome> {
