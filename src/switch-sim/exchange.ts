@@ -38,6 +38,8 @@ const bad = (category: 'operation' | 'stateIncompatibility' | 'systemResourceAva
   new CstaServiceError(category, value, message);
 
 export class Exchange extends EventEmitter<{ event: [ExchangeEvent] }> {
+  /** The call ringOutInto is placing a trunk leg into, while it does. */
+  private ringingOut: Call | undefined;
   readonly id: string;
   readonly isPublic: boolean;
   readonly trunks: number;
@@ -109,6 +111,7 @@ export class Exchange extends EventEmitter<{ event: [ExchangeEvent] }> {
 
   attach(call: Call, deviceId: string, device: Device | undefined, state: Connection['state']): Connection {
     const c = new Connection(call, deviceId, device, state);
+    if (!device && this.ringingOut === call) c.ringsIn = true; // the trunk leg ringOutInto asked for
     call.connections.push(c);
     device?.connections.add(c);
     return c;
@@ -319,7 +322,7 @@ export class Exchange extends EventEmitter<{ event: [ExchangeEvent] }> {
     this.emitEvent(call, { type: 'FailedEvent', failedConnection: c.id, failingDevice: calledId, callingDevice: call.callingDevice, calledDevice: call.calledDevice, cause }, [
       calledId,
     ]);
-    this.network.legFailed(call, cause);
+    if (!c.ringsIn) this.network.legFailed(call, cause); // a party rung in fails alone: the call's own trunks stay
   }
 
   // ------------------------------------------------------------ clearing
@@ -372,13 +375,19 @@ export class Exchange extends EventEmitter<{ event: [ExchangeEvent] }> {
     this.emitEvent(c.call, { type: 'RetrievedEvent', retrievedConnection: c.id, retrievingDevice: c.deviceId });
   }
 
-  /** ECMA-269 SingleStepConferenceCall: the device joins the call at once (ports and intrusion devices answer by themselves). */
-  singleStepConference(active: Connection, ext: string, participation: 'active' | 'silent'): Connection {
-    const call = active.call;
-    if (!call.live.some((c) => c.talking)) throw bad('stateIncompatibility', 'invalidCallState', `call ${call.id} has nobody talking to join`);
+  /** The device `ext`, checked to be one that can join `call` now: someone talks in the call, the device is not in it and can originate. */
+  private joinable(call: Call, ext: string): Device {
+    assertTalking(call);
     const device = this.device(ext);
     if (call.find(ext)) throw bad('stateIncompatibility', 'invalidDeviceState', `${device.name} is already in call ${call.id}`);
     this.assertCanOriginate(device);
+    return device;
+  }
+
+  /** ECMA-269 SingleStepConferenceCall: the device joins the call at once (ports and intrusion devices answer by themselves). */
+  singleStepConference(active: Connection, ext: string, participation: 'active' | 'silent'): Connection {
+    const call = active.call;
+    const device = this.joinable(call, ext);
     const c = this.attach(call, ext, device, 'connected');
     c.participation = participation;
     this.emitEvent(call, {
@@ -399,15 +408,30 @@ export class Exchange extends EventEmitter<{ event: [ExchangeEvent] }> {
    * do-not-disturb; unanswered, it is cleared and the call goes on as it was.
    */
   ringInto(call: Call, ext: string): Connection {
-    if (!call.live.some((c) => c.talking)) throw bad('stateIncompatibility', 'invalidCallState', `call ${call.id} has nobody talking to join`);
-    const device = this.device(ext);
-    if (call.find(ext)) throw bad('stateIncompatibility', 'invalidDeviceState', `${device.name} is already in call ${call.id}`);
-    this.assertCanOriginate(device);
+    const device = this.joinable(call, ext);
     const c = this.attach(call, ext, device, 'alerting');
     c.ringsIn = true;
     this.emitEvent(call, { type: 'DeliveredEvent', connection: c.id, alertingDevice: ext, callingDevice: call.callingDevice, calledDevice: ext });
     this.ring(c);
     return c;
+  }
+
+  /**
+   * ringInto for a number beyond the trunks: a trunk leg rung into the
+   * conversation (placed as any outgoing call). Refused (no trunk, a number
+   * nobody has, busy) or unanswered, only that leg goes. Returns its trunk
+   * connection (state `fail` when it was refused at once).
+   */
+  ringOutInto(call: Call, digits: string): Connection {
+    assertTalking(call);
+    const before = call.connections.length;
+    this.ringingOut = call;
+    try {
+      this.network.placeOutgoing(this, call, digits);
+    } finally {
+      this.ringingOut = undefined;
+    }
+    return call.connections.slice(before).find((c) => c.deviceId === digits)!;
   }
 
   // ------------------------------------------------------------ service state
@@ -422,6 +446,11 @@ export class Exchange extends EventEmitter<{ event: [ExchangeEvent] }> {
       call: undefined,
     });
   }
+}
+
+/** A call one can join: someone talks in it. */
+function assertTalking(call: Call): void {
+  if (!call.live.some((c) => c.talking)) throw bad('stateIncompatibility', 'invalidCallState', `call ${call.id} has nobody talking to join`);
 }
 
 /**

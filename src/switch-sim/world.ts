@@ -102,14 +102,14 @@ export class World implements PublicNetwork {
       callingDevice: trunk.call.callingDevice,
       calledDevice: trunk.call.calledDevice,
     });
-    this.farEndAlerting(trunk.call);
+    if (!trunk.ringsIn) this.farEndAlerting(trunk.call); // a leg rung into a conversation: that call's own far ends answered long ago
   }
 
   farEndAnswered(call: Call): void {
     const trunk = call.incomingTrunk?.peer;
     if (!trunk?.live) return;
     this.exchanges.get(trunk.call.exchange)!.trunkAnswered(trunk, trunk.deviceId);
-    this.farEndAnswered(trunk.call);
+    if (!trunk.ringsIn) this.farEndAnswered(trunk.call);
   }
 
   legFailed(call: Call, cause: EventCause): void {

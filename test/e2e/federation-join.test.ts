@@ -8,7 +8,8 @@
 // rings alice through the public network from its port 7002. The result
 // reaches alice's one `cti` at a; b's ctid killed (-9) and restarted with
 // the prompt open, or with the join up, loses neither. A prompt nobody
-// answers at b (2 s there) and b with a single port fail cleanly at a.
+// answers at b (2 s there) and b with a single port fail cleanly at a. A
+// join whose owner b drives Asterisk (AMI) rings alice into b's room.
 // Each test has a world, ctids and data directories of its own.
 
 import { test } from 'uvu';
@@ -30,9 +31,10 @@ test.after.each(async () => {
  * Offices a and b, every ctid with its voice-board ports; at b, bob owns
  * b/2000 (044-222-3333). `b` changes b's config further (after those).
  */
-function start(b?: (config: Record<string, unknown>) => void): Promise<Federation> {
+function start(b?: (config: Record<string, unknown>) => void, ami?: readonly Office[]): Promise<Federation> {
   return Federation.start({
     start: ['a', 'b'],
+    ...(ami ? { ami } : {}),
     configure: (office, config) => {
       config.voiceBoardPorts = PORTS;
       if (office === 'b') {
@@ -90,6 +92,19 @@ test('join across offices: bob accepts at b, b rings alice through the public ne
 
   await f.phones.hangup('a', '2001');
   await bPortsIdle(f);
+  await eventually('b/2000 and b/2005 talk on', () => people(f), (g) => g.length === 1 && g[0] === 'b/2000 b/2005', 20_000);
+});
+
+test('join across offices, b on Asterisk (AMI): b rings alice into its ConfBridge room through a Local channel; all three talk; alice hangs up: b/2000 and b/2005 talk on', async () => {
+  const f = await start(undefined, ['b']);
+  await f.busy('b', '2000');
+  const { cti, id } = await aliceAsks(f, 'join');
+  await bobAccepts(f, cti, id);
+  assert.equal(await people(f), ['a/2001 b/2000 b/2005'], 'the requester, the target and its other party hear each other');
+  const originates = (await f.phones.log('b')).filter((e) => e.type === 'Originate').map((e) => `${String(e.message.Channel)} -> ${String(e.message.Context)}`);
+  assert.equal(originates, ['Local/0441234567@internal -> ctid-rooms'], "alice's external number, dialled through b's dialplan into the room");
+
+  await f.phones.hangup('a', '2001');
   await eventually('b/2000 and b/2005 talk on', () => people(f), (g) => g.length === 1 && g[0] === 'b/2000 b/2005', 20_000);
 });
 

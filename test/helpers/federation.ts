@@ -78,6 +78,8 @@ export interface FederationOptions {
   start?: readonly Office[];
   /** Changes to an office's ctid config (after the defaults), e.g. a wrong peer secret. */
   configure?: (office: Office, config: OfficeConfig) => void;
+  /** Offices whose ctid drives its PBX over AMI (`switch-sim serve --ami`) instead of CSTA. */
+  ami?: readonly Office[];
 }
 
 export interface OfficeConfig extends Record<string, unknown> {
@@ -104,6 +106,7 @@ export class Federation {
   static async start(options: FederationOptions = {}): Promise<Federation> {
     const sim = await startSwitchSim({
       timeScale: TIME_SCALE,
+      ami: (options.ami?.length ?? 0) > 0,
       world: (world) => {
         addOfficeC(world);
         slowPhones(world);
@@ -117,7 +120,7 @@ export class Federation {
       const config: OfficeConfig = {
         office,
         listen: `127.0.0.1:${ports[office]}`,
-        switch: { url: `csta://${sim.csta[office]}`, user: `ctid-${office}`, password: `secret-${office}` },
+        switch: { url: options.ami?.includes(office) ? `ami://${sim.ami[office]}` : `csta://${sim.csta[office]}`, user: `ctid-${office}`, password: `secret-${office}` },
         numbering: NUMBERING[office],
         users: [...Object.values(USERS), ALICE],
         peers: Object.fromEntries(others.map((o) => [o, { address: `127.0.0.1:${ports[o]}`, secret: pairSecret(office, o) }])),

@@ -1,7 +1,8 @@
 // ctid's dialplan contexts on the simulator's AMI face (issue 10: joins and
 // barge-in over AMI), through a raw AMI client: Redirect of a call into a
 // ConfBridge room, a phone rung into the room by Originate, a channel sent
-// to music on hold and back, the events Asterisk gives for each, the talk
+// to music on hold and back, an outside number rung into a room (a Local
+// channel), the events Asterisk gives for each, the talk
 // paths the same world shows, and the errors and limits of the model.
 
 import { test } from 'uvu';
@@ -87,6 +88,24 @@ test("one channel of a Dial()'s two-party bridge redirected alone: its partner i
   await m.action({ Action: 'Redirect', Channel: callee, Context: 'ctid-rooms', Exten: '556', Priority: 1 });
   const hangup = await m.event('Hangup', { Channel: caller }, from);
   assert.is(hangup.get('Cause'), '16');
+});
+
+test('a Local channel to an outside number rung into a room: the trunk leg joins the conversation once the far phone answers; a Local channel elsewhere is refused', async () => {
+  const { caller, callee } = await twoTalking();
+  await m.action({ Action: 'Redirect', Channel: caller, ExtraChannel: callee, Context: 'ctid-rooms', Exten: '558', ExtraContext: 'ctid-rooms', ExtraExten: '558' });
+  const from = m.received.length;
+  await m.action({ Action: 'Originate', ActionID: 'out', Channel: 'Local/0442223333@internal', Context: 'ctid-rooms', Exten: '558', Priority: 1, Async: 'true', ChannelId: 'ctid-join-2' });
+  await m.event('DialBegin', { DestUniqueid: 'ctid-join-2' }, from);
+  const far = () => sim.control.status().offices.find((o) => o.id === 'b')!.devices.find((d) => d.id === 'b/2000')!.state;
+  assert.is(far(), 'ringing', "b/2000 (044-222-3333) rings through the public network");
+  sim.control.answer('b', '2000');
+  const response = await m.event('OriginateResponse', { ActionID: 'out' }, from);
+  assert.equal([response.get('Response'), response.get('Reason')], ['Success', '4']);
+  await m.event('ConfbridgeJoin', { Uniqueid: 'ctid-join-2' }, from);
+  assert.equal(groups(), ['a/2001 a/2002 b/2000'], 'the three talk across the trunk');
+
+  const elsewhere = await m.action({ Action: 'Originate', Channel: 'Local/2003@internal', Context: 'internal', Exten: '2004', Async: 'true' });
+  assert.equal([elsewhere.get('Response'), elsewhere.get('Message')], ['Error', 'Originate of a Local channel is modelled by switch-sim only into ctid-rooms']);
 });
 
 test('errors and limits: no such channel, another context, a room nobody is in, a busy phone, a room holding another call', async () => {

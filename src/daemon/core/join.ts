@@ -97,6 +97,7 @@ export class JoinRunner extends Runner {
         mode: r.kind === 'barge-in' ? 'barge-in' : 'join',
         target: r.dial,
         requester: r.source,
+        requesterOutside: r.origin !== undefined, // a request another office forwarded: its requester is that office's number
         ports,
         persist: (joined) => this.ctx.registry.update(r, { fields: { joined } }),
         signal: this.abort.signal,

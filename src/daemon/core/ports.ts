@@ -87,6 +87,8 @@ export interface JoinOptions {
   target: string;
   /** Who is added: an extension, or national digits for a requester in another office. */
   requester: string;
+  /** Whether `requester` is national digits (a requester in another office): an adapter that rings by device reaches it through the dialplan instead. */
+  requesterOutside?: boolean;
   /** Voice-board ports lent by the core's pool (two for the CSTA adapter). */
   ports: string[];
   /**

@@ -9,6 +9,7 @@ import { createHash, randomInt } from 'node:crypto';
 import type { AmiMessage } from '../../ami/codec.js';
 import { applicationRequest } from './ami-applications.js';
 import type { AmiPbx } from './ami-pbx.js';
+import { ROOMS_CONTEXT } from './conf-rooms.js';
 import { DB_ACTIONS } from './astdb.js';
 
 export type Fields = Record<string, string | number | undefined>;
@@ -78,8 +79,10 @@ export const ACTIONS: Record<string, Handler> = {
   originate({ pbx }, a) {
     const channel = a.get('Channel');
     if (!channel) return error('Channel not specified');
-    const ext = /^PJSIP\/(\d{1,8})$/i.exec(channel)?.[1];
-    if (ext === undefined || !pbx.exchange.devices.has(ext)) return error(`Originate failed: ${channel} is not an endpoint of this PBX (give PJSIP/EXT)`);
+    const local = localChannel(channel, pbx.context, a.get('Context'));
+    if (typeof local === 'string') return error(local);
+    const ext = local?.number ?? /^PJSIP\/(\d{1,8})$/i.exec(channel)?.[1];
+    if (ext === undefined || (!local && !pbx.exchange.devices.has(ext))) return error(`Originate failed: ${channel} is not an endpoint of this PBX (give PJSIP/EXT)`);
     const appName = a.get('Application');
     const application = appName === undefined ? undefined : applicationRequest(appName, a.get('Data'));
     if (typeof application === 'string') return error(application);
@@ -141,6 +144,21 @@ export const ACTIONS: Record<string, Handler> = {
     return { ...success({ EventList: 'start', Message: 'Channels will follow' }), list };
   },
 };
+
+/**
+ * `Local/NUMBER@CONTEXT`: the PBX dials NUMBER through its own dialplan (an
+ * extension, or national digits over the trunks). Modelled for an Originate
+ * into one of ctid's rooms only (a requester in another office, rung into a
+ * join); undefined for any other channel, an error message for a Local
+ * channel the model does not serve.
+ */
+function localChannel(channel: string, pbxContext: string, context: string | undefined): { number: string } | string | undefined {
+  const local = /^Local\/(\d{1,20})@([\w-]+)$/i.exec(channel);
+  if (!local) return undefined;
+  if (local[2] !== pbxContext) return `Originate failed: ${channel}: context ${local[2]} does not exist (this PBX dials in ${pbxContext})`;
+  if (context !== ROOMS_CONTEXT) return `Originate of a Local channel is modelled by switch-sim only into ${ROOMS_CONTEXT}`;
+  return { number: local[1]! };
+}
 
 /** HH:MM:SS, as CoreShowChannel's Duration. */
 function duration(ms: number): string {

@@ -22,7 +22,7 @@ import type { CstaEventBody, EventCause } from '../../csta/messages.js';
 import type { Call, Connection } from '../call.js';
 import type { Exchange, ExchangeEvent } from '../exchange.js';
 import type { AmiConfig } from '../world-file.js';
-import { causeOf, dialStatusOf, deviceStateOf, HINT_STATUS, REASON, type AmiDeviceState, type Cause } from './ami-tables.js';
+import { causeOf, dialStatusOf, deviceStateOf, HINT_STATUS, originateReasonOf, REASON, type AmiDeviceState, type Cause } from './ami-tables.js';
 import { LineStates } from './line-states.js';
 import { AmiBridge, AmiChannel, type ChannelState } from './channels.js';
 import { ConfRooms, HOLD_CONTEXT, type RedirectLeg } from './conf-rooms.js';
@@ -34,7 +34,7 @@ type Body<T extends CstaEventBody['type']> = Extract<CstaEventBody, { type: T }>
 
 /** An Originate the session accepted (ami-actions.ts checked the Channel). */
 export interface OriginateRequest {
-  /** The extension of `Channel: PJSIP/EXT`. */
+  /** The extension of `Channel: PJSIP/EXT`, or the number of `Local/NUMBER@CONTEXT`. */
   ext: string;
   context: string;
   exten: string;
@@ -181,9 +181,11 @@ export class AmiPbx extends EventEmitter<{ event: [AmiMessage] }> {
         case 'DeliveredEvent':
           this.onDelivered(call, body);
           break;
-        case 'NetworkReachedEvent':
-          this.dialTo(call, call.find(body.outboundConnection.deviceId));
+        case 'NetworkReachedEvent': {
+          const c = call.find(body.outboundConnection.deviceId);
+          if (!c || !this.rooms.onDelivered(c)) this.dialTo(call, c);
           break;
+        }
         case 'EstablishedEvent':
           this.onEstablished(call, body);
           break;
@@ -272,6 +274,7 @@ export class AmiPbx extends EventEmitter<{ event: [AmiMessage] }> {
     const ch = this.channels.get(c) ?? this.dialTo(call, c);
     if (ch.dial?.open) this.dialEnd(ch, dialStatusOf(body.cause));
     const from = ch.dial?.from?.conn;
+    this.respondOriginate(ch, false, originateReasonOf(body.cause)); // a trunk leg an Originate rang into a room
     this.hangupChannel(ch, causeOf(body.cause));
     // The dialplan's Hangup() after a failed Dial(): the caller goes too, with the same cause.
     // Not while ctid's FastAGI holds the call (call.routing): its own Dial failed, and the call waits for the next.

@@ -90,3 +90,18 @@ export function dialStatusOf(cause: EventCause | undefined): string {
  * up, 3 ring timeout, 4 answered, 5 busy, 8 congestion.
  */
 export const REASON = { failed: 0, hungUp: 1, noAnswer: 3, answered: 4, busy: 5, congestion: 8 } as const;
+
+/** The OriginateResponse Reason for a first leg that could not be reached, by the switch's cause. */
+export function originateReasonOf(cause: EventCause | undefined): number {
+  switch (cause) {
+    case 'busy':
+    case 'doNotDisturb':
+      return REASON.busy;
+    case 'callNotAnswered':
+      return REASON.noAnswer;
+    case 'trunksBusy':
+      return REASON.congestion;
+    default:
+      return REASON.failed;
+  }
+}

@@ -145,28 +145,35 @@ export class ConfRooms {
 
   // ------------------------------------------------------------ Originate into a room
 
-  /** Rings the Originate's phone into the room's conversation; the outcome comes as OriginateResponse. */
+  /**
+   * Rings the Originate's phone into the room's conversation, or, for a
+   * Local channel to an outside number, a trunk leg to it; the outcome comes
+   * as OriginateResponse.
+   */
   originate(req: OriginateRequest): void {
     const fail = (reason: number) => this.host.originateResponse(req, undefined, false, reason);
     const room = this.rooms.get(req.exten);
     if (req.context !== ROOMS_CONTEXT || !room || room.call.ended) return fail(REASON.failed);
-    const device = this.host.exchange.device(req.ext);
-    if (!device.inService) return fail(REASON.failed);
-    if (device.occupied || device.dnd) return fail(REASON.busy);
-    this.pending = req;
-    let c: Connection;
-    try {
-      c = this.host.exchange.ringInto(room.call, req.ext);
-    } catch {
-      return fail(REASON.failed);
-    } finally {
-      this.pending = undefined;
-    }
     const { exchange } = this.host;
-    c.timers.push(exchange.network.clock.setTimer(req.timeoutMs, () => c.state === 'alerting' && exchange.clear(c, 'callNotAnswered')));
+    const device = exchange.devices.get(req.ext);
+    if (device && !device.inService) return fail(REASON.failed);
+    if (device && (device.occupied || device.dnd)) return fail(REASON.busy);
+    if (!device && exchange.trunksInUse >= exchange.trunks) return fail(REASON.congestion);
+    this.pending = req;
+    let c: Connection | undefined;
+    try {
+      c = device ? exchange.ringInto(room.call, req.ext) : exchange.ringOutInto(room.call, req.ext);
+    } catch {
+      // refused before anything rang: answered below
+    }
+    const rang = this.pending === undefined; // its channel was made (onDelivered)
+    this.pending = undefined;
+    if (!rang || !c) return fail(REASON.failed);
+    if (!c.live) return; // failed at once: its FailedEvent answered the Originate
+    c.timers.push(exchange.network.clock.setTimer(req.timeoutMs, () => c.live && this.host.channelOf(c)?.state !== 6 && exchange.clear(c, 'callNotAnswered')));
   }
 
-  /** The phone of a room Originate rings: its channel, dialled as an Originate's first leg. True when it was one. */
+  /** The phone (or trunk leg) of a room Originate rings: its channel, dialled as an Originate's first leg. True when it was one. */
   onDelivered(c: Connection): boolean {
     const req = this.pending;
     if (!c.ringsIn || !req || req.ext !== c.deviceId) return false;

@@ -6,7 +6,9 @@
 //      once, or the other's Dial() would end and hang it up); a target
 //      already in a room ctid made (an earlier join) stays where it is;
 //   2. an `Originate` rings the requester into the room (ChannelId chosen
-//      by ctid, so the stored refs name its channel before it exists); its
+//      by ctid, so the stored refs name its channel before it exists; a
+//      requester in another office through a Local channel into the
+//      office's context, which dials outside numbers); its
 //      OriginateResponse says whether it answered;
 //   3. barge-in only, once the requester is in: the other parties go to
 //      `ctid-hold` (music on hold), so requester and target talk alone.
@@ -129,7 +131,8 @@ class RoomRing {
       await this.link.action({
         Action: 'Originate',
         ActionID: this.actionId,
-        Channel: this.endpoints.device(this.opts.requester),
+        // A requester in another office is reached through the dialplan, as any outside number.
+        Channel: this.opts.requesterOutside ? `Local/${this.opts.requester}@${this.endpoints.context}` : this.endpoints.device(this.opts.requester),
         Context: ROOMS_CONTEXT,
         Exten: this.refs.room,
         Priority: 1,
