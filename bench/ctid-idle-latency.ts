@@ -34,10 +34,11 @@
 //          per camp-on on the line) into a preallocated file in the same
 //          directory: the durability floor of the reaction.
 //
-// Every camp-on on a freed line wakes and stores itself `calling`, and each
-// sends a MakeCall; the first one gets the line, the others are refused busy
-// and go back to `watching`. The script prints how many MakeCalls one freed
-// line caused (those sent before the first is answered). The camp-ons ring
+// The camp-ons of a freed line take turns (src/daemon/core/line-turns.ts):
+// the oldest stores itself `calling` and sends its MakeCall, the others wait
+// (before that, every one of them did, and all but one were refused busy).
+// The script prints how many MakeCalls one freed line caused (those sent
+// before the first is answered): one, now. The camp-ons ring
 // phones the bare baseline never calls, so a baseline call never makes a
 // camp-on's requester busy.
 //
