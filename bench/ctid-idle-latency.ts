@@ -310,7 +310,7 @@ function printFigure(f: Figure): void {
   const mc = f.core.map((x) => x.makeCalls).sort((a, b) => a - b);
   console.log(
     `  MakeCalls sent for one freed line before the first is answered: median ${percentile(mc, 50)}, max ${mc[mc.length - 1]} ` +
-      `(one per camp-on on the line; one connects, the rest are refused busy)`,
+      `(the camp-ons of a line take turns: one; more would be refused busy)`,
   );
   const c = stats(f.core.map((x) => x.sent));
   const b = stats(f.bare.map((x) => x.sent));
