@@ -57,8 +57,8 @@ import { AmiLink } from '../src/daemon/switch/ami/ami-link.js';
 import { AmiSwitch } from '../src/daemon/switch/ami/ami-switch.js';
 import { Endpoints } from '../src/daemon/switch/ami/endpoints.js';
 import { startSimulator } from '../src/switch-sim/simulator.js';
-import { parseWorld, type WorldConfig } from '../src/switch-sim/world-file.js';
-import { connectTo, fmt, isMain, loadLine, machineLine, numberArg, pad, padLeft, percentile, within } from './common.js';
+import type { WorldConfig } from '../src/switch-sim/world-file.js';
+import { autoAnswerWorld, connectTo, fmt, isMain, loadLine, machineLine, numberArg, pad, padLeft, percentile, stopChild, within } from './common.js';
 
 const FIRST_STATION = 2000;
 const STATIONS = 256;
@@ -82,22 +82,9 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
 
 /** One office with an AMI face; stations 2000-2255, all answering at once. */
 function amiWorld(): WorldConfig {
-  const last = FIRST_STATION + STATIONS - 1;
-  const devices: Record<string, { answer: 'auto' }> = {};
-  for (let ext = FIRST_STATION; ext <= last; ext++) devices[String(ext)] = { answer: 'auto' };
-  return parseWorld({
-    autoAnswerRings: 0,
-    heartbeatMs: 600_000,
-    maxSessionDurationS: 86_400,
-    offices: [
-      {
-        id: 'bench',
-        csta: { listen: '127.0.0.1:0', user: USER, password: SECRET },
-        ami: { listen: '127.0.0.1:0', user: USER, secret: SECRET, context: CONTEXT },
-        stations: [`${FIRST_STATION}-${last}`],
-        devices,
-      },
-    ],
+  return autoAnswerWorld(FIRST_STATION, STATIONS, {
+    csta: { listen: '127.0.0.1:0', user: USER, password: SECRET },
+    ami: { listen: '127.0.0.1:0', user: USER, secret: SECRET, context: CONTEXT },
   });
 }
 
@@ -246,16 +233,8 @@ async function spawnPeer(name: string, args: string[], profileDir: string | unde
     child,
     host: address.slice(0, at),
     port: Number(address.slice(at + 1)),
-    stop: () =>
-      new Promise((resolve) => {
-        if (child.exitCode !== null || child.signalCode !== null) return resolve();
-        const force = setTimeout(() => child.kill('SIGKILL'), 15_000);
-        child.once('exit', () => {
-          clearTimeout(force);
-          resolve();
-        });
-        child.stdin!.end(); // the child exits by itself (process.exit, so a --cpu-prof profile is written)
-      }),
+    // The child exits by itself when its stdin ends (process.exit, so a --cpu-prof profile is written).
+    stop: () => stopChild(child, () => child.stdin!.end()),
   };
 }
 

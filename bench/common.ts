@@ -1,10 +1,12 @@
 // Helpers shared by the benchmarks: command-line numbers, timing loops and
 // printing. Benchmarks print figures; they never assert (issue 3, Benchmark).
 
+import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { connect, type Socket } from 'node:net';
 import { availableParallelism, cpus, loadavg } from 'node:os';
 import { pathToFileURL } from 'node:url';
+import { parseWorld, type WorldConfig, type WorldInput } from '../src/switch-sim/world-file.js';
 
 /** Whether this module is the script node was started with (not imported by run-all). */
 export function isMain(importMetaUrl: string): boolean {
@@ -140,4 +142,37 @@ export function within<T>(promise: Promise<T>, ms: number, what: string): Promis
     timer.unref();
   });
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+/**
+ * Asks a child to stop (`ask`: a signal, or closing its stdin) and resolves
+ * once it exited; SIGKILL after 15 s. At once if it already exited.
+ */
+export function stopChild(child: ChildProcess, ask: () => void): Promise<void> {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) return resolve();
+    const force = setTimeout(() => child.kill('SIGKILL'), 15_000);
+    child.once('exit', () => {
+      clearTimeout(force);
+      resolve();
+    });
+    ask();
+  });
+}
+
+/**
+ * A world of one office `bench` for throughput figures: stations `first` ..
+ * `first + count - 1`, all answering at once (no ring), no heartbeat or
+ * session limit in the way. `office` gives its listeners (CSTA, AMI).
+ */
+export function autoAnswerWorld(first: number, count: number, office: Pick<WorldInput['offices'][number], 'csta' | 'ami'>): WorldConfig {
+  const last = first + count - 1;
+  const devices: Record<string, { answer: 'auto' }> = {};
+  for (let ext = first; ext <= last; ext++) devices[String(ext)] = { answer: 'auto' };
+  return parseWorld({
+    autoAnswerRings: 0,
+    heartbeatMs: 600_000,
+    maxSessionDurationS: 86_400,
+    offices: [{ id: 'bench', ...office, stations: [`${first}-${last}`], devices }],
+  });
 }

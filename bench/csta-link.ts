@@ -32,8 +32,8 @@ import { CstaConnection } from '../src/csta/connection.js';
 import { encodeFrame, FrameDecoder, HEADER_BYTES } from '../src/csta/framing.js';
 import { CSTA_NAMESPACE, type CstaEvent, type CstaFrame, type CstaMessage, type MakeCall, type MakeCallResponse, type MonitorStartResponse } from '../src/csta/messages.js';
 import { startSimulator, type RunningSimulator } from '../src/switch-sim/simulator.js';
-import { parseWorld, type WorldConfig } from '../src/switch-sim/world-file.js';
-import { connectTo, consume, fmt, isMain, loadLine, machineLine, numberArg, opsPerSecond, pad, padLeft, percentile, within, type Rate } from './common.js';
+import type { WorldConfig } from '../src/switch-sim/world-file.js';
+import { autoAnswerWorld, connectTo, consume, fmt, isMain, loadLine, machineLine, numberArg, opsPerSecond, pad, padLeft, percentile, within, type Rate } from './common.js';
 import { callCycle } from './fixtures.js';
 
 const TARGET = 0.4;
@@ -69,15 +69,7 @@ function options(): Options {
 
 /** One office; stations 2000.. in caller/called pairs, all auto-answering at once (no ring). */
 export function benchWorld(pairs: number): WorldConfig {
-  const last = FIRST_STATION + 2 * pairs - 1;
-  const devices: Record<string, { answer: 'auto' }> = {};
-  for (let ext = FIRST_STATION; ext <= last; ext++) devices[String(ext)] = { answer: 'auto' };
-  return parseWorld({
-    autoAnswerRings: 0,
-    heartbeatMs: 600_000,
-    maxSessionDurationS: 86_400,
-    offices: [{ id: 'bench', csta: { listen: '127.0.0.1:0', user: 'bench', password: 'bench-secret' }, stations: [`${FIRST_STATION}-${last}`], devices }],
-  });
+  return autoAnswerWorld(FIRST_STATION, 2 * pairs, { csta: { listen: '127.0.0.1:0', user: 'bench', password: 'bench-secret' } });
 }
 
 function hostPort(address: string): { host: string; port: number } {

@@ -61,7 +61,7 @@ import { fileURLToPath } from 'node:url';
 import type { SMTPServerDataStream } from 'smtp-server';
 import { ControlClient } from '../src/switch-sim/control-client.js';
 import type { LogEntry } from '../src/switch-sim/control.js';
-import { cpuSeconds, fmt, isMain, loadLine, machineLine, numberArg, pad, padLeft, percentile } from './common.js';
+import { cpuSeconds, fmt, isMain, loadLine, machineLine, numberArg, pad, padLeft, percentile, stopChild } from './common.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const DOMAIN = 'a.example';
@@ -190,16 +190,7 @@ async function spawnServer(name: Server['name'], args: string[], env: NodeJS.Pro
     child,
     smtp: hostPort(smtp),
     lines,
-    stop: () =>
-      new Promise((resolve) => {
-        if (child.exitCode !== null || child.signalCode !== null) return resolve();
-        const force = setTimeout(() => child.kill('SIGKILL'), 15_000);
-        child.once('exit', () => {
-          clearTimeout(force);
-          resolve();
-        });
-        child.kill('SIGTERM');
-      }),
+    stop: () => stopChild(child, () => child.kill('SIGTERM')),
   };
 }
 
