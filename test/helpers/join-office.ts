@@ -66,7 +66,7 @@ export class JoinOffice {
     return office;
   }
 
-  /** kill -9 of ctid, then a ctid on the same data directory and switch (same address): the office after the restart. */
+  /** kill -9 of ctid, then a ctid on the same data directory and switch (same address): the office after the restart. Needs a switch of its own (`ami`): an embedded one dies with ctid. */
   async restart(): Promise<JoinOffice> {
     await this.ctid.kill9();
     const ctid = await startCtid({ dataDir: this.ctid.dataDir, config: { ...this.config, listen: this.ctid.address } });
