@@ -58,7 +58,7 @@ import { DEFAULT_DIAL_POLICY, DialPolicy } from '../src/daemon/core/dial-policy.
 import { DEFAULT_TRANSFER } from '../src/daemon/core/transfer-call.js';
 import { NumberResolver } from '../src/daemon/core/numbers.js';
 import { NO_PEERS, type Peers } from '../src/daemon/core/peering.js';
-import type { RequestStore, RouteStore } from '../src/daemon/core/ports.js';
+import type { PutLevel, RequestStore, RouteStore } from '../src/daemon/core/ports.js';
 import type { RequestRecord } from '../src/daemon/core/request.js';
 import { RouteTable, type Route } from '../src/daemon/core/routes.js';
 import { startGrpcServer, type RunningGrpcServer } from '../src/daemon/grpc/server.js';
@@ -136,14 +136,14 @@ export class DurableCount implements RequestStore {
     return this.inner.load();
   }
 
-  /** How long each put of a request in state `calling` took to become durable, ms, by id (the latency phase reads it). */
+  /** How long each put of a request in state `calling` took to resolve (written, before its MakeCall), ms, by id (the latency phase reads it). */
   readonly callingPuts = new Map<string, number>();
 
-  put(record: RequestRecord): Promise<void> {
+  put(record: RequestRecord, until?: PutLevel): Promise<void> {
     this.inFlight++;
     this.puts++;
     const calling = record.state === 'calling' ? performance.now() : 0;
-    return this.inner.put(record).finally(() => {
+    return this.inner.put(record, until).finally(() => {
       this.settle();
       if (calling) this.callingPuts.set(record.id, performance.now() - calling);
     });
@@ -431,7 +431,7 @@ function printLatency(figures: Map<FlowName, FlowFigures>): void {
       console.log(row([name, String(xs.length), percentile(xs, 50).toFixed(2), percentile(xs, 99).toFixed(2), xs[xs.length - 1]!.toFixed(2), diff(50), diff(99), ...put]));
     }
   };
-  table('line frees -> both parties connected (ms; p50/p99 over all samples; "vs same": this flow minus same office; "calling put": the durable put the placing office awaits before MakeCall)', (f) => f.connected, true);
+  table('line frees -> both parties connected (ms; p50/p99 over all samples; "vs same": this flow minus same office; "calling put": the put (written, not yet fsynced) the placing office awaits before MakeCall)', (f) => f.connected, true);
   table("line frees -> a's request reads succeeded (what the user sees; ms)", (f) => f.succeeded, false);
   console.log('\nper round (flows alternate): difference of the round medians of "connected", cross minus same office');
   for (const [name, f] of figures) {

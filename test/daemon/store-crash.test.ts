@@ -2,7 +2,9 @@
 // the kill is there after reopening. The child keeps 64 puts in flight and
 // folds often, so the kill lands mid-frame, mid-fsync or mid-fold; it prints
 // each id once put() resolved (stdout to a pipe is synchronous on Linux, so a
-// line we read is an acknowledged put). Three rounds on the same directory:
+// line we read is an acknowledged put). Half the workers put with `written`
+// (resolved once the frame is written, before its fsync): a kill of the
+// process cannot lose those either. Three rounds on the same directory:
 // each restart also takes over the dead child's lock.
 
 import { test } from 'uvu';
@@ -30,10 +32,11 @@ const record = (id) => ({ id, kind: 'camp-on', requester: 'alice', destination: 
   network: 'station', campOn: false, strategy: 'watch', retryEveryMs: 30000, recallFirst: false, state: 'watching',
   createdAt: Date.now(), deadline: Date.now() + 600000, attempts: 0, history: [{ state: 'accepted', at: Date.now() }] });
 for (let i = 0; i < 64; i++) {
+  const until = i % 2 ? 'written' : 'durable';
   (async () => {
     for (;;) {
       const id = round + '-' + n++;
-      await store.put(record(id));
+      await store.put(record(id), until);
       console.log('acked ' + id);
     }
   })();

@@ -95,6 +95,22 @@ test('group commit: a burst of puts takes far fewer fsyncs than puts', async () 
   await store.close();
 });
 
+test('a put with until `written` resolves once its frame is in the journal file, before the fsync', async () => {
+  const dir = await dataDir();
+  const store = await openRequestStore(dir);
+  const before = store.stats.fsyncs;
+  await store.put(record('early'), 'written');
+  assert.is(store.stats.fsyncs, before, 'resolved ahead of its fdatasync');
+  const journal = await readFile(join(dir, `requests.${store.stats.journalGeneration}.journal`), 'latin1');
+  assert.ok(journal.includes('"id":"early"'), 'the frame is in the file (the page cache: a kill of ctid cannot lose it)');
+  await store.put(record('late'));
+  assert.ok(store.stats.fsyncs > before, 'a durable put after it waits for an fsync that covers both');
+  await store.close();
+  const reopened = await openRequestStore(dir);
+  assert.equal(Object.keys(byId(reopened.load())).sort(), ['early', 'late']);
+  await reopened.close();
+});
+
 test('fold writes the tables and starts a small journal; reopening gives the same records', async () => {
   const dir = await dataDir();
   const store = await openRequestStore(dir);

@@ -12,10 +12,14 @@
 // (line-turns.ts), so a freed line gets one call, not one per camp-on.
 //
 // Durability: the request is stored as `calling` (with its attempt count)
-// before each MakeCall. After a restart, a request found `calling` has an
-// unknown outcome; it counts as connected only if both lines are then busy,
-// otherwise it camps on again. This keeps a restart from placing a call twice
-// while the first one is still up.
+// before each MakeCall, written to the journal (so a crash or kill of ctid
+// cannot lose it) but not awaited to its fsync, which follows at once: that
+// fsync would be most of the time from "line idle" to the MakeCall. After a
+// restart, a request found `calling` has an unknown outcome; it counts as
+// connected only if both lines are then busy, otherwise it camps on again.
+// This keeps a restart from placing a call twice while the first one is
+// still up (only the machine itself going down within the millisecond
+// before that fsync could).
 
 import { peerLineWatch } from './peer-line.js';
 import type { Turn } from './line-turns.js';
@@ -88,8 +92,11 @@ export class RequestRunner extends Runner {
     const r = this.record;
     const onChange = (state: string) => {
       this.lineChanges++;
+      // Behind another camp-on of the line, nothing to do until its turn (line-turns.ts wakes it) but
+      // to note the line's first report: a freed line with a hundred camp-ons wakes one.
+      if (this.turn && !this.turn.first && r.state === 'watching' && this.lineChanges > 1) return;
       const note = `line ${state}`;
-      if (r.state === 'watching' && !this.done && r.history.at(-1)?.detail !== note) void this.ctx.registry.update(r, { note, volatile: true });
+      if (r.state === 'watching' && !this.done && r.history.at(-1)?.detail !== note) void this.ctx.registry.update(r, { note, until: 'watchers' });
       this.poke();
     };
     if (!r.office) return /^[1-9]/.test(r.dial) ? this.ctx.switch.watchLine(r.dial, onChange) : undefined;
@@ -119,7 +126,7 @@ export class RequestRunner extends Runner {
   /** One two-point connection, stored as `calling` first. */
   private async attempt(): Promise<CallOutcome> {
     const r = this.record;
-    await this.ctx.registry.update(r, { state: 'calling', detail: `attempt ${r.attempts + 1}`, fields: { attempts: r.attempts + 1 } });
+    await this.ctx.registry.update(r, { state: 'calling', detail: `attempt ${r.attempts + 1}`, fields: { attempts: r.attempts + 1 }, until: 'written' });
     if (this.done) return { ok: false, reason: 'cancelled', detail: 'cancelled' };
     // The source text's order (S505-S508): the destination first, where it is on this switch.
     const destinationFirst = !r.office && /^[1-9]/.test(r.dial) && !r.recallFirst;
@@ -128,7 +135,7 @@ export class RequestRunner extends Runner {
       second: destinationFirst ? r.source : r.dial,
       destination: destinationFirst ? 'first' : 'second',
       signal: this.abort.signal,
-      onRinging: (device) => void this.ctx.registry.update(r, { fields: { ringing: device }, note: `ringing ${device}`, volatile: true }),
+      onRinging: (device) => void this.ctx.registry.update(r, { fields: { ringing: device }, note: `ringing ${device}`, until: 'watchers' }),
     });
     if (this.done) return outcome;
     if (outcome.ok) {

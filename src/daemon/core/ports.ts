@@ -231,11 +231,22 @@ export interface Switch {
  * Where requests live. put() resolves once the record is durable (fsynced);
  * the service acknowledges a submission only after that.
  */
+/**
+ * How far a put gets before it resolves. `durable`: fsynced, it survives a
+ * power cut. `written`: handed to the operating system, so a crash or kill
+ * of ctid cannot lose it (the machine going down still can); it becomes
+ * durable with the group commit already under way, a millisecond or so later.
+ */
+export type PutLevel = 'durable' | 'written';
+
 export interface RequestStore {
   /** Every stored request, as of start-up. */
   load(): RequestRecord[];
-  /** Inserts or replaces a request; resolves when durable. */
-  put(record: RequestRecord): Promise<void>;
+  /**
+   * Inserts or replaces a request; resolves when durable, or with `written`
+   * once the operating system has it (see PutLevel).
+   */
+  put(record: RequestRecord, until?: PutLevel): Promise<void>;
   /** Forgets a request (retention expiry); resolves when durable. */
   remove(id: string): Promise<void>;
   close(): Promise<void>;

@@ -3,7 +3,7 @@
 // watchers; a submission is acknowledged only after its first put().
 
 import type { Clock, Timer } from '../../common/clock.js';
-import type { RequestStore } from './ports.js';
+import type { PutLevel, RequestStore } from './ports.js';
 import { isFinal, type RequestRecord, type RequestState } from './request.js';
 
 export type RequestListener = (record: RequestRecord) => void;
@@ -16,11 +16,12 @@ export interface Change {
   /** Progress within the same state ("ringing 2000"): a history entry without a state change. */
   note?: string;
   /**
-   * Progress only: watchers hear it at once, the store with the next durable
-   * change (losing it in a crash loses nothing a restart needs). Keeps an
-   * fsync off the path from "line idle" to the MakeCall.
+   * How far the change gets before update() resolves (default `durable`,
+   * ports.ts PutLevel). `watchers`, for progress only: the watchers hear it
+   * at once, the store with the next change (losing it in a crash loses
+   * nothing a restart needs); a state change is always stored.
    */
-  volatile?: boolean;
+  until?: PutLevel | 'watchers';
 }
 
 export class RequestRegistry {
@@ -102,7 +103,9 @@ export class RequestRegistry {
       record.history.push({ state: record.state, at: this.now(), detail: change.note });
     }
     this.publish(record);
-    return change.volatile && !change.state ? Promise.resolve() : this.store.put(record);
+    const until = change.until ?? 'durable';
+    if (until !== 'watchers') return this.store.put(record, until);
+    return change.state ? this.store.put(record) : Promise.resolve();
   }
 
   /** Changes bookkeeping fields of any request, final ones included (no history, no watchers); resolves when durable. */

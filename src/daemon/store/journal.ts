@@ -13,6 +13,7 @@
 // never delays an acknowledgement.
 
 import { constants } from 'node:fs';
+import type { PutLevel } from '../core/ports.js';
 import { open, type FileHandle } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fsyncDir, writeFully } from './durable-io.js';
@@ -44,13 +45,17 @@ interface Waiter<T> {
   reject: (error: Error) => void;
 }
 
+interface AppendWaiter extends Waiter<void> {
+  until: PutLevel;
+}
+
 export class JournalWriter {
   /** fdatasyncs so far (tests check that group commit batches). */
   fsyncs = 0;
   /** Bytes of frames written since opening, over all files. */
   written = 0;
   private queue: string[] = [];
-  private waiters: Waiter<void>[] = [];
+  private waiters: AppendWaiter[] = [];
   private rotations: Waiter<number>[] = [];
   private preparing: Promise<void> | undefined;
   private spare: { fh: FileHandle; generation: number } | undefined;
@@ -77,12 +82,12 @@ export class JournalWriter {
     return journalPath(this.dir, this.generation);
   }
 
-  /** Appends one operation (a JSON text); resolves once it is durable. */
-  append(op: string): Promise<void> {
+  /** Appends one operation (a JSON text); resolves once it is durable, or only written (ports.ts PutLevel). */
+  append(op: string, until: PutLevel = 'durable'): Promise<void> {
     if (this.failure) return Promise.reject(this.failure);
     return new Promise((resolve, reject) => {
       this.queue.push(op);
-      this.waiters.push({ resolve, reject });
+      this.waiters.push({ resolve, reject, until });
       this.kick();
     });
   }
@@ -172,9 +177,10 @@ export class JournalWriter {
     this.waiters = [];
     try {
       await writeFully(this.fh, frame, this.position);
+      for (const waiter of waiters) if (waiter.until === 'written') waiter.resolve();
       await this.fh.datasync();
     } catch (error) {
-      this.waiters.unshift(...waiters); // fail() rejects them
+      this.waiters.unshift(...waiters); // fail() rejects them (those already resolved stay so)
       throw error;
     }
     this.fsyncs++;

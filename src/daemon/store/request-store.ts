@@ -29,7 +29,7 @@
 
 import { mkdir, rm } from 'node:fs/promises';
 import type { Low } from 'lowdb';
-import type { RequestStore } from '../core/ports.js';
+import type { PutLevel, RequestStore } from '../core/ports.js';
 import type { RequestRecord } from '../core/request.js';
 import { journalPath, type JournalWriter } from './journal.js';
 import { lockDataDir, type DataDirLock } from './lock.js';
@@ -120,11 +120,11 @@ class FileStore implements FileRequestStore {
     return [...this.records.values()];
   }
 
-  async put(record: RequestRecord): Promise<void> {
+  async put(record: RequestRecord, until: PutLevel = 'durable'): Promise<void> {
     this.checkOpen();
     const op = putOp(record); // first: a record that cannot be serialised is not stored
     this.records.set(record.id, record);
-    await this.commit(op);
+    await this.commit(op, until);
   }
 
   async remove(id: string): Promise<void> {
@@ -160,11 +160,11 @@ class FileStore implements FileRequestStore {
     if (this.closing) throw new Error(`request store in ${this.dir} is closed`);
   }
 
-  private commit(op: string): Promise<void> {
+  private commit(op: string, until: PutLevel = 'durable'): Promise<void> {
     this.dirty = true;
-    const durable = this.journal.append(op);
+    const stored = this.journal.append(op, until);
     if (!this.folding && this.journalBytes >= this.foldAt) this.fold().catch(this.onError);
-    return durable;
+    return stored;
   }
 
   /**
