@@ -5,6 +5,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { isCtiError } from '../../src/daemon/core/errors.js';
+import type { RequestRecord } from '../../src/daemon/core/request.js';
 import { eventually } from '../helpers/eventually.js';
 import { alice, bob, startOffice, type TestOffice } from '../helpers/office.js';
 
@@ -105,12 +106,18 @@ test('a requester who does not answer the recall: failed with reason requester-n
   await waitLine('2000', 'idle');
 });
 
+/** The older camp-on watches the busy line; the younger waits behind it, and says so. */
+async function queued(older: RequestRecord, younger: RequestRecord): Promise<void> {
+  await office.until(older.id, (x) => x.state === 'watching' && x.history.at(-1)?.detail === 'line busy', 'the older to see the line busy');
+  await office.until(younger.id, (x) => x.state === 'watching' && x.history.at(-1)?.detail === 'another camp-on of this line goes first', 'the younger to queue');
+}
+
 test('camp-ons on one line take turns when it frees, oldest first: one call at a time, the next when a try fails or the line frees again', async () => {
   await busyLine();
   phones().set('a', '2001', { rings: 1 }); // alice will not answer her recall
   const first = await office.core.submit(alice, { kind: 'camp-on', destination: '2000', recallFirst: true });
   const second = await office.core.submit(bob, { kind: 'camp-on', destination: '2000', recallFirst: true });
-  for (const r of [first, second]) await office.until(r.id, (x) => x.state === 'watching' && x.history.some((h) => h.detail === 'line busy'), 'both to see the line busy');
+  await queued(first, second);
   phones().hangup('a', '2000');
   await waitLine('2001', 'ringing');
   assert.equal([lineOf('2002'), makeCalls().length], ['idle', 1], "only the oldest camp-on's requester is rung; bob's phone stays quiet");
@@ -127,7 +134,7 @@ test('camp-ons on one line take turns when it frees, oldest first: one call at a
   phones().set('a', '2001', { rings: 10 });
   const third = await office.core.submit(alice, { kind: 'camp-on', destination: '2000' });
   const fourth = await office.core.submit({ ...bob, admin: true }, { kind: 'camp-on', destination: '2000', source: '2003' });
-  for (const r of [third, fourth]) await office.until(r.id, (x) => x.state === 'watching' && x.history.some((h) => h.detail === 'line busy'), 'both to see the line busy');
+  await queued(third, fourth);
   phones().hangup('a', '2002');
   await waitLine('2000', 'ringing');
   phones().answer('a', '2000');

@@ -22,9 +22,9 @@
 // before that fsync could).
 
 import { peerLineWatch } from './peer-line.js';
-import type { Turn } from './line-turns.js';
+import type { LineQueue, TurnTaker } from './line-turns.js';
 import type { CallFailure, CallOutcome, LineWatch } from './ports.js';
-import type { FailureReason } from './request.js';
+import type { FailureReason, RequestRecord } from './request.js';
 import { Runner } from './runner.js';
 
 /** Why an attempt failed, in the words a user reads. */
@@ -42,19 +42,47 @@ const FAILURE_WORDS: Record<CallFailure, string> = {
 /** Failures that end a request at once: waiting would not change them. */
 const FATAL: ReadonlySet<CallFailure> = new Set(['requester-no-answer', 'invalid-number']);
 
-export class RequestRunner extends Runner {
-  private readonly abort = new AbortController();
+export class RequestRunner extends Runner implements TurnTaker {
+  /** Aborts the call being placed, if any. */
+  private abort: AbortController | undefined;
   private watch: LineWatch | undefined;
-  private turn: Turn | undefined;
+  /** The camp-ons of the watched line (strategy watch), this one among them. */
+  private queue: LineQueue | undefined;
   private unlink: (() => void) | undefined;
   private lineChanges = 0;
   private lastFailure: string | undefined;
+  /** Its last try failed and it has kept the turn since (alone on its line): the next try waits for the line to change. */
+  private triedThisTurn = false;
+  /**
+   * Waiting for its turn as plain data: no coroutine, no line watch, no
+   * link listener. A line with a hundred camp-ons runs one of them; the
+   * queue wakes the next (wake()).
+   */
+  private parked = false;
+
+  get since(): number {
+    return this.record.createdAt;
+  }
+
+  protected override begin(): void {
+    const r = this.record;
+    if (r.strategy !== 'retry' && watchable(r)) this.queue = this.ctx.turns.join(`${r.office ?? ''}/${r.dial}`, this);
+    if (this.mayPark()) this.park();
+    else this.runNow();
+  }
+
+  /** Its turn came: a parked camp-on starts, a running one looks again. */
+  wake(): void {
+    if (this.done) return;
+    if (!this.parked) return this.poke();
+    this.parked = false;
+    this.runNow();
+  }
 
   protected async run(): Promise<void> {
     const r = this.record;
     this.unlink = this.ctx.switch.onLinkState(() => this.poke());
     this.watch = this.watchDestination();
-    if (this.watch && r.strategy !== 'retry') this.turn = this.ctx.turns.join(`${r.office ?? ''}/${r.dial}`, r.createdAt, () => this.poke());
     if (r.state === 'calling' && (await this.settleUnknownCall())) return;
     if (r.kind === 'call' && r.attempts === 0) {
       const outcome = await this.attempt();
@@ -63,6 +91,7 @@ export class RequestRunner extends Runner {
       if (r.office && r.place === 'remote') return this.handOver(); // FIG. 12: on failure, camp on through the owner
     }
     while (!this.done) {
+      if (this.mayPark()) return this.park();
       await this.waitForChance();
       if (this.done) return;
       const outcome = await this.attempt();
@@ -81,10 +110,32 @@ export class RequestRunner extends Runner {
   }
 
   protected cleanup(): void {
-    this.abort.abort();
+    this.abort?.abort();
+    this.queue?.leave(this); // first: the next camp-on watches the line before this one lets go of it
+    this.letGo();
+  }
+
+  /** Behind another camp-on of its line, with nothing of its own in flight (a first call, or a call whose outcome is unknown, goes ahead). */
+  private mayPark(): boolean {
+    const r = this.record;
+    return this.queue !== undefined && !this.queue.isFirst(this) && r.state !== 'calling' && !(r.kind === 'call' && r.attempts === 0);
+  }
+
+  /** Waits for its turn as data (see `parked`), stored as watching. */
+  private park(): void {
+    this.parked = true;
+    this.triedThisTurn = false;
+    this.letGo();
+    const r = this.record;
+    const detail = this.lastFailure ?? 'another camp-on of this line goes first';
+    if (r.state !== 'watching') void this.ctx.registry.update(r, { state: 'watching', detail, fields: { ringing: undefined } });
+  }
+
+  private letGo(): void {
     this.watch?.stop();
-    this.turn?.leave();
+    this.watch = undefined;
     this.unlink?.();
+    this.unlink = undefined;
   }
 
   /** This switch's own extension, or a line another office reports (place=local); an outside number cannot be watched. */
@@ -92,15 +143,12 @@ export class RequestRunner extends Runner {
     const r = this.record;
     const onChange = (state: string) => {
       this.lineChanges++;
-      // Behind another camp-on of the line, nothing to do until its turn (line-turns.ts wakes it) but
-      // to note the line's first report: a freed line with a hundred camp-ons wakes one.
-      if (this.turn && !this.turn.first && r.state === 'watching' && this.lineChanges > 1) return;
       const note = `line ${state}`;
       if (r.state === 'watching' && !this.done && r.history.at(-1)?.detail !== note) void this.ctx.registry.update(r, { note, until: 'watchers' });
       this.poke();
     };
-    if (!r.office) return /^[1-9]/.test(r.dial) ? this.ctx.switch.watchLine(r.dial, onChange) : undefined;
-    return peerLineWatch(this.ctx, r.office, r.dial, [this.ctx.office], onChange);
+    if (!watchable(r)) return undefined;
+    return r.office ? peerLineWatch(this.ctx, r.office, r.dial, [this.ctx.office], onChange) : this.ctx.switch.watchLine(r.dial, onChange);
   }
 
   /** Waits until a call is worth trying: the line idle (watch), or the next retry cycle. */
@@ -116,9 +164,9 @@ export class RequestRunner extends Runner {
       await this.waitFor(linkUp);
       return;
     }
-    const idle = () => watch.state === 'idle' && linkUp() && (this.turn?.first ?? true);
-    if (r.attempts === 0) return this.waitFor(idle);
-    // After a failed attempt: the line's next change to idle, or --retry-every, whichever comes first.
+    const idle = () => watch.state === 'idle' && linkUp() && (this.queue?.isFirst(this) ?? true);
+    if (!this.triedThisTurn) return this.waitFor(idle);
+    // After a failed attempt, still first: the line's next change to idle, or --retry-every, whichever comes first.
     await this.waitFor(() => this.lineChanges > before && idle(), r.retryEveryMs);
     await this.waitFor(idle);
   }
@@ -128,6 +176,7 @@ export class RequestRunner extends Runner {
     const r = this.record;
     await this.ctx.registry.update(r, { state: 'calling', detail: `attempt ${r.attempts + 1}`, fields: { attempts: r.attempts + 1 }, until: 'written' });
     if (this.done) return { ok: false, reason: 'cancelled', detail: 'cancelled' };
+    this.abort = new AbortController();
     // The source text's order (S505-S508): the destination first, where it is on this switch.
     const destinationFirst = !r.office && /^[1-9]/.test(r.dial) && !r.recallFirst;
     const outcome = await this.ctx.switch.placeCall({
@@ -143,7 +192,8 @@ export class RequestRunner extends Runner {
       return outcome;
     }
     this.lastFailure = FAILURE_WORDS[outcome.reason];
-    this.turn?.toBack(); // the next camp-on of the line tries now
+    this.triedThisTurn = true;
+    this.queue?.toBack(this); // the next camp-on of the line tries now
     this.ctx.logger('attempt failed', { id: r.id, reason: outcome.reason, detail: outcome.detail });
     return outcome;
   }
@@ -196,4 +246,9 @@ export class RequestRunner extends Runner {
     const mapped: FailureReason = reason === 'requester-busy' ? 'busy' : reason === 'unknown' ? 'switch-unavailable' : reason;
     return this.finish('failed', mapped, FAILURE_WORDS[reason]);
   }
+}
+
+/** Whether the destination's line can be watched: this switch's own extension, or a line another office reports (place=local). */
+function watchable(r: RequestRecord): boolean {
+  return r.office !== undefined || /^[1-9]/.test(r.dial);
 }

@@ -11,6 +11,7 @@ import { monitorLine, type WatchFactory } from './line-monitor.js';
 import type { NumberResolver } from './numbers.js';
 import { peerLineWatch } from './peer-line.js';
 import { PeerDesk } from './peer-desk.js';
+import { Deadlines } from './deadlines.js';
 import { LineTurns } from './line-turns.js';
 import { PortPool } from './port-pool.js';
 import { answerPrompt, openPrompts, watchPrompts, type Prompt, type PromptReply } from './prompts.js';
@@ -91,6 +92,7 @@ export class Core implements CoreApi {
       peers: options.peers,
       office: options.office,
       clock: options.clock,
+      deadlines: new Deadlines(options.clock),
       now: this.now,
       registry: this.registry,
       logger: options.logger,

@@ -7,52 +7,79 @@
 // (oldest submission) tries first; the others wait while it tries. A try
 // that fails sends its camp-on to the back of the line's queue, so the
 // next one gets the still-idle line at once; one that ends (connected,
-// failed, cancelled) leaves the queue.
+// failed, cancelled) leaves the queue. Only the first of a queue is woken
+// when the turn passes, so the others may wait as plain data (camp-on.ts).
 
-/** One camp-on's place in its line's queue. */
-export interface Turn {
-  /** Whether it is this camp-on's turn (it heads the queue). */
-  readonly first: boolean;
-  /** After a failed try: behind every other camp-on of the line. */
-  toBack(): void;
-  /** The camp-on ended (or stopped): it leaves the queue. */
-  leave(): void;
+/** A camp-on in a line's queue. */
+export interface TurnTaker {
+  /** When it was submitted: the queue's order (a restart keeps it). */
+  readonly since: number;
+  /** It became first in its line's queue. */
+  wake(): void;
 }
 
-interface Place {
-  since: number;
-  /** Wakes the camp-on so it looks again whether it is its turn. */
-  wake: () => void;
+/** The camp-ons of one line, oldest first. */
+export class LineQueue {
+  private readonly members: TurnTaker[] = [];
+
+  constructor(private readonly onEmpty: () => void) {}
+
+  /** Whether `member` heads the queue: its turn. */
+  isFirst(member: TurnTaker): boolean {
+    return this.members[0] === member;
+  }
+
+  /** After a failed try: behind every other camp-on of the line. */
+  toBack(member: TurnTaker): void {
+    if (this.members.length > 1 && this.remove(member)) this.members.push(member);
+  }
+
+  /** The camp-on ended (or stopped): it leaves the queue. */
+  leave(member: TurnTaker): void {
+    if (this.remove(member) && this.members.length === 0) this.onEmpty();
+  }
+
+  /** Places `member` by its `since`; the common case, the youngest so far, goes to the end at once. */
+  add(member: TurnTaker): void {
+    const m = this.members;
+    let at = m.length;
+    if (at > 0 && m[at - 1]!.since > member.since) at = m.findIndex((p) => p.since > member.since);
+    m.splice(at, 0, member);
+    if (at === 0) m[1]?.wake(); // displaced from the head (a restart resuming out of order): let it look again
+  }
+
+  clear(): void {
+    this.members.length = 0;
+  }
+
+  private remove(member: TurnTaker): boolean {
+    const i = this.members.indexOf(member);
+    if (i < 0) return false;
+    this.members.splice(i, 1);
+    if (i === 0) this.members[0]?.wake();
+    return true;
+  }
 }
 
 export class LineTurns {
-  private readonly queues = new Map<string, Place[]>();
+  private readonly queues = new Map<string, LineQueue>();
 
-  /** Joins the queue of `line`, in order of `since` (the submission time: a restart keeps the order). */
-  join(line: string, since: number, wake: () => void): Turn {
+  /** Joins the queue of `line`, in order of `since`; returns the queue to ask and leave. */
+  join(line: string, member: TurnTaker): LineQueue {
     let queue = this.queues.get(line);
-    if (!queue) this.queues.set(line, (queue = []));
-    const place: Place = { since, wake };
-    const at = queue.findIndex((p) => p.since > since);
-    queue.splice(at < 0 ? queue.length : at, 0, place);
-    const q = queue;
-    const remove = () => {
-      const i = q.indexOf(place);
-      if (i < 0) return false;
-      q.splice(i, 1);
-      if (i === 0) q[0]?.wake();
-      return true;
-    };
-    return {
-      get first() {
-        return q[0] === place;
-      },
-      toBack: () => {
-        if (q.length > 1 && remove()) q.push(place);
-      },
-      leave: () => {
-        if (remove() && q.length === 0) this.queues.delete(line);
-      },
-    };
+    if (!queue) {
+      const created = new LineQueue(() => {
+        if (this.queues.get(line) === created) this.queues.delete(line);
+      });
+      this.queues.set(line, (queue = created));
+    }
+    queue.add(member);
+    return queue;
+  }
+
+  /** Empties every queue without waking anyone (the daemon stops: nobody should start a turn). */
+  clear(): void {
+    for (const queue of this.queues.values()) queue.clear();
+    this.queues.clear();
   }
 }

@@ -87,13 +87,19 @@ export class RequestRegistry {
     this.publish(record);
   }
 
-  /** Applies a change, tells the watchers at once, and resolves once the change is durable. */
+  /**
+   * Applies a change, tells the watchers at once, and resolves once the
+   * change is durable. A change that changes nothing (a resumed request
+   * storing the state it was stored in) is neither stored nor told.
+   */
   update(record: RequestRecord, change: Change): Promise<void> {
     if (isFinal(record)) return Promise.resolve();
-    Object.assign(record, change.fields);
-    if (change.state && change.state !== record.state) {
-      record.state = change.state;
-      record.history.push({ state: change.state, at: this.now(), ...(change.detail ? { detail: change.detail } : {}) });
+    const fieldsChanged = assignChanged(record, change.fields);
+    const stateChanged = change.state !== undefined && change.state !== record.state;
+    if (!fieldsChanged && !stateChanged && !change.note) return Promise.resolve();
+    if (stateChanged) {
+      record.state = change.state!;
+      record.history.push({ state: record.state, at: this.now(), ...(change.detail ? { detail: change.detail } : {}) });
       if (isFinal(record)) {
         record.endedAt = this.now();
         record.ringing = undefined;
@@ -172,4 +178,21 @@ export class RequestRegistry {
     const own = this.byId.get(record.id);
     if (own) for (const listener of [...own]) listener(record);
   }
+}
+
+/**
+ * Sets the fields whose values differ; whether any did. A field left
+ * undefined on a record that lacks it is no change (and adds no property).
+ * Objects count as changed: a caller may have changed them in place.
+ */
+function assignChanged(record: RequestRecord, fields: Change['fields']): boolean {
+  if (!fields) return false;
+  const target = record as unknown as Record<string, unknown>;
+  let changed = false;
+  for (const [key, value] of Object.entries(fields)) {
+    if (target[key] === value && (typeof value !== 'object' || value === null)) continue;
+    target[key] = value;
+    changed = true;
+  }
+  return changed;
 }

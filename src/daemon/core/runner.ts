@@ -1,9 +1,11 @@
 // What every request runner shares: the window (an absolute deadline,
-// re-armed on the monotonic clock after a restart), one waiting point that
-// any event can wake, and a single way to end (finish). Subclasses say how
-// the request is carried out (run) and what to let go of (cleanup).
+// re-armed on the monotonic clock after a restart, on the office's one
+// deadline heap), one waiting point that any event can wake, and a single
+// way to end (finish). Subclasses say how the request is carried out (run)
+// and what to let go of (cleanup).
 
-import type { Clock, Timer } from '../../common/clock.js';
+import type { Clock } from '../../common/clock.js';
+import type { Deadlines, Expiring } from './deadlines.js';
 import type { LineTurns } from './line-turns.js';
 import type { Peers } from './peering.js';
 import type { PortPool } from './port-pool.js';
@@ -18,6 +20,8 @@ export interface RunnerContext {
   /** This office's id. */
   office: string;
   clock: Clock;
+  /** The windows of the office's requests, on one timer. */
+  deadlines: Deadlines;
   /** Wall-clock epoch ms: deadlines are absolute UTC. */
   now: () => number;
   registry: RequestRegistry;
@@ -40,9 +44,10 @@ export interface RunnerContext {
 
 export type FinalState = 'succeeded' | 'failed' | 'cancelled';
 
-export abstract class Runner {
+export abstract class Runner implements Expiring {
   protected done = false;
-  private deadlineTimer: Timer | undefined;
+  dueAt = 0;
+  slot = -1;
   private waiter: (() => void) | undefined;
 
   constructor(
@@ -58,11 +63,13 @@ export abstract class Runner {
       void this.onDeadline();
       return;
     }
-    this.deadlineTimer = this.ctx.clock.setTimer(left, () => void this.onDeadline());
-    this.run().catch((err: unknown) => {
-      this.ctx.logger('request crashed', { id: this.record.id, err: String(err) });
-      void this.finish('failed', 'internal', 'an internal error ended this request');
-    });
+    this.ctx.deadlines.add(this, left);
+    this.begin();
+  }
+
+  /** The window ended (Deadlines calls this). */
+  expire(): void {
+    void this.onDeadline();
   }
 
   /** Cancel (FIG. 22). */
@@ -78,6 +85,18 @@ export abstract class Runner {
   /** Daemon shutdown: stop working without changing the stored state (it resumes on restart). */
   stop(): void {
     this.release();
+  }
+
+  /** Starts carrying the request out; a camp-on that waits its turn starts later. */
+  protected begin(): void {
+    this.runNow();
+  }
+
+  protected runNow(): void {
+    this.run().catch((err: unknown) => {
+      this.ctx.logger('request crashed', { id: this.record.id, err: String(err) });
+      void this.finish('failed', 'internal', 'an internal error ended this request');
+    });
   }
 
   protected abstract run(): Promise<void>;
@@ -124,7 +143,7 @@ export abstract class Runner {
 
   private release(): void {
     this.done = true;
-    this.deadlineTimer?.cancel();
+    this.ctx.deadlines.remove(this);
     this.cleanup();
     this.poke();
   }

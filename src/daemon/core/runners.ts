@@ -15,6 +15,10 @@ export class Runners {
   private readonly following = new Map<string, () => void>();
 
   readonly ctx: RunnerContext;
+  /** Called by a runner once its request ended (one function for all of them). */
+  private readonly forget = (runner: Runner): void => {
+    if (this.running.get(runner.record.id) === runner) this.running.delete(runner.record.id);
+  };
 
   constructor(ctx: Omit<RunnerContext, 'rerun' | 'follow'>) {
     this.ctx = {
@@ -33,9 +37,7 @@ export class Runners {
    * first tried through this office's own switch (FIG. 12).
    */
   run(record: RequestRecord): void {
-    const forget = (runner: Runner) => {
-      if (this.running.get(runner.record.id) === runner) this.running.delete(runner.record.id);
-    };
+    const forget = this.forget;
     const forwarded = record.office && record.place === 'remote' && !(record.kind === 'call' && record.attempts === 0);
     const runner = forwarded
       ? new ForwardedRunner(this.ctx, record, forget)
@@ -56,7 +58,8 @@ export class Runners {
    * records are claimed first, so a resumed request cannot borrow them.
    */
   resume(records: Iterable<RequestRecord>): void {
-    const all = [...records];
+    // Oldest first, so each line's queue fills in order and only its first camp-on starts (line-turns.ts).
+    const all = [...records].sort((a, b) => a.createdAt - b.createdAt);
     for (const record of all) if (record.joined) this.ctx.ports.claim(record.joined.ports);
     for (const record of all) {
       if (!isFinal(record)) this.run(record);
@@ -75,6 +78,7 @@ export class Runners {
   }
 
   stop(): void {
+    this.ctx.turns.clear(); // a camp-on stopping must not start the next one's turn
     for (const runner of this.running.values()) runner.stop();
     this.running.clear();
     for (const stop of this.following.values()) stop();
