@@ -3,7 +3,7 @@
 // that carry requests out. It implements the CoreApi the client gRPC adapter
 // serves; PeerDesk (peer-desk.ts) serves other offices from the same state.
 
-import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomFillSync, timingSafeEqual } from 'node:crypto';
 import type { Clock } from '../../common/clock.js';
 import type { CoreApi, CoreStatus, LineUpdate, Principal, SubmitInput, Unsubscribe } from './api.js';
 import { CtiError, isCtiError, mustBeAdmin } from './errors.js';
@@ -177,7 +177,9 @@ export class Core implements CoreApi {
     this.admit(record);
     await this.registry.create(record);
     this.options.logger('request accepted', { id: record.id, kind: record.kind, destination: record.dial, source: record.source, office: record.office });
-    const acknowledged = structuredClone(record); // the state as stored, before the runner moves it on
+    // The state as stored, before the runner moves it on (the runner replaces fields and appends to the
+    // history; only a scenario changes in place). Cheaper than a structuredClone of the whole record.
+    const acknowledged: RequestRecord = { ...record, history: record.history.slice(), ...(record.scenario ? { scenario: structuredClone(record.scenario) } : {}) };
     this.runners.run(record);
     return acknowledged;
   }
@@ -443,7 +445,16 @@ function mustBePerson(principal: Principal): void {
   if (principal.local) throw new CtiError('permission-denied', 'the local admin token acts in this office only: other offices know users by name, so use a user of the config', 'not-allowed');
 }
 
+/** Random bytes for ids, drawn a few hundred ids at a time: one randomBytes(8) per id costs a few microseconds each. */
+const idPool = { bytes: Buffer.alloc(4096), used: 4096 };
+
 /** Unguessable ids (64 random bits) that still say which office made them: `a-3f9c...`. */
 function newId(office: string): string {
-  return `${office}-${randomBytes(8).toString('hex')}`;
+  if (idPool.used + 8 > idPool.bytes.length) {
+    randomFillSync(idPool.bytes);
+    idPool.used = 0;
+  }
+  const hex = idPool.bytes.toString('hex', idPool.used, idPool.used + 8);
+  idPool.used += 8;
+  return `${office}-${hex}`;
 }
