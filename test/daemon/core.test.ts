@@ -185,6 +185,25 @@ test('a restart resumes a pending camp-on with its deadline and places exactly o
   assert.equal(makeCalls().length, 1);
 });
 
+test('a restart keeps the queued camp-ons of a line in order and stores nothing for them; the oldest calls first', async () => {
+  await busyLine();
+  const first = await office.core.submit(alice, { kind: 'camp-on', destination: '2000' });
+  const second = await office.core.submit(bob, { kind: 'camp-on', destination: '2000' });
+  await queued(first, second);
+  const puts = office.store.puts;
+  await office.restart();
+  await office.until(first.id, (x) => x.state === 'watching'); // resumed
+  phones().hangup('a', '2000');
+  await waitLine('2000', 'ringing');
+  assert.is(office.store.puts, puts + 1, 'only the oldest storing itself `calling`: resuming changed nothing, so nothing else was stored');
+  phones().answer('a', '2000');
+  await waitLine('2001', 'ringing');
+  assert.equal([lineOf('2002'), makeCalls().length], ['idle', 1], "the oldest camp-on's call; bob's phone stays quiet");
+  phones().answer('a', '2001');
+  await office.until(first.id, (x) => x.state === 'succeeded');
+  await office.until(second.id, (x) => x.state === 'watching' && x.history.at(-1)?.detail === 'line busy', "bob's turn: watching the line alice now talks on");
+});
+
 test('who may do what: only your own extensions; other users read your requests as not found', async () => {
   const err = await office.core.submit(alice, { kind: 'camp-on', destination: '2000', source: '2002' }).catch((e) => e);
   assert.ok(isCtiError(err) && err.code === 'permission-denied', String(err));
