@@ -66,7 +66,7 @@ export class RequestRunner extends Runner implements TurnTaker {
 
   protected override begin(): void {
     const r = this.record;
-    if (r.strategy !== 'retry' && watchable(r)) this.queue = this.ctx.turns.join(`${r.office ?? ''}/${r.dial}`, this);
+    if (r.strategy !== 'retry' && watchable(r)) this.queue = this.ctx.turns.join(r.office ? `${r.office}/${r.dial}` : r.dial, this);
     if (this.mayPark()) this.park();
     else this.runNow();
   }

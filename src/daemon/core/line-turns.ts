@@ -64,7 +64,10 @@ export class LineQueue {
 export class LineTurns {
   private readonly queues = new Map<string, LineQueue>();
 
-  /** Joins the queue of `line`, in order of `since`; returns the queue to ask and leave. */
+  /**
+   * Joins the queue of `line` (a number of this switch, or OFFICE/NUMBER), in
+   * order of `since`; returns the queue to ask and leave.
+   */
   join(line: string, member: TurnTaker): LineQueue {
     let queue = this.queues.get(line);
     if (!queue) {
