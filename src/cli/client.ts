@@ -4,7 +4,7 @@
 
 import { connectivityState, credentials, Metadata, type ClientReadableStream, type ServiceError } from '@grpc/grpc-js';
 import {
-  CtiServiceClient,
+  CtiServiceDefinition,
   type GetStatusResponse,
   type LineUpdate,
   type MonitorLineRequest,
@@ -24,6 +24,7 @@ import {
   type Transfer,
   type WatchRequestsRequest,
 } from '../gen/cti/v1/cti.js';
+import { grpcJsClient } from '../rpc/grpc-js-service.js';
 import { CliError, unreachable } from './errors.js';
 import type { Settings } from './settings.js';
 
@@ -75,7 +76,7 @@ export function createApi(settings: Settings): CtiApi {
       `no token: give --token, set CTI_TOKEN, put "token" in ${settings.configFile}, or run cti where ctid keeps its admin token (${settings.tokenFile})`,
     );
   }
-  const client = new CtiServiceClient(server, credentials.createInsecure());
+  const client = new (grpcJsClient(CtiServiceDefinition))(server, credentials.createInsecure());
   const metadata = new Metadata();
   metadata.set('authorization', `Bearer ${token}`);
   const deadline = () => ({ deadline: Date.now() + CALL_DEADLINE_MS });

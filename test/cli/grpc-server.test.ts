@@ -11,14 +11,16 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { CtiError } from '../../src/daemon/core/errors.js';
 import { startGrpcServer, type RunningGrpcServer } from '../../src/daemon/grpc/server.js';
-import { CtiServiceClient, type Request, type RequestUpdate, type SubmitRequest } from '../../src/gen/cti/v1/cti.js';
+import { CtiServiceDefinition, type Request, type RequestUpdate, type SubmitRequest } from '../../src/gen/cti/v1/cti.js';
+import { grpcJsClient, type ClientOf } from '../../src/rpc/grpc-js-service.js';
 import { eventually } from '../helpers/eventually.js';
 import { FakeCore, TOKENS } from './fake-core.js';
 
 const core = new FakeCore();
 const logged: { event: string; fields?: Record<string, unknown> }[] = [];
 let server: RunningGrpcServer;
-let client: CtiServiceClient;
+const CtiServiceClient = grpcJsClient(CtiServiceDefinition);
+let client: ClientOf<CtiServiceDefinition>;
 
 test.after(async () => {
   client?.close();
