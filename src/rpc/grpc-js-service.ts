@@ -41,7 +41,7 @@ export function grpcJsService<D extends ServiceDefinition>(service: D): GrpcJsSe
 
 /** The handlers a grpc-js implementation of the service has (only the call shapes our protos use). */
 export type ServerOf<D extends ServiceDefinition> = {
-  [K in keyof Methods<D>]: Methods<D>[K]['responseStream'] extends true
+  -readonly [K in keyof Methods<D>]: Methods<D>[K]['responseStream'] extends true
     ? handleServerStreamingCall<RequestOf<Methods<D>[K]>, ResponseOf<Methods<D>[K]>>
     : handleUnaryCall<RequestOf<Methods<D>[K]>, ResponseOf<Methods<D>[K]>>;
 };
@@ -55,7 +55,7 @@ type StreamMethod<Req, Res> = (request: Req, metadata?: Metadata, options?: Part
 
 /** A grpc-js client of the service: one method per rpc, named as in the definition (camelCase). */
 export type ClientOf<D extends ServiceDefinition> = Client & {
-  [K in keyof Methods<D>]: Methods<D>[K]['responseStream'] extends true
+  -readonly [K in keyof Methods<D>]: Methods<D>[K]['responseStream'] extends true
     ? StreamMethod<RequestOf<Methods<D>[K]>, ResponseOf<Methods<D>[K]>>
     : UnaryMethod<RequestOf<Methods<D>[K]>, ResponseOf<Methods<D>[K]>>;
 };
