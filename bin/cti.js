@@ -1,4 +1,3 @@
 #!/usr/bin/env node
-import { main } from '../dist/src/cli/main.js';
-
-await main();
+// CommonJS (bin/package.json), requiring the bundled CLI (scripts/bundle-cli.js).
+require('../dist/bundle/cli/cti.cjs').main();
