@@ -17,6 +17,7 @@ import type { RpcStream } from '../../src/cli/rpc/stream.js';
 import { CtiServiceDefinition, GetStatusResponse, Request, type RequestUpdate, type WatchRequestsRequest } from '../../src/gen/cti/v1/cti.js';
 import { grpcJsService, type ServerOf } from '../../src/rpc/grpc-js-service.js';
 import { closedPort } from '../helpers/ports.js';
+import { rejectionOf } from '../helpers/rejection.js';
 
 type Handlers = Partial<ServerOf<CtiServiceDefinition>>;
 
@@ -51,14 +52,7 @@ function api(server = address): CtiApi {
   return client;
 }
 
-async function failure(promise: Promise<unknown>): Promise<GrpcError> {
-  try {
-    await promise;
-  } catch (err) {
-    return err as never;
-  }
-  throw new Error('expected the call to fail');
-}
+const failure = async (promise: Promise<unknown>): Promise<GrpcError> => (await rejectionOf(promise)) as GrpcError;
 
 function collect<T>(stream: RpcStream<T>): Promise<{ messages: T[]; error?: { code: number; details: string } }> {
   const messages: T[] = [];
@@ -168,7 +162,7 @@ test('the server going away mid-stream: UNAVAILABLE (what `cti wait` re-attaches
 test('connect to a port nobody listens on: CliError unreachable at once, exit 3', async () => {
   const server = `127.0.0.1:${await closedPort()}`;
   const started = Date.now();
-  const err: unknown = await failure(api(server).connect());
+  const err = await rejectionOf(api(server).connect());
   assert.ok(isCliError(err) && err.code === 'unreachable', String(err));
   assert.ok(Date.now() - started < 4000, 'before the connect deadline');
   assert.is(failureOf(err, server).exitCode, 3);
@@ -194,7 +188,7 @@ test('reconnect keeps dialling until ctid is back', async () => {
 });
 
 test('reconnect gives up at its deadline: CliError unreachable', async () => {
-  const err: unknown = await failure(api(`127.0.0.1:${await closedPort()}`).reconnect(300));
+  const err = await rejectionOf(api(`127.0.0.1:${await closedPort()}`).reconnect(300));
   assert.ok(isCliError(err) && err.code === 'unreachable', String(err));
 });
 

@@ -7,7 +7,7 @@ import { GRPC } from '../exit-codes.js';
 import { RpcError } from './status.js';
 
 const PREFIX_BYTES = 5;
-export const MAX_MESSAGE_BYTES = 4 * 1024 * 1024;
+const MAX_MESSAGE_BYTES = 4 * 1024 * 1024;
 
 export function frame(message: Uint8Array): Buffer {
   const framed = Buffer.allocUnsafe(PREFIX_BYTES + message.length);
