@@ -80,34 +80,34 @@ export function createApi(settings: Settings): CtiApi {
     );
   }
   const channel = new Channel(server);
-  const client = new ServiceClient(CtiServiceDefinition, channel, { authorization: `Bearer ${token}` });
+  const client = new ServiceClient(CtiServiceDefinition, channel, { authorization: `Bearer ${token}` }, CALL_DEADLINE_MS);
   const unary = client.unary.bind(client);
   const stream = client.serverStream.bind(client);
 
   return {
     server,
-    status: () => unary('getStatus', {}, CALL_DEADLINE_MS),
-    submit: (request) => unary('submit', request, CALL_DEADLINE_MS),
-    list: async (all) => (await unary('listRequests', { all }, CALL_DEADLINE_MS)).requests,
-    cancel: (id) => unary('cancelRequest', { id }, CALL_DEADLINE_MS),
+    status: () => unary('getStatus', {}),
+    submit: (request) => unary('submit', request),
+    list: async (all) => (await unary('listRequests', { all })).requests,
+    cancel: (id) => unary('cancelRequest', { id }),
     watch: (request) => stream('watchRequests', request),
     monitor: (request) => stream('monitorLine', request),
-    routes: async () => (await unary('listRoutes', {}, CALL_DEADLINE_MS)).routes,
-    addRoute: (route) => unary('addRoute', { route }, CALL_DEADLINE_MS),
-    removeRoute: async (prefix) => void (await unary('removeRoute', { prefix }, CALL_DEADLINE_MS)),
-    relays: async () => (await unary('listRelays', {}, CALL_DEADLINE_MS)).relays,
-    addRelay: (relay) => unary('addRelay', { relay }, CALL_DEADLINE_MS),
-    removeRelay: async (domain) => void (await unary('removeRelay', { domain }, CALL_DEADLINE_MS)),
-    peers: async () => (await unary('listPeers', {}, CALL_DEADLINE_MS)).peers,
-    transfers: async (office) => (await unary('listTransfers', { office: office ?? '' }, CALL_DEADLINE_MS)).transfers,
-    setTransfer: (extension, destinations, confirm) => unary('setTransfer', { extension, destinations, confirm }, CALL_DEADLINE_MS),
-    clearTransfer: (extension) => unary('clearTransfer', { extension }, CALL_DEADLINE_MS),
-    prompts: async () => (await unary('listPrompts', {}, CALL_DEADLINE_MS)).prompts,
+    routes: async () => (await unary('listRoutes', {})).routes,
+    addRoute: (route) => unary('addRoute', { route }),
+    removeRoute: async (prefix) => void (await unary('removeRoute', { prefix })),
+    relays: async () => (await unary('listRelays', {})).relays,
+    addRelay: (relay) => unary('addRelay', { relay }),
+    removeRelay: async (domain) => void (await unary('removeRelay', { domain })),
+    peers: async () => (await unary('listPeers', {})).peers,
+    transfers: async (office) => (await unary('listTransfers', { office: office ?? '' })).transfers,
+    setTransfer: (extension, destinations, confirm) => unary('setTransfer', { extension, destinations, confirm }),
+    clearTransfer: (extension) => unary('clearTransfer', { extension }),
+    prompts: async () => (await unary('listPrompts', {})).prompts,
     watchPrompts: () => stream('watchPrompts', {}),
-    answerPrompt: (request) => unary('answerPrompt', request, CALL_DEADLINE_MS),
-    listMail: async () => (await unary('listMail', {}, CALL_DEADLINE_MS)).mail,
-    openMail: (id) => unary('openMail', { id }, CALL_DEADLINE_MS),
-    sendMail: (request) => unary('sendMail', request, CALL_DEADLINE_MS),
+    answerPrompt: (request) => unary('answerPrompt', request),
+    listMail: async () => (await unary('listMail', {})).mail,
+    openMail: (id) => unary('openMail', { id }),
+    sendMail: (request) => unary('sendMail', request),
     // Refused or unresolvable: say so at once rather than retrying until the deadline.
     connect: () => channel.ready(CONNECT_DEADLINE_MS).catch(() => Promise.reject(unreachable(server))),
     reconnect: async (deadlineMs) => {

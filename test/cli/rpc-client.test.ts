@@ -201,8 +201,8 @@ test('the deadline: DEADLINE_EXCEEDED (exit 3), and ctid is told it (grpc-timeou
   };
   const channel = new Channel(address);
   opened.push(channel);
-  const client = new ServiceClient(CtiServiceDefinition, channel, {});
-  const err = await failure(client.unary('getStatus', {}, 200));
+  const client = new ServiceClient(CtiServiceDefinition, channel, {}, 200);
+  const err = await failure(client.unary('getStatus', {}));
   assert.is(err.code, status.DEADLINE_EXCEEDED);
   assert.is(failureOf(err, address).exitCode, 3);
   await cancelled;

@@ -13,17 +13,19 @@ import { RpcStream } from './stream.js';
 type Method<D extends ServiceDefinition, K extends keyof D['methods']> = D['methods'][K];
 
 export class ServiceClient<D extends ServiceDefinition> {
+  /** @param unaryDeadlineMs how long a unary call may take (the streams have no deadline: they live until cancelled) */
   constructor(
     private readonly service: D,
     private readonly channel: Channel,
     private readonly metadata: Record<string, string>,
+    private readonly unaryDeadlineMs: number,
   ) {}
 
-  unary<K extends keyof D['methods'] & string>(name: K, request: RequestOf<Method<D, K>>, timeoutMs: number): Promise<ResponseOf<Method<D, K>>> {
+  unary<K extends keyof D['methods'] & string>(name: K, request: RequestOf<Method<D, K>>): Promise<ResponseOf<Method<D, K>>> {
     const method = this.service.methods[name]!;
     return new Promise((resolve, reject) => {
       const answers: ResponseOf<Method<D, K>>[] = [];
-      startCall(this.channel.dial(), this.spec(name, request, timeoutMs), {
+      startCall(this.channel.dial(), this.spec(name, request, this.unaryDeadlineMs), {
         message: (bytes) => answers.push(method.responseType.decode(bytes)),
         settle: (error) => {
           if (error) reject(error);
