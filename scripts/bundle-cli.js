@@ -31,6 +31,19 @@ const DASHBOARD_SHIM = `// Written by scripts/bundle-cli.js: the dashboard, load
 exports.runDashboard = async (api) => (await import('../../src/cli/dashboard/run.js')).runDashboard(api);
 `;
 
+/**
+ * commander requires node:child_process as it loads, for executable
+ * subcommands cti never has; loading it (and dgram with it) cost ~3 ms of
+ * every start. Its one use, spawn, now loads it when called.
+ */
+const childProcessWhenUsed = {
+  name: 'child-process-when-used',
+  setup(b) {
+    b.onResolve({ filter: /^node:child_process$/ }, ({ importer }) => (/[\\/]commander[\\/]/.test(importer) ? { path: 'child_process', namespace: 'when-used' } : undefined));
+    b.onLoad({ filter: /.*/, namespace: 'when-used' }, () => ({ contents: "exports.spawn = (...args) => require('node:child_process').spawn(...args);", loader: 'js' }));
+  },
+};
+
 // V8 checks a cache against its source's length only: never leave one of an older bundle.
 await rm(`${root}/dist/bundle/cli/cti.cjs.cache`, { force: true });
 await build({
@@ -46,7 +59,7 @@ await build({
   // import.meta.url has no CommonJS equivalent of its own: the bundle's file URL.
   banner: { js: "const __ctiFileUrl = require('node:url').pathToFileURL(__filename).href;" },
   define: { 'import.meta.url': '__ctiFileUrl' },
-  plugins: [dashboardOutside],
+  plugins: [dashboardOutside, childProcessWhenUsed],
   supported: { 'dynamic-import': false },
   logLevel: 'warning',
 });
