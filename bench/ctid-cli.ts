@@ -8,12 +8,13 @@
 // commands, and medians are compared, because this machine is shared:
 //   node -e 0            the baseline: a bare node start and exit
 //   cti camp-on          node bin/cti.js camp-on 2000 --from 2002 --no-wait
-//   cti --help           the CLI's own start-up without talking to ctid (no grpc-js)
+//                        (the bundle and code cache `npm run build` makes)
+//   cti --help           the CLI's own start-up without talking to ctid
 //   import grpc-js       node -e "await import('@grpc/grpc-js')": what loading
-//                        the gRPC client costs on its own
+//                        grpc-js cost on its own (cti no longer loads it)
 //   http2 Submit         the same Submit (a camp-on, stored and pending) sent by
-//                        a 20-line script over node:http2 with gRPC framing,
-//                        no grpc-js: what a one-shot command could cost
+//                        a 7-line script over node:http2 with gRPC framing:
+//                        the floor for a one-shot command on node:http2
 //
 // Usage: node dist/bench/ctid-cli.js [--runs N per command, default 15]
 

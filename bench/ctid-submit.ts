@@ -16,8 +16,9 @@
 //          whose handler answers at once with the bytes of a real ctid
 //          response: same request and response sizes, no decode, no work.
 //
-// The client is the generated CtiServiceClient in a worker thread (its own
-// event loop, like a separate client process), the same for both. The store
+// The client is a grpc-js client of CtiService (src/rpc/grpc-js-service.ts)
+// in a worker thread (its own event loop, like a separate client process),
+// the same for both. The store
 // is pre-filled with `stored` pending camp-ons (openRequestStore().put, then
 // a fold) and Core.start() resumes them all before the figure is measured:
 // pending rather than finished records, because every per-request structure
@@ -46,7 +47,8 @@ import { toProtoRequest } from '../src/daemon/grpc/convert.js';
 import { startGrpcServer } from '../src/daemon/grpc/server.js';
 import type { RequestRecord } from '../src/daemon/core/request.js';
 import { openRequestStore } from '../src/daemon/store/request-store.js';
-import { CtiServiceClient, CtiServiceService, Request, SubmitRequest } from '../src/gen/cti/v1/cti.js';
+import { CtiServiceDefinition, Request, SubmitRequest } from '../src/gen/cti/v1/cti.js';
+import { grpcJsClient, grpcJsService } from '../src/rpc/grpc-js-service.js';
 import { fmt, isMain, loadLine, machineLine, numberArg, pad, padLeft } from './common.js';
 import {
   ADMIN,
@@ -96,6 +98,7 @@ function submitRequest(i: number): SubmitRequest {
 }
 
 function runWorker(): void {
+  const CtiServiceClient = grpcJsClient(CtiServiceDefinition);
   const clients = new Map<string, InstanceType<typeof CtiServiceClient>>();
   const metadata = new Metadata();
   metadata.set('authorization', `Bearer ${BENCH_TOKEN}`);
@@ -151,7 +154,7 @@ async function startEcho(response: Buffer): Promise<{ address: string; close(): 
   const server = new Server({ 'grpc.max_receive_message_length': 256 * 1024 });
   const identity = (b: Buffer): Buffer => b;
   server.addService(
-    { submit: { ...CtiServiceService.submit, requestDeserialize: identity, responseSerialize: identity } },
+    { submit: { ...grpcJsService(CtiServiceDefinition).submit!, requestDeserialize: identity, responseSerialize: identity } },
     { submit: (_call: unknown, callback: (err: null, value: Buffer) => void) => callback(null, response) },
   );
   const port = await new Promise<number>((resolve, reject) =>
@@ -341,7 +344,7 @@ async function main(): Promise<void> {
 
 function SubmitRequestBytes(): number {
   // The size of what the client sends (destination and source are 4 digits each).
-  return CtiServiceService.submit.requestSerialize(submitRequest(0)).length;
+  return SubmitRequest.encode(submitRequest(0)).finish().length;
 }
 
 const rateOf = (samples: Sample[]): number => median(samples.map((x) => x.rate));

@@ -58,7 +58,8 @@ import type { RouteRegisterResponse } from '../src/csta/messages.js';
 import { startDaemon, type RunningDaemon } from '../src/daemon/daemon.js';
 import type { TransferMode } from '../src/daemon/core/transfer-routing.js';
 import { CstaLink } from '../src/daemon/switch/csta/link.js';
-import { CtiServiceClient, SetTransferRequest } from '../src/gen/cti/v1/cti.js';
+import { CtiServiceDefinition, SetTransferRequest } from '../src/gen/cti/v1/cti.js';
+import { grpcJsClient } from '../src/rpc/grpc-js-service.js';
 import type { Exchange } from '../src/switch-sim/exchange.js';
 import { startSimulator, type RunningSimulator } from '../src/switch-sim/simulator.js';
 import { parseWorld } from '../src/switch-sim/world-file.js';
@@ -254,7 +255,7 @@ const logCount = (ctid: Ctid, event: string): number => ctid.log.counts.get(even
 
 /** Sets `n` entries 2000+i -> 3000+i through ctid's gRPC API, one at a time (each is stored before the next); returns the per-call ms. */
 async function setEntries(ctid: Ctid, n: number): Promise<number[]> {
-  const client = new CtiServiceClient(ctid.daemon.address, credentials.createInsecure());
+  const client = new (grpcJsClient(CtiServiceDefinition))(ctid.daemon.address, credentials.createInsecure());
   const metadata = new Metadata();
   metadata.set('authorization', `Bearer ${TOKEN}`);
   const took: number[] = [];

@@ -1,4 +1,2 @@
 #!/usr/bin/env node
-import { main } from '../dist/src/daemon/main.js';
-
-await main();
+import('../dist/src/daemon/main.js').then(({ main }) => main());

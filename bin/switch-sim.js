@@ -1,4 +1,2 @@
 #!/usr/bin/env node
-import { main } from '../dist/src/switch-sim/cli/main.js';
-
-await main();
+import('../dist/src/switch-sim/cli/main.js').then(({ main }) => main());

@@ -1,6 +1,7 @@
 // The tree shows the architecture (style.md section 1): the core talks to
 // ports, never to an adapter, a transport or a UI; one-shot CLI commands
-// never load Ink. This test fails when an import crosses those lines.
+// never load Ink, and the CLI never loads grpc-js. This test fails when an
+// import crosses those lines.
 
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -37,6 +38,14 @@ test('the simulator and the daemon share the CSTA codec from src/csta, and the c
   const offenders: string[] = [];
   for (const file of sources(join(root, 'src/csta'))) {
     for (const spec of imports(file)) if (/switch-sim|daemon|cli/.test(spec)) offenders.push(`${relative(root, file)} imports ${spec}`);
+  }
+  assert.equal(offenders, []);
+});
+
+test('the CLI never imports grpc-js (its start-up time: src/cli/rpc speaks gRPC over node:http2)', () => {
+  const offenders: string[] = [];
+  for (const file of sources(join(root, 'src/cli'))) {
+    for (const spec of imports(file)) if (/^@grpc\//.test(spec) || /rpc\/grpc-js/.test(spec)) offenders.push(`${relative(root, file)} imports ${spec}`);
   }
   assert.equal(offenders, []);
 });

@@ -3,8 +3,8 @@
 // signal it was (130 / 143, interfaces.md). The handlers live only as long as
 // the wait, so every other moment keeps Node's default behaviour.
 
-import type { ClientReadableStream } from '@grpc/grpc-js';
 import { CliError } from './errors.js';
+import type { RpcStream } from './rpc/stream.js';
 
 const SIGNALS = ['SIGINT', 'SIGTERM'] as const;
 
@@ -42,15 +42,15 @@ export function abortable<T>(promise: Promise<T>, signal: AbortSignal): Promise<
  * (false), `each` returns 'stop' (true), or the signal aborts (throws).
  * Either way the call is cancelled, so ctid drops its subscription.
  */
-export async function forEachMessage<T>(stream: ClientReadableStream<T>, signal: AbortSignal, each: (message: T) => 'stop' | void): Promise<boolean> {
-  // After a cancel, grpc-js reports CANCELLED as an 'error': expected, not a crash.
+export async function forEachMessage<T>(stream: RpcStream<T>, signal: AbortSignal, each: (message: T) => 'stop' | void): Promise<boolean> {
+  // After a cancel the stream reports CANCELLED as an 'error': expected, not a crash.
   const cancel = () => {
     stream.on('error', () => {});
     stream.cancel();
   };
   signal.addEventListener('abort', cancel, { once: true });
   try {
-    for await (const message of stream as AsyncIterable<T>) {
+    for await (const message of stream) {
       if (each(message) === 'stop') return true;
     }
     return false;

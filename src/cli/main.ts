@@ -9,7 +9,7 @@ export async function main(argv: readonly string[] = process.argv): Promise<void
   process.stdout.on('error', (err: NodeJS.ErrnoException) => {
     if (err.code !== 'EPIPE') throw err;
   });
-  const { program, ctx } = buildProgram();
+  const { program, ctx } = buildProgram(argv);
   try {
     await program.parseAsync(argv);
     process.exitCode = 0;

@@ -23,9 +23,43 @@ import { registerWait } from './commands/wait.js';
 import { examples } from './help.js';
 import { CliContext, type GlobalFlags } from './session.js';
 
+type Register = (program: Command, ctx: CliContext) => void;
+
+/** Every command file, with the top-level commands it registers (test/cli/program.test.ts checks them). */
+export const COMMANDS: readonly { names: readonly string[]; register: Register }[] = [
+  { names: ['status'], register: registerStatus },
+  { names: ['call'], register: registerCall },
+  { names: ['camp-on'], register: registerCampOn },
+  { names: ['join', 'barge-in'], register: registerJoin },
+  { names: ['monitor'], register: registerMonitor },
+  { names: ['requests'], register: registerRequests },
+  { names: ['wait'], register: registerWait },
+  { names: ['cancel'], register: registerCancel },
+  { names: ['prompts', 'accept', 'reject'], register: registerPrompts },
+  { names: ['transfer'], register: registerTransfer },
+  { names: ['routes'], register: registerRoutes },
+  { names: ['relay'], register: registerRelay },
+  { names: ['peers'], register: registerPeers },
+  { names: ['mail'], register: registerMail },
+  { names: ['dashboard'], register: registerDashboard },
+];
+
+/** The global options that take a value (as a separate argument unless given as --opt=value). */
+const GLOBAL_WITH_VALUE: ReadonlySet<string> = new Set(['--server', '--token']);
+
+/** The command name in the arguments: the first one that is neither an option nor a global option's value. */
+function commandIn(args: readonly string[]): string | undefined {
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    if (GLOBAL_WITH_VALUE.has(arg)) i++;
+    else if (!arg.startsWith('-')) return arg;
+  }
+  return undefined;
+}
+
 const PACKAGE_JSON = new URL('../../../package.json', import.meta.url); // from dist/src/cli/
 
-export function buildProgram(): { program: Command; ctx: CliContext } {
+export function buildProgram(argv: readonly string[]): { program: Command; ctx: CliContext } {
   const program = new Command('cti')
     .description('ask ctid for calls, camp-ons, joins and barge-ins, and follow them')
     .version((JSON.parse(readFileSync(PACKAGE_JSON, 'utf8')) as { version: string }).version)
@@ -45,24 +79,10 @@ export function buildProgram(): { program: Command; ctx: CliContext } {
         '\nExit status: 0 ok; 1 the request failed or was refused; 2 bad input; 3 ctid unreachable; 4 not allowed; 130/143 interrupted.\n',
     );
   const ctx = new CliContext(() => program.opts<GlobalFlags>());
-  const commands = [
-    registerStatus,
-    registerCall,
-    registerCampOn,
-    registerJoin,
-    registerMonitor,
-    registerRequests,
-    registerWait,
-    registerCancel,
-    registerPrompts,
-    registerTransfer,
-    registerRoutes,
-    registerRelay,
-    registerPeers,
-    registerMail,
-    registerDashboard,
-  ];
-  for (const register of commands) {
+  // A one-shot command registers only its own file (start-up time, issue 4);
+  // help, a mistyped name or none registers them all, so help lists and suggests them.
+  const named = COMMANDS.filter(({ names }) => names.includes(commandIn(argv.slice(2)) ?? ''));
+  for (const { register } of named.length > 0 ? named : COMMANDS) {
     register(program, ctx);
   }
   return { program, ctx };

@@ -1,6 +1,6 @@
 // What a command that talks to ctid runs in: the output (as the resolved
 // settings say) and a connected client, closed when the command is done. The
-// client module (grpc-js) is imported here, after the arguments are parsed,
+// client module is imported here, after the arguments are parsed,
 // so `--help` and usage errors never load it.
 
 import { readFileSync } from 'node:fs';

@@ -11,14 +11,17 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { CtiError } from '../../src/daemon/core/errors.js';
 import { startGrpcServer, type RunningGrpcServer } from '../../src/daemon/grpc/server.js';
-import { CtiServiceClient, type Request, type RequestUpdate, type SubmitRequest } from '../../src/gen/cti/v1/cti.js';
+import { CtiServiceDefinition, type Request, type RequestUpdate, type SubmitRequest } from '../../src/gen/cti/v1/cti.js';
+import { grpcJsClient, type ClientOf } from '../../src/rpc/grpc-js-service.js';
 import { eventually } from '../helpers/eventually.js';
+import { rejectionOf } from '../helpers/rejection.js';
 import { FakeCore, TOKENS } from './fake-core.js';
 
 const core = new FakeCore();
 const logged: { event: string; fields?: Record<string, unknown> }[] = [];
 let server: RunningGrpcServer;
-let client: CtiServiceClient;
+const CtiServiceClient = grpcJsClient(CtiServiceDefinition);
+let client: ClientOf<CtiServiceDefinition>;
 
 test.after(async () => {
   client?.close();
@@ -37,14 +40,7 @@ function submit(request: Partial<SubmitRequest>, metadata = auth()): Promise<Req
   return new Promise((resolve, reject) => client.submit({ ...SUBMIT, ...request }, metadata, (err, value) => (err ? reject(err) : resolve(value))));
 }
 
-async function refusal(promise: Promise<unknown>): Promise<ServiceError> {
-  try {
-    await promise;
-  } catch (err) {
-    return err as ServiceError;
-  }
-  throw new Error('expected a refusal');
-}
+const refusal = async (promise: Promise<unknown>): Promise<ServiceError> => (await rejectionOf(promise)) as ServiceError;
 
 test('starts on a free port', async () => {
   server = await startGrpcServer(core, { listen: '127.0.0.1:0', logger: (event, fields) => logged.push({ event, fields }) });

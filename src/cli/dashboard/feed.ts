@@ -6,8 +6,8 @@
 // last state, and the feed dials again with backoff; the new session's
 // first updates bring the screen up to date.
 
-import type { ClientReadableStream } from '@grpc/grpc-js';
 import type { CtiApi } from '../client.js';
+import type { RpcStream } from '../rpc/stream.js';
 import type { DashboardStore } from './store.js';
 
 export interface FeedOptions {
@@ -84,9 +84,9 @@ export class DashboardFeed {
     onUp();
     const { admin, extensions } = this.store.model;
     await new Promise<void>((resolve, reject) => {
-      const streams: ClientReadableStream<unknown>[] = [];
-      const follow = <T>(stream: ClientReadableStream<T>, each: (message: T) => void, onEnd: () => void = () => reject(new Error('ctid ended a stream'))): void => {
-        streams.push(stream as ClientReadableStream<unknown>);
+      const streams: RpcStream<unknown>[] = [];
+      const follow = <T>(stream: RpcStream<T>, each: (message: T) => void, onEnd: () => void = () => reject(new Error('ctid ended a stream'))): void => {
+        streams.push(stream as RpcStream<unknown>);
         stream.on('data', each);
         stream.on('error', (err) => reject(err));
         stream.on('end', onEnd);

@@ -4,14 +4,14 @@
 
 import type { Server } from '@grpc/grpc-js';
 import { HealthImplementation, type ServingStatus } from 'grpc-health-check';
-import { CtiServiceClient } from '../../gen/cti/v1/cti.js';
+import { CtiServiceDefinition } from '../../gen/cti/v1/cti.js';
 
 export interface Health {
   setServing(serving: boolean): void;
 }
 
 export function addHealth(server: Server): Health {
-  const names = ['', CtiServiceClient.serviceName];
+  const names = ['', CtiServiceDefinition.fullName];
   const health = new HealthImplementation(Object.fromEntries(names.map((name) => [name, 'NOT_SERVING' as ServingStatus])));
   health.addToServer(server);
   return {

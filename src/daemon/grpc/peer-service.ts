@@ -9,10 +9,11 @@ import type { PeerFacingApi } from '../core/peering.js';
 import type {
   MonitorStatusRequest,
   PeerRequestState,
-  PeerServiceServer,
+  PeerServiceDefinition,
   PeerStatusNotification,
   WatchCampOnRequest,
 } from '../../gen/cti/v1/peer.js';
+import type { ServerOf } from '../../rpc/grpc-js-service.js';
 import { authenticatePeer } from './auth.js';
 import {
   fromProtoCampOn,
@@ -44,7 +45,7 @@ const METHOD = {
  * @param secrets each peer office's id -> the secret that pair of offices
  *   shares (config `peers.*.secret`); an office not in it is refused.
  */
-export function peerService(api: PeerFacingApi, secrets: Readonly<Record<string, string>>, log: Logger, streams: OpenStreams): PeerServiceServer {
+export function peerService(api: PeerFacingApi, secrets: Readonly<Record<string, string>>, log: Logger, streams: OpenStreams): ServerOf<PeerServiceDefinition> {
   const office: Identify<string> = (call) => authenticatePeer(secrets, call, log);
 
   return {

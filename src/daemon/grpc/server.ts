@@ -9,8 +9,9 @@ import { Server } from '@grpc/grpc-js';
 import { formatHostPort, parseHostPort } from '../../common/listen.js';
 import type { CoreApi } from '../core/api.js';
 import type { PeerFacingApi } from '../core/peering.js';
-import { CtiServiceService } from '../../gen/cti/v1/cti.js';
-import { PeerServiceService } from '../../gen/cti/v1/peer.js';
+import { CtiServiceDefinition } from '../../gen/cti/v1/cti.js';
+import { PeerServiceDefinition } from '../../gen/cti/v1/peer.js';
+import { grpcJsService } from '../../rpc/grpc-js-service.js';
 import { addHealth } from './health.js';
 import { peerService } from './peer-service.js';
 import { serverCredentials, type ServerTls } from './peer-tls.js';
@@ -58,8 +59,8 @@ export async function startGrpcServer(core: CoreApi, options: GrpcServerOptions)
     'grpc.enable_channelz': 0,
   });
   const streams = new OpenStreams(log);
-  server.addService(CtiServiceService, ctiService(core, log, streams, options.mail));
-  if (options.peer) server.addService(PeerServiceService, peerService(options.peer.api, options.peer.secrets, log, streams));
+  server.addService(grpcJsService(CtiServiceDefinition), ctiService(core, log, streams, options.mail));
+  if (options.peer) server.addService(grpcJsService(PeerServiceDefinition), peerService(options.peer.api, options.peer.secrets, log, streams));
   const health = addHealth(server);
   await addReflection(server);
 

@@ -7,7 +7,8 @@ import { CtiError } from '../core/errors.js';
 import type { MailDesk } from '../mail/mail-desk.js';
 import type { CoreApi, Principal } from '../core/api.js';
 import { routePrefix } from '../core/routes.js';
-import type { CtiServiceServer, LineUpdate, MonitorLineRequest, PromptUpdate, RequestUpdate, WatchPromptsRequest, WatchRequestsRequest } from '../../gen/cti/v1/cti.js';
+import type { CtiServiceDefinition, LineUpdate, MonitorLineRequest, PromptUpdate, RequestUpdate, WatchPromptsRequest, WatchRequestsRequest } from '../../gen/cti/v1/cti.js';
+import type { ServerOf } from '../../rpc/grpc-js-service.js';
 import { authenticate } from './auth.js';
 import {
   fromProtoRoute,
@@ -44,7 +45,7 @@ export function unary<Who, Req, Res>(
 /** Requests by mail, when the office takes mail (mail/mail-desk.ts). */
 export type MailApi = Pick<MailDesk, 'list' | 'open' | 'send' | 'listeners' | 'listRelays' | 'addRelay' | 'removeRelay'>;
 
-export function ctiService(core: CoreApi, log: Logger, streams: OpenStreams, mail?: MailApi): CtiServiceServer {
+export function ctiService(core: CoreApi, log: Logger, streams: OpenStreams, mail?: MailApi): ServerOf<CtiServiceDefinition> {
   const mailDesk = (): MailApi => {
     if (!mail) throw new CtiError('failed-precondition', 'this office takes no mail (config `mail`)');
     return mail;

@@ -8,12 +8,16 @@ import { Metadata, status, type CallOptions, type ChannelCredentials, type Clien
 import type { Unsubscribe } from '../core/api.js';
 import { CtiError, isCtiError } from '../core/errors.js';
 import type { PeerHealth, PeerHealthState } from '../core/peering.js';
-import { PeerServiceClient } from '../../gen/cti/v1/peer.js';
+import { PeerServiceDefinition } from '../../gen/cti/v1/peer.js';
+import { grpcJsClient, type ClientOf } from '../../rpc/grpc-js-service.js';
 import { OFFICE_METADATA_KEY } from '../grpc/auth.js';
 import { peerCredentials, type PeerTls } from '../grpc/peer-tls.js';
 import type { Logger } from '../grpc/status.js';
 import { HealthChecker } from './health-check.js';
 import { isUnreachable, peerError } from './peer-errors.js';
+
+type PeerClient = ClientOf<PeerServiceDefinition>;
+const PeerClient = grpcJsClient(PeerServiceDefinition);
 
 /** Config `peers.OFFICE`. */
 export interface PeerConfig {
@@ -58,7 +62,7 @@ const CHANNEL_OPTIONS = {
 
 export class PeerLink {
   private readonly credentials: ChannelCredentials;
-  private connection?: { client: PeerServiceClient; health: HealthChecker };
+  private connection?: { client: PeerClient; health: HealthChecker };
   private health: PeerHealthState = 'unknown';
   private lastReached?: number;
   private lastError?: string;
@@ -80,7 +84,7 @@ export class PeerLink {
   }
 
   /** A unary call under the call deadline, its answer decoded. */
-  async unary<T, R>(invoke: (client: PeerServiceClient, metadata: Metadata, options: Partial<CallOptions>, callback: Callback<T>) => void, decode: (answer: T) => R): Promise<R> {
+  async unary<T, R>(invoke: (client: PeerClient, metadata: Metadata, options: Partial<CallOptions>, callback: Callback<T>) => void, decode: (answer: T) => R): Promise<R> {
     const { client } = this.connect();
     const call = (waitForReady: boolean, timeoutMs: number) =>
       new Promise<T>((resolve, reject) => {
@@ -105,7 +109,7 @@ export class PeerLink {
   }
 
   /** A server stream: each message decoded to onMessage, then onEnd once (with an error unless the peer ended it). */
-  stream<T, R>(open: (client: PeerServiceClient, metadata: Metadata) => ClientReadableStream<T>, decode: (message: T) => R, onMessage: (message: R) => void, onEnd: (err?: Error) => void): Unsubscribe {
+  stream<T, R>(open: (client: PeerClient, metadata: Metadata) => ClientReadableStream<T>, decode: (message: T) => R, onMessage: (message: R) => void, onEnd: (err?: Error) => void): Unsubscribe {
     const call = open(this.connect().client, this.metadata());
     let done = false;
     const finish = (err?: Error): void => {
@@ -159,10 +163,10 @@ export class PeerLink {
     this.connection?.client.close();
   }
 
-  private connect(): { client: PeerServiceClient; health: HealthChecker } {
+  private connect(): { client: PeerClient; health: HealthChecker } {
     if (this.closed) throw new CtiError('unavailable', `ctid is shutting down: office ${this.office} is no longer called`, 'peer-unavailable');
     if (!this.connection) {
-      const client = new PeerServiceClient(this.address, this.credentials, CHANNEL_OPTIONS);
+      const client = new PeerClient(this.address, this.credentials, CHANNEL_OPTIONS);
       this.connection = { client, health: new HealthChecker(this.address, this.credentials, client.getChannel()) };
     }
     return this.connection;

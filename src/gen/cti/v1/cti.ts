@@ -6,20 +6,6 @@
 
 /* eslint-disable */
 import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
-import {
-  type CallOptions,
-  type ChannelCredentials,
-  Client,
-  type ClientOptions,
-  type ClientReadableStream,
-  type ClientUnaryCall,
-  type handleServerStreamingCall,
-  type handleUnaryCall,
-  makeGenericClientConstructor,
-  type Metadata,
-  type ServiceError,
-  type UntypedServiceImplementation,
-} from "@grpc/grpc-js";
 
 export const protobufPackage = "cti.v1";
 
@@ -5301,676 +5287,235 @@ export const SendMailResponse: MessageFns<SendMailResponse> = {
 };
 
 /** Every call carries the user's token as metadata `authorization: Bearer TOKEN`. */
-export type CtiServiceService = typeof CtiServiceService;
-export const CtiServiceService = {
-  /** Office, switch link state, version. */
-  getStatus: {
-    path: "/cti.v1.CtiService/GetStatus" as const,
-    requestStream: false as const,
-    responseStream: false as const,
-    requestSerialize: (value: GetStatusRequest): Buffer => Buffer.from(GetStatusRequest.encode(value).finish()),
-    requestDeserialize: (value: Buffer): GetStatusRequest => GetStatusRequest.decode(value),
-    responseSerialize: (value: GetStatusResponse): Buffer => Buffer.from(GetStatusResponse.encode(value).finish()),
-    responseDeserialize: (value: Buffer): GetStatusResponse => GetStatusResponse.decode(value),
-  },
-  /** Submits a request (call, camp-on). Returns once it is durably stored. */
-  submit: {
-    path: "/cti.v1.CtiService/Submit" as const,
-    requestStream: false as const,
-    responseStream: false as const,
-    requestSerialize: (value: SubmitRequest): Buffer => Buffer.from(SubmitRequest.encode(value).finish()),
-    requestDeserialize: (value: Buffer): SubmitRequest => SubmitRequest.decode(value),
-    responseSerialize: (value: Request): Buffer => Buffer.from(Request.encode(value).finish()),
-    responseDeserialize: (value: Buffer): Request => Request.decode(value),
-  },
-  /** One request by id (another user's ids read as not found). */
-  getRequest: {
-    path: "/cti.v1.CtiService/GetRequest" as const,
-    requestStream: false as const,
-    responseStream: false as const,
-    requestSerialize: (value: GetRequestRequest): Buffer => Buffer.from(GetRequestRequest.encode(value).finish()),
-    requestDeserialize: (value: Buffer): GetRequestRequest => GetRequestRequest.decode(value),
-    responseSerialize: (value: Request): Buffer => Buffer.from(Request.encode(value).finish()),
-    responseDeserialize: (value: Buffer): Request => Request.decode(value),
-  },
-  /** The caller's requests (all of the office's with `all`, admins only), newest first. */
-  listRequests: {
-    path: "/cti.v1.CtiService/ListRequests" as const,
-    requestStream: false as const,
-    responseStream: false as const,
-    requestSerialize: (value: ListRequestsRequest): Buffer => Buffer.from(ListRequestsRequest.encode(value).finish()),
-    requestDeserialize: (value: Buffer): ListRequestsRequest => ListRequestsRequest.decode(value),
-    responseSerialize: (value: ListRequestsResponse): Buffer =>
-      Buffer.from(ListRequestsResponse.encode(value).finish()),
-    responseDeserialize: (value: Buffer): ListRequestsResponse => ListRequestsResponse.decode(value),
-  },
-  /** Cancels a pending request (FIG. 22); a finished one is returned as it is. */
-  cancelRequest: {
-    path: "/cti.v1.CtiService/CancelRequest" as const,
-    requestStream: false as const,
-    responseStream: false as const,
-    requestSerialize: (value: CancelRequestRequest): Buffer => Buffer.from(CancelRequestRequest.encode(value).finish()),
-    requestDeserialize: (value: Buffer): CancelRequestRequest => CancelRequestRequest.decode(value),
-    responseSerialize: (value: Request): Buffer => Buffer.from(Request.encode(value).finish()),
-    responseDeserialize: (value: Buffer): Request => Request.decode(value),
-  },
-  /**
-   * The current state of the watched requests first, then every change, so a
-   * client never races a list against a watch. With an id: that request, and
-   * the stream ends after its final state. Without: all of the caller's.
-   */
-  watchRequests: {
-    path: "/cti.v1.CtiService/WatchRequests" as const,
-    requestStream: false as const,
-    responseStream: true as const,
-    requestSerialize: (value: WatchRequestsRequest): Buffer => Buffer.from(WatchRequestsRequest.encode(value).finish()),
-    requestDeserialize: (value: Buffer): WatchRequestsRequest => WatchRequestsRequest.decode(value),
-    responseSerialize: (value: RequestUpdate): Buffer => Buffer.from(RequestUpdate.encode(value).finish()),
-    responseDeserialize: (value: Buffer): RequestUpdate => RequestUpdate.decode(value),
-  },
-  /**
-   * Line states of a number for a window: the current state first, then changes.
-   * A number another office owns is monitored through that office.
-   */
-  monitorLine: {
-    path: "/cti.v1.CtiService/MonitorLine" as const,
-    requestStream: false as const,
-    responseStream: true as const,
-    requestSerialize: (value: MonitorLineRequest): Buffer => Buffer.from(MonitorLineRequest.encode(value).finish()),
-    requestDeserialize: (value: Buffer): MonitorLineRequest => MonitorLineRequest.decode(value),
-    responseSerialize: (value: LineUpdate): Buffer => Buffer.from(LineUpdate.encode(value).finish()),
-    responseDeserialize: (value: Buffer): LineUpdate => LineUpdate.decode(value),
-  },
-  /** The route table (FIG. 20 CTIDB), longest prefix first. Changes are admin-only and persisted. */
-  listRoutes: {
-    path: "/cti.v1.CtiService/ListRoutes" as const,
-    requestStream: false as const,
-    responseStream: false as const,
-    requestSerialize: (value: ListRoutesRequest): Buffer => Buffer.from(ListRoutesRequest.encode(value).finish()),
-    requestDeserialize: (value: Buffer): ListRoutesRequest => ListRoutesRequest.decode(value),
-    responseSerialize: (value: ListRoutesResponse): Buffer => Buffer.from(ListRoutesResponse.encode(value).finish()),
-    responseDeserialize: (value: Buffer): ListRoutesResponse => ListRoutesResponse.decode(value),
-  },
-  addRoute: {
-    path: "/cti.v1.CtiService/AddRoute" as const,
-    requestStream: false as const,
-    responseStream: false as const,
-    requestSerialize: (value: AddRouteRequest): Buffer => Buffer.from(AddRouteRequest.encode(value).finish()),
-    requestDeserialize: (value: Buffer): AddRouteRequest => AddRouteRequest.decode(value),
-    responseSerialize: (value: Route): Buffer => Buffer.from(Route.encode(value).finish()),
-    responseDeserialize: (value: Buffer): Route => Route.decode(value),
-  },
-  removeRoute: {
-    path: "/cti.v1.CtiService/RemoveRoute" as const,
-    requestStream: false as const,
-    responseStream: false as const,
-    requestSerialize: (value: RemoveRouteRequest): Buffer => Buffer.from(RemoveRouteRequest.encode(value).finish()),
-    requestDeserialize: (value: Buffer): RemoveRouteRequest => RemoveRouteRequest.decode(value),
-    responseSerialize: (value: RemoveRouteResponse): Buffer => Buffer.from(RemoveRouteResponse.encode(value).finish()),
-    responseDeserialize: (value: Buffer): RemoveRouteResponse => RemoveRouteResponse.decode(value),
-  },
-  /** The peer offices, their addresses and health. */
-  listPeers: {
-    path: "/cti.v1.CtiService/ListPeers" as const,
-    requestStream: false as const,
-    responseStream: false as const,
-    requestSerialize: (value: ListPeersRequest): Buffer => Buffer.from(ListPeersRequest.encode(value).finish()),
-    requestDeserialize: (value: Buffer): ListPeersRequest => ListPeersRequest.decode(value),
-    responseSerialize: (value: ListPeersResponse): Buffer => Buffer.from(ListPeersResponse.encode(value).finish()),
-    responseDeserialize: (value: Buffer): ListPeersResponse => ListPeersResponse.decode(value),
-  },
-  /**
-   * The transfer table (FIG. 58): where calls to an extension go instead.
-   * Set and clear by the extension's owner or an admin; destinations obey
-   * the office's dial policy (refused with reason `barred`).
-   */
-  listTransfers: {
-    path: "/cti.v1.CtiService/ListTransfers" as const,
-    requestStream: false as const,
-    responseStream: false as const,
-    requestSerialize: (value: ListTransfersRequest): Buffer => Buffer.from(ListTransfersRequest.encode(value).finish()),
-    requestDeserialize: (value: Buffer): ListTransfersRequest => ListTransfersRequest.decode(value),
-    responseSerialize: (value: ListTransfersResponse): Buffer =>
-      Buffer.from(ListTransfersResponse.encode(value).finish()),
-    responseDeserialize: (value: Buffer): ListTransfersResponse => ListTransfersResponse.decode(value),
-  },
-  setTransfer: {
-    path: "/cti.v1.CtiService/SetTransfer" as const,
-    requestStream: false as const,
-    responseStream: false as const,
-    requestSerialize: (value: SetTransferRequest): Buffer => Buffer.from(SetTransferRequest.encode(value).finish()),
-    requestDeserialize: (value: Buffer): SetTransferRequest => SetTransferRequest.decode(value),
-    responseSerialize: (value: Transfer): Buffer => Buffer.from(Transfer.encode(value).finish()),
-    responseDeserialize: (value: Buffer): Transfer => Transfer.decode(value),
-  },
-  clearTransfer: {
-    path: "/cti.v1.CtiService/ClearTransfer" as const,
-    requestStream: false as const,
-    responseStream: false as const,
-    requestSerialize: (value: ClearTransferRequest): Buffer => Buffer.from(ClearTransferRequest.encode(value).finish()),
-    requestDeserialize: (value: Buffer): ClearTransferRequest => ClearTransferRequest.decode(value),
-    responseSerialize: (value: Transfer): Buffer => Buffer.from(Transfer.encode(value).finish()),
-    responseDeserialize: (value: Buffer): Transfer => Transfer.decode(value),
-  },
-  /**
-   * Consent prompts (FIG. 49-51) for the caller's extensions (all of the
-   * office's for an admin): a join or barge-in waits for one of them to answer.
-   */
-  listPrompts: {
-    path: "/cti.v1.CtiService/ListPrompts" as const,
-    requestStream: false as const,
-    responseStream: false as const,
-    requestSerialize: (value: ListPromptsRequest): Buffer => Buffer.from(ListPromptsRequest.encode(value).finish()),
-    requestDeserialize: (value: Buffer): ListPromptsRequest => ListPromptsRequest.decode(value),
-    responseSerialize: (value: ListPromptsResponse): Buffer => Buffer.from(ListPromptsResponse.encode(value).finish()),
-    responseDeserialize: (value: Buffer): ListPromptsResponse => ListPromptsResponse.decode(value),
-  },
-  /**
-   * The open prompts first, then each prompt that opens, and each open one
-   * once more when it closes (its state then says how).
-   */
-  watchPrompts: {
-    path: "/cti.v1.CtiService/WatchPrompts" as const,
-    requestStream: false as const,
-    responseStream: true as const,
-    requestSerialize: (value: WatchPromptsRequest): Buffer => Buffer.from(WatchPromptsRequest.encode(value).finish()),
-    requestDeserialize: (value: Buffer): WatchPromptsRequest => WatchPromptsRequest.decode(value),
-    responseSerialize: (value: PromptUpdate): Buffer => Buffer.from(PromptUpdate.encode(value).finish()),
-    responseDeserialize: (value: Buffer): PromptUpdate => PromptUpdate.decode(value),
-  },
-  /** Accepts or rejects an open prompt (FIG. 51). */
-  answerPrompt: {
-    path: "/cti.v1.CtiService/AnswerPrompt" as const,
-    requestStream: false as const,
-    responseStream: false as const,
-    requestSerialize: (value: AnswerPromptRequest): Buffer => Buffer.from(AnswerPromptRequest.encode(value).finish()),
-    requestDeserialize: (value: Buffer): AnswerPromptRequest => AnswerPromptRequest.decode(value),
-    responseSerialize: (value: Prompt): Buffer => Buffer.from(Prompt.encode(value).finish()),
-    responseDeserialize: (value: Buffer): Prompt => Prompt.decode(value),
-  },
-  /**
-   * Requests by mail (config `mail`): my mailbox, opening a mail (runs its
-   * on-open request), and sending a request by mail as the caller.
-   */
-  listMail: {
-    path: "/cti.v1.CtiService/ListMail" as const,
-    requestStream: false as const,
-    responseStream: false as const,
-    requestSerialize: (value: ListMailRequest): Buffer => Buffer.from(ListMailRequest.encode(value).finish()),
-    requestDeserialize: (value: Buffer): ListMailRequest => ListMailRequest.decode(value),
-    responseSerialize: (value: ListMailResponse): Buffer => Buffer.from(ListMailResponse.encode(value).finish()),
-    responseDeserialize: (value: Buffer): ListMailResponse => ListMailResponse.decode(value),
-  },
-  openMail: {
-    path: "/cti.v1.CtiService/OpenMail" as const,
-    requestStream: false as const,
-    responseStream: false as const,
-    requestSerialize: (value: OpenMailRequest): Buffer => Buffer.from(OpenMailRequest.encode(value).finish()),
-    requestDeserialize: (value: Buffer): OpenMailRequest => OpenMailRequest.decode(value),
-    responseSerialize: (value: OpenMailResponse): Buffer => Buffer.from(OpenMailResponse.encode(value).finish()),
-    responseDeserialize: (value: Buffer): OpenMailResponse => OpenMailResponse.decode(value),
-  },
-  sendMail: {
-    path: "/cti.v1.CtiService/SendMail" as const,
-    requestStream: false as const,
-    responseStream: false as const,
-    requestSerialize: (value: SendMailRequest): Buffer => Buffer.from(SendMailRequest.encode(value).finish()),
-    requestDeserialize: (value: Buffer): SendMailRequest => SendMailRequest.decode(value),
-    responseSerialize: (value: SendMailResponse): Buffer => Buffer.from(SendMailResponse.encode(value).finish()),
-    responseDeserialize: (value: Buffer): SendMailResponse => SendMailResponse.decode(value),
-  },
-  /**
-   * The mail relay table (FIG. 38): which office's SMTP takes mail for a
-   * domain. Anyone may read it; admins change it (persisted).
-   */
-  listRelays: {
-    path: "/cti.v1.CtiService/ListRelays" as const,
-    requestStream: false as const,
-    responseStream: false as const,
-    requestSerialize: (value: ListRelaysRequest): Buffer => Buffer.from(ListRelaysRequest.encode(value).finish()),
-    requestDeserialize: (value: Buffer): ListRelaysRequest => ListRelaysRequest.decode(value),
-    responseSerialize: (value: ListRelaysResponse): Buffer => Buffer.from(ListRelaysResponse.encode(value).finish()),
-    responseDeserialize: (value: Buffer): ListRelaysResponse => ListRelaysResponse.decode(value),
-  },
-  addRelay: {
-    path: "/cti.v1.CtiService/AddRelay" as const,
-    requestStream: false as const,
-    responseStream: false as const,
-    requestSerialize: (value: AddRelayRequest): Buffer => Buffer.from(AddRelayRequest.encode(value).finish()),
-    requestDeserialize: (value: Buffer): AddRelayRequest => AddRelayRequest.decode(value),
-    responseSerialize: (value: Relay): Buffer => Buffer.from(Relay.encode(value).finish()),
-    responseDeserialize: (value: Buffer): Relay => Relay.decode(value),
-  },
-  removeRelay: {
-    path: "/cti.v1.CtiService/RemoveRelay" as const,
-    requestStream: false as const,
-    responseStream: false as const,
-    requestSerialize: (value: RemoveRelayRequest): Buffer => Buffer.from(RemoveRelayRequest.encode(value).finish()),
-    requestDeserialize: (value: Buffer): RemoveRelayRequest => RemoveRelayRequest.decode(value),
-    responseSerialize: (value: RemoveRelayResponse): Buffer => Buffer.from(RemoveRelayResponse.encode(value).finish()),
-    responseDeserialize: (value: Buffer): RemoveRelayResponse => RemoveRelayResponse.decode(value),
+export type CtiServiceDefinition = typeof CtiServiceDefinition;
+export const CtiServiceDefinition = {
+  name: "CtiService",
+  fullName: "cti.v1.CtiService",
+  methods: {
+    /** Office, switch link state, version. */
+    getStatus: {
+      name: "GetStatus",
+      requestType: GetStatusRequest as typeof GetStatusRequest,
+      requestStream: false,
+      responseType: GetStatusResponse as typeof GetStatusResponse,
+      responseStream: false,
+      options: {},
+    },
+    /** Submits a request (call, camp-on). Returns once it is durably stored. */
+    submit: {
+      name: "Submit",
+      requestType: SubmitRequest as typeof SubmitRequest,
+      requestStream: false,
+      responseType: Request as typeof Request,
+      responseStream: false,
+      options: {},
+    },
+    /** One request by id (another user's ids read as not found). */
+    getRequest: {
+      name: "GetRequest",
+      requestType: GetRequestRequest as typeof GetRequestRequest,
+      requestStream: false,
+      responseType: Request as typeof Request,
+      responseStream: false,
+      options: {},
+    },
+    /** The caller's requests (all of the office's with `all`, admins only), newest first. */
+    listRequests: {
+      name: "ListRequests",
+      requestType: ListRequestsRequest as typeof ListRequestsRequest,
+      requestStream: false,
+      responseType: ListRequestsResponse as typeof ListRequestsResponse,
+      responseStream: false,
+      options: {},
+    },
+    /** Cancels a pending request (FIG. 22); a finished one is returned as it is. */
+    cancelRequest: {
+      name: "CancelRequest",
+      requestType: CancelRequestRequest as typeof CancelRequestRequest,
+      requestStream: false,
+      responseType: Request as typeof Request,
+      responseStream: false,
+      options: {},
+    },
+    /**
+     * The current state of the watched requests first, then every change, so a
+     * client never races a list against a watch. With an id: that request, and
+     * the stream ends after its final state. Without: all of the caller's.
+     */
+    watchRequests: {
+      name: "WatchRequests",
+      requestType: WatchRequestsRequest as typeof WatchRequestsRequest,
+      requestStream: false,
+      responseType: RequestUpdate as typeof RequestUpdate,
+      responseStream: true,
+      options: {},
+    },
+    /**
+     * Line states of a number for a window: the current state first, then changes.
+     * A number another office owns is monitored through that office.
+     */
+    monitorLine: {
+      name: "MonitorLine",
+      requestType: MonitorLineRequest as typeof MonitorLineRequest,
+      requestStream: false,
+      responseType: LineUpdate as typeof LineUpdate,
+      responseStream: true,
+      options: {},
+    },
+    /** The route table (FIG. 20 CTIDB), longest prefix first. Changes are admin-only and persisted. */
+    listRoutes: {
+      name: "ListRoutes",
+      requestType: ListRoutesRequest as typeof ListRoutesRequest,
+      requestStream: false,
+      responseType: ListRoutesResponse as typeof ListRoutesResponse,
+      responseStream: false,
+      options: {},
+    },
+    addRoute: {
+      name: "AddRoute",
+      requestType: AddRouteRequest as typeof AddRouteRequest,
+      requestStream: false,
+      responseType: Route as typeof Route,
+      responseStream: false,
+      options: {},
+    },
+    removeRoute: {
+      name: "RemoveRoute",
+      requestType: RemoveRouteRequest as typeof RemoveRouteRequest,
+      requestStream: false,
+      responseType: RemoveRouteResponse as typeof RemoveRouteResponse,
+      responseStream: false,
+      options: {},
+    },
+    /** The peer offices, their addresses and health. */
+    listPeers: {
+      name: "ListPeers",
+      requestType: ListPeersRequest as typeof ListPeersRequest,
+      requestStream: false,
+      responseType: ListPeersResponse as typeof ListPeersResponse,
+      responseStream: false,
+      options: {},
+    },
+    /**
+     * The transfer table (FIG. 58): where calls to an extension go instead.
+     * Set and clear by the extension's owner or an admin; destinations obey
+     * the office's dial policy (refused with reason `barred`).
+     */
+    listTransfers: {
+      name: "ListTransfers",
+      requestType: ListTransfersRequest as typeof ListTransfersRequest,
+      requestStream: false,
+      responseType: ListTransfersResponse as typeof ListTransfersResponse,
+      responseStream: false,
+      options: {},
+    },
+    setTransfer: {
+      name: "SetTransfer",
+      requestType: SetTransferRequest as typeof SetTransferRequest,
+      requestStream: false,
+      responseType: Transfer as typeof Transfer,
+      responseStream: false,
+      options: {},
+    },
+    clearTransfer: {
+      name: "ClearTransfer",
+      requestType: ClearTransferRequest as typeof ClearTransferRequest,
+      requestStream: false,
+      responseType: Transfer as typeof Transfer,
+      responseStream: false,
+      options: {},
+    },
+    /**
+     * Consent prompts (FIG. 49-51) for the caller's extensions (all of the
+     * office's for an admin): a join or barge-in waits for one of them to answer.
+     */
+    listPrompts: {
+      name: "ListPrompts",
+      requestType: ListPromptsRequest as typeof ListPromptsRequest,
+      requestStream: false,
+      responseType: ListPromptsResponse as typeof ListPromptsResponse,
+      responseStream: false,
+      options: {},
+    },
+    /**
+     * The open prompts first, then each prompt that opens, and each open one
+     * once more when it closes (its state then says how).
+     */
+    watchPrompts: {
+      name: "WatchPrompts",
+      requestType: WatchPromptsRequest as typeof WatchPromptsRequest,
+      requestStream: false,
+      responseType: PromptUpdate as typeof PromptUpdate,
+      responseStream: true,
+      options: {},
+    },
+    /** Accepts or rejects an open prompt (FIG. 51). */
+    answerPrompt: {
+      name: "AnswerPrompt",
+      requestType: AnswerPromptRequest as typeof AnswerPromptRequest,
+      requestStream: false,
+      responseType: Prompt as typeof Prompt,
+      responseStream: false,
+      options: {},
+    },
+    /**
+     * Requests by mail (config `mail`): my mailbox, opening a mail (runs its
+     * on-open request), and sending a request by mail as the caller.
+     */
+    listMail: {
+      name: "ListMail",
+      requestType: ListMailRequest as typeof ListMailRequest,
+      requestStream: false,
+      responseType: ListMailResponse as typeof ListMailResponse,
+      responseStream: false,
+      options: {},
+    },
+    openMail: {
+      name: "OpenMail",
+      requestType: OpenMailRequest as typeof OpenMailRequest,
+      requestStream: false,
+      responseType: OpenMailResponse as typeof OpenMailResponse,
+      responseStream: false,
+      options: {},
+    },
+    sendMail: {
+      name: "SendMail",
+      requestType: SendMailRequest as typeof SendMailRequest,
+      requestStream: false,
+      responseType: SendMailResponse as typeof SendMailResponse,
+      responseStream: false,
+      options: {},
+    },
+    /**
+     * The mail relay table (FIG. 38): which office's SMTP takes mail for a
+     * domain. Anyone may read it; admins change it (persisted).
+     */
+    listRelays: {
+      name: "ListRelays",
+      requestType: ListRelaysRequest as typeof ListRelaysRequest,
+      requestStream: false,
+      responseType: ListRelaysResponse as typeof ListRelaysResponse,
+      responseStream: false,
+      options: {},
+    },
+    addRelay: {
+      name: "AddRelay",
+      requestType: AddRelayRequest as typeof AddRelayRequest,
+      requestStream: false,
+      responseType: Relay as typeof Relay,
+      responseStream: false,
+      options: {},
+    },
+    removeRelay: {
+      name: "RemoveRelay",
+      requestType: RemoveRelayRequest as typeof RemoveRelayRequest,
+      requestStream: false,
+      responseType: RemoveRelayResponse as typeof RemoveRelayResponse,
+      responseStream: false,
+      options: {},
+    },
   },
 } as const;
-
-export interface CtiServiceServer extends UntypedServiceImplementation {
-  /** Office, switch link state, version. */
-  getStatus: handleUnaryCall<GetStatusRequest, GetStatusResponse>;
-  /** Submits a request (call, camp-on). Returns once it is durably stored. */
-  submit: handleUnaryCall<SubmitRequest, Request>;
-  /** One request by id (another user's ids read as not found). */
-  getRequest: handleUnaryCall<GetRequestRequest, Request>;
-  /** The caller's requests (all of the office's with `all`, admins only), newest first. */
-  listRequests: handleUnaryCall<ListRequestsRequest, ListRequestsResponse>;
-  /** Cancels a pending request (FIG. 22); a finished one is returned as it is. */
-  cancelRequest: handleUnaryCall<CancelRequestRequest, Request>;
-  /**
-   * The current state of the watched requests first, then every change, so a
-   * client never races a list against a watch. With an id: that request, and
-   * the stream ends after its final state. Without: all of the caller's.
-   */
-  watchRequests: handleServerStreamingCall<WatchRequestsRequest, RequestUpdate>;
-  /**
-   * Line states of a number for a window: the current state first, then changes.
-   * A number another office owns is monitored through that office.
-   */
-  monitorLine: handleServerStreamingCall<MonitorLineRequest, LineUpdate>;
-  /** The route table (FIG. 20 CTIDB), longest prefix first. Changes are admin-only and persisted. */
-  listRoutes: handleUnaryCall<ListRoutesRequest, ListRoutesResponse>;
-  addRoute: handleUnaryCall<AddRouteRequest, Route>;
-  removeRoute: handleUnaryCall<RemoveRouteRequest, RemoveRouteResponse>;
-  /** The peer offices, their addresses and health. */
-  listPeers: handleUnaryCall<ListPeersRequest, ListPeersResponse>;
-  /**
-   * The transfer table (FIG. 58): where calls to an extension go instead.
-   * Set and clear by the extension's owner or an admin; destinations obey
-   * the office's dial policy (refused with reason `barred`).
-   */
-  listTransfers: handleUnaryCall<ListTransfersRequest, ListTransfersResponse>;
-  setTransfer: handleUnaryCall<SetTransferRequest, Transfer>;
-  clearTransfer: handleUnaryCall<ClearTransferRequest, Transfer>;
-  /**
-   * Consent prompts (FIG. 49-51) for the caller's extensions (all of the
-   * office's for an admin): a join or barge-in waits for one of them to answer.
-   */
-  listPrompts: handleUnaryCall<ListPromptsRequest, ListPromptsResponse>;
-  /**
-   * The open prompts first, then each prompt that opens, and each open one
-   * once more when it closes (its state then says how).
-   */
-  watchPrompts: handleServerStreamingCall<WatchPromptsRequest, PromptUpdate>;
-  /** Accepts or rejects an open prompt (FIG. 51). */
-  answerPrompt: handleUnaryCall<AnswerPromptRequest, Prompt>;
-  /**
-   * Requests by mail (config `mail`): my mailbox, opening a mail (runs its
-   * on-open request), and sending a request by mail as the caller.
-   */
-  listMail: handleUnaryCall<ListMailRequest, ListMailResponse>;
-  openMail: handleUnaryCall<OpenMailRequest, OpenMailResponse>;
-  sendMail: handleUnaryCall<SendMailRequest, SendMailResponse>;
-  /**
-   * The mail relay table (FIG. 38): which office's SMTP takes mail for a
-   * domain. Anyone may read it; admins change it (persisted).
-   */
-  listRelays: handleUnaryCall<ListRelaysRequest, ListRelaysResponse>;
-  addRelay: handleUnaryCall<AddRelayRequest, Relay>;
-  removeRelay: handleUnaryCall<RemoveRelayRequest, RemoveRelayResponse>;
-}
-
-export interface CtiServiceClient extends Client {
-  /** Office, switch link state, version. */
-  getStatus(
-    request: GetStatusRequest,
-    callback: (error: ServiceError | null, response: GetStatusResponse) => void,
-  ): ClientUnaryCall;
-  getStatus(
-    request: GetStatusRequest,
-    metadata: Metadata,
-    callback: (error: ServiceError | null, response: GetStatusResponse) => void,
-  ): ClientUnaryCall;
-  getStatus(
-    request: GetStatusRequest,
-    metadata: Metadata,
-    options: Partial<CallOptions>,
-    callback: (error: ServiceError | null, response: GetStatusResponse) => void,
-  ): ClientUnaryCall;
-  /** Submits a request (call, camp-on). Returns once it is durably stored. */
-  submit(request: SubmitRequest, callback: (error: ServiceError | null, response: Request) => void): ClientUnaryCall;
-  submit(
-    request: SubmitRequest,
-    metadata: Metadata,
-    callback: (error: ServiceError | null, response: Request) => void,
-  ): ClientUnaryCall;
-  submit(
-    request: SubmitRequest,
-    metadata: Metadata,
-    options: Partial<CallOptions>,
-    callback: (error: ServiceError | null, response: Request) => void,
-  ): ClientUnaryCall;
-  /** One request by id (another user's ids read as not found). */
-  getRequest(
-    request: GetRequestRequest,
-    callback: (error: ServiceError | null, response: Request) => void,
-  ): ClientUnaryCall;
-  getRequest(
-    request: GetRequestRequest,
-    metadata: Metadata,
-    callback: (error: ServiceError | null, response: Request) => void,
-  ): ClientUnaryCall;
-  getRequest(
-    request: GetRequestRequest,
-    metadata: Metadata,
-    options: Partial<CallOptions>,
-    callback: (error: ServiceError | null, response: Request) => void,
-  ): ClientUnaryCall;
-  /** The caller's requests (all of the office's with `all`, admins only), newest first. */
-  listRequests(
-    request: ListRequestsRequest,
-    callback: (error: ServiceError | null, response: ListRequestsResponse) => void,
-  ): ClientUnaryCall;
-  listRequests(
-    request: ListRequestsRequest,
-    metadata: Metadata,
-    callback: (error: ServiceError | null, response: ListRequestsResponse) => void,
-  ): ClientUnaryCall;
-  listRequests(
-    request: ListRequestsRequest,
-    metadata: Metadata,
-    options: Partial<CallOptions>,
-    callback: (error: ServiceError | null, response: ListRequestsResponse) => void,
-  ): ClientUnaryCall;
-  /** Cancels a pending request (FIG. 22); a finished one is returned as it is. */
-  cancelRequest(
-    request: CancelRequestRequest,
-    callback: (error: ServiceError | null, response: Request) => void,
-  ): ClientUnaryCall;
-  cancelRequest(
-    request: CancelRequestRequest,
-    metadata: Metadata,
-    callback: (error: ServiceError | null, response: Request) => void,
-  ): ClientUnaryCall;
-  cancelRequest(
-    request: CancelRequestRequest,
-    metadata: Metadata,
-    options: Partial<CallOptions>,
-    callback: (error: ServiceError | null, response: Request) => void,
-  ): ClientUnaryCall;
-  /**
-   * The current state of the watched requests first, then every change, so a
-   * client never races a list against a watch. With an id: that request, and
-   * the stream ends after its final state. Without: all of the caller's.
-   */
-  watchRequests(request: WatchRequestsRequest, options?: Partial<CallOptions>): ClientReadableStream<RequestUpdate>;
-  watchRequests(
-    request: WatchRequestsRequest,
-    metadata?: Metadata,
-    options?: Partial<CallOptions>,
-  ): ClientReadableStream<RequestUpdate>;
-  /**
-   * Line states of a number for a window: the current state first, then changes.
-   * A number another office owns is monitored through that office.
-   */
-  monitorLine(request: MonitorLineRequest, options?: Partial<CallOptions>): ClientReadableStream<LineUpdate>;
-  monitorLine(
-    request: MonitorLineRequest,
-    metadata?: Metadata,
-    options?: Partial<CallOptions>,
-  ): ClientReadableStream<LineUpdate>;
-  /** The route table (FIG. 20 CTIDB), longest prefix first. Changes are admin-only and persisted. */
-  listRoutes(
-    request: ListRoutesRequest,
-    callback: (error: ServiceError | null, response: ListRoutesResponse) => void,
-  ): ClientUnaryCall;
-  listRoutes(
-    request: ListRoutesRequest,
-    metadata: Metadata,
-    callback: (error: ServiceError | null, response: ListRoutesResponse) => void,
-  ): ClientUnaryCall;
-  listRoutes(
-    request: ListRoutesRequest,
-    metadata: Metadata,
-    options: Partial<CallOptions>,
-    callback: (error: ServiceError | null, response: ListRoutesResponse) => void,
-  ): ClientUnaryCall;
-  addRoute(request: AddRouteRequest, callback: (error: ServiceError | null, response: Route) => void): ClientUnaryCall;
-  addRoute(
-    request: AddRouteRequest,
-    metadata: Metadata,
-    callback: (error: ServiceError | null, response: Route) => void,
-  ): ClientUnaryCall;
-  addRoute(
-    request: AddRouteRequest,
-    metadata: Metadata,
-    options: Partial<CallOptions>,
-    callback: (error: ServiceError | null, response: Route) => void,
-  ): ClientUnaryCall;
-  removeRoute(
-    request: RemoveRouteRequest,
-    callback: (error: ServiceError | null, response: RemoveRouteResponse) => void,
-  ): ClientUnaryCall;
-  removeRoute(
-    request: RemoveRouteRequest,
-    metadata: Metadata,
-    callback: (error: ServiceError | null, response: RemoveRouteResponse) => void,
-  ): ClientUnaryCall;
-  removeRoute(
-    request: RemoveRouteRequest,
-    metadata: Metadata,
-    options: Partial<CallOptions>,
-    callback: (error: ServiceError | null, response: RemoveRouteResponse) => void,
-  ): ClientUnaryCall;
-  /** The peer offices, their addresses and health. */
-  listPeers(
-    request: ListPeersRequest,
-    callback: (error: ServiceError | null, response: ListPeersResponse) => void,
-  ): ClientUnaryCall;
-  listPeers(
-    request: ListPeersRequest,
-    metadata: Metadata,
-    callback: (error: ServiceError | null, response: ListPeersResponse) => void,
-  ): ClientUnaryCall;
-  listPeers(
-    request: ListPeersRequest,
-    metadata: Metadata,
-    options: Partial<CallOptions>,
-    callback: (error: ServiceError | null, response: ListPeersResponse) => void,
-  ): ClientUnaryCall;
-  /**
-   * The transfer table (FIG. 58): where calls to an extension go instead.
-   * Set and clear by the extension's owner or an admin; destinations obey
-   * the office's dial policy (refused with reason `barred`).
-   */
-  listTransfers(
-    request: ListTransfersRequest,
-    callback: (error: ServiceError | null, response: ListTransfersResponse) => void,
-  ): ClientUnaryCall;
-  listTransfers(
-    request: ListTransfersRequest,
-    metadata: Metadata,
-    callback: (error: ServiceError | null, response: ListTransfersResponse) => void,
-  ): ClientUnaryCall;
-  listTransfers(
-    request: ListTransfersRequest,
-    metadata: Metadata,
-    options: Partial<CallOptions>,
-    callback: (error: ServiceError | null, response: ListTransfersResponse) => void,
-  ): ClientUnaryCall;
-  setTransfer(
-    request: SetTransferRequest,
-    callback: (error: ServiceError | null, response: Transfer) => void,
-  ): ClientUnaryCall;
-  setTransfer(
-    request: SetTransferRequest,
-    metadata: Metadata,
-    callback: (error: ServiceError | null, response: Transfer) => void,
-  ): ClientUnaryCall;
-  setTransfer(
-    request: SetTransferRequest,
-    metadata: Metadata,
-    options: Partial<CallOptions>,
-    callback: (error: ServiceError | null, response: Transfer) => void,
-  ): ClientUnaryCall;
-  clearTransfer(
-    request: ClearTransferRequest,
-    callback: (error: ServiceError | null, response: Transfer) => void,
-  ): ClientUnaryCall;
-  clearTransfer(
-    request: ClearTransferRequest,
-    metadata: Metadata,
-    callback: (error: ServiceError | null, response: Transfer) => void,
-  ): ClientUnaryCall;
-  clearTransfer(
-    request: ClearTransferRequest,
-    metadata: Metadata,
-    options: Partial<CallOptions>,
-    callback: (error: ServiceError | null, response: Transfer) => void,
-  ): ClientUnaryCall;
-  /**
-   * Consent prompts (FIG. 49-51) for the caller's extensions (all of the
-   * office's for an admin): a join or barge-in waits for one of them to answer.
-   */
-  listPrompts(
-    request: ListPromptsRequest,
-    callback: (error: ServiceError | null, response: ListPromptsResponse) => void,
-  ): ClientUnaryCall;
-  listPrompts(
-    request: ListPromptsRequest,
-    metadata: Metadata,
-    callback: (error: ServiceError | null, response: ListPromptsResponse) => void,
-  ): ClientUnaryCall;
-  listPrompts(
-    request: ListPromptsRequest,
-    metadata: Metadata,
-    options: Partial<CallOptions>,
-    callback: (error: ServiceError | null, response: ListPromptsResponse) => void,
-  ): ClientUnaryCall;
-  /**
-   * The open prompts first, then each prompt that opens, and each open one
-   * once more when it closes (its state then says how).
-   */
-  watchPrompts(request: WatchPromptsRequest, options?: Partial<CallOptions>): ClientReadableStream<PromptUpdate>;
-  watchPrompts(
-    request: WatchPromptsRequest,
-    metadata?: Metadata,
-    options?: Partial<CallOptions>,
-  ): ClientReadableStream<PromptUpdate>;
-  /** Accepts or rejects an open prompt (FIG. 51). */
-  answerPrompt(
-    request: AnswerPromptRequest,
-    callback: (error: ServiceError | null, response: Prompt) => void,
-  ): ClientUnaryCall;
-  answerPrompt(
-    request: AnswerPromptRequest,
-    metadata: Metadata,
-    callback: (error: ServiceError | null, response: Prompt) => void,
-  ): ClientUnaryCall;
-  answerPrompt(
-    request: AnswerPromptRequest,
-    metadata: Metadata,
-    options: Partial<CallOptions>,
-    callback: (error: ServiceError | null, response: Prompt) => void,
-  ): ClientUnaryCall;
-  /**
-   * Requests by mail (config `mail`): my mailbox, opening a mail (runs its
-   * on-open request), and sending a request by mail as the caller.
-   */
-  listMail(
-    request: ListMailRequest,
-    callback: (error: ServiceError | null, response: ListMailResponse) => void,
-  ): ClientUnaryCall;
-  listMail(
-    request: ListMailRequest,
-    metadata: Metadata,
-    callback: (error: ServiceError | null, response: ListMailResponse) => void,
-  ): ClientUnaryCall;
-  listMail(
-    request: ListMailRequest,
-    metadata: Metadata,
-    options: Partial<CallOptions>,
-    callback: (error: ServiceError | null, response: ListMailResponse) => void,
-  ): ClientUnaryCall;
-  openMail(
-    request: OpenMailRequest,
-    callback: (error: ServiceError | null, response: OpenMailResponse) => void,
-  ): ClientUnaryCall;
-  openMail(
-    request: OpenMailRequest,
-    metadata: Metadata,
-    callback: (error: ServiceError | null, response: OpenMailResponse) => void,
-  ): ClientUnaryCall;
-  openMail(
-    request: OpenMailRequest,
-    metadata: Metadata,
-    options: Partial<CallOptions>,
-    callback: (error: ServiceError | null, response: OpenMailResponse) => void,
-  ): ClientUnaryCall;
-  sendMail(
-    request: SendMailRequest,
-    callback: (error: ServiceError | null, response: SendMailResponse) => void,
-  ): ClientUnaryCall;
-  sendMail(
-    request: SendMailRequest,
-    metadata: Metadata,
-    callback: (error: ServiceError | null, response: SendMailResponse) => void,
-  ): ClientUnaryCall;
-  sendMail(
-    request: SendMailRequest,
-    metadata: Metadata,
-    options: Partial<CallOptions>,
-    callback: (error: ServiceError | null, response: SendMailResponse) => void,
-  ): ClientUnaryCall;
-  /**
-   * The mail relay table (FIG. 38): which office's SMTP takes mail for a
-   * domain. Anyone may read it; admins change it (persisted).
-   */
-  listRelays(
-    request: ListRelaysRequest,
-    callback: (error: ServiceError | null, response: ListRelaysResponse) => void,
-  ): ClientUnaryCall;
-  listRelays(
-    request: ListRelaysRequest,
-    metadata: Metadata,
-    callback: (error: ServiceError | null, response: ListRelaysResponse) => void,
-  ): ClientUnaryCall;
-  listRelays(
-    request: ListRelaysRequest,
-    metadata: Metadata,
-    options: Partial<CallOptions>,
-    callback: (error: ServiceError | null, response: ListRelaysResponse) => void,
-  ): ClientUnaryCall;
-  addRelay(request: AddRelayRequest, callback: (error: ServiceError | null, response: Relay) => void): ClientUnaryCall;
-  addRelay(
-    request: AddRelayRequest,
-    metadata: Metadata,
-    callback: (error: ServiceError | null, response: Relay) => void,
-  ): ClientUnaryCall;
-  addRelay(
-    request: AddRelayRequest,
-    metadata: Metadata,
-    options: Partial<CallOptions>,
-    callback: (error: ServiceError | null, response: Relay) => void,
-  ): ClientUnaryCall;
-  removeRelay(
-    request: RemoveRelayRequest,
-    callback: (error: ServiceError | null, response: RemoveRelayResponse) => void,
-  ): ClientUnaryCall;
-  removeRelay(
-    request: RemoveRelayRequest,
-    metadata: Metadata,
-    callback: (error: ServiceError | null, response: RemoveRelayResponse) => void,
-  ): ClientUnaryCall;
-  removeRelay(
-    request: RemoveRelayRequest,
-    metadata: Metadata,
-    options: Partial<CallOptions>,
-    callback: (error: ServiceError | null, response: RemoveRelayResponse) => void,
-  ): ClientUnaryCall;
-}
-
-export const CtiServiceClient = makeGenericClientConstructor(CtiServiceService, "cti.v1.CtiService") as unknown as {
-  new (address: string, credentials: ChannelCredentials, options?: Partial<ClientOptions>): CtiServiceClient;
-  service: typeof CtiServiceService;
-  serviceName: string;
-};
 
 function bytesFromBase64(b64: string): Uint8Array {
   return Uint8Array.from(globalThis.Buffer.from(b64, "base64"));

@@ -6,20 +6,6 @@
 
 /* eslint-disable */
 import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
-import {
-  type CallOptions,
-  type ChannelCredentials,
-  Client,
-  type ClientOptions,
-  type ClientReadableStream,
-  type ClientUnaryCall,
-  type handleServerStreamingCall,
-  type handleUnaryCall,
-  makeGenericClientConstructor,
-  type Metadata,
-  type ServiceError,
-  type UntypedServiceImplementation,
-} from "@grpc/grpc-js";
 
 export const protobufPackage = "cti.v1";
 
@@ -1536,253 +1522,92 @@ export const PeerTransfer: MessageFns<PeerTransfer> = {
   },
 };
 
-export type PeerServiceService = typeof PeerServiceService;
-export const PeerServiceService = {
-  /**
-   * Camp-on request (FIG. 19): the owning office watches its line and places
-   * the two-point connection through its switch (FIG. 13-14). Idempotent on
-   * `id`: re-sending it returns the request already made, never a second one.
-   */
-  campOn: {
-    path: "/cti.v1.PeerService/CampOn" as const,
-    requestStream: false as const,
-    responseStream: false as const,
-    requestSerialize: (value: CampOnRequest): Buffer => Buffer.from(CampOnRequest.encode(value).finish()),
-    requestDeserialize: (value: Buffer): CampOnRequest => CampOnRequest.decode(value),
-    responseSerialize: (value: PeerRequestState): Buffer => Buffer.from(PeerRequestState.encode(value).finish()),
-    responseDeserialize: (value: Buffer): PeerRequestState => PeerRequestState.decode(value),
-  },
-  /**
-   * Camp-on reply (FIG. 21): the request's state now, then each change; the
-   * stream ends after the final state.
-   */
-  watchCampOn: {
-    path: "/cti.v1.PeerService/WatchCampOn" as const,
-    requestStream: false as const,
-    responseStream: true as const,
-    requestSerialize: (value: WatchCampOnRequest): Buffer => Buffer.from(WatchCampOnRequest.encode(value).finish()),
-    requestDeserialize: (value: Buffer): WatchCampOnRequest => WatchCampOnRequest.decode(value),
-    responseSerialize: (value: PeerRequestState): Buffer => Buffer.from(PeerRequestState.encode(value).finish()),
-    responseDeserialize: (value: Buffer): PeerRequestState => PeerRequestState.decode(value),
-  },
-  /** Camp-on cancel (FIG. 22). Cancelling a finished request returns it as it is. */
-  cancelCampOn: {
-    path: "/cti.v1.PeerService/CancelCampOn" as const,
-    requestStream: false as const,
-    responseStream: false as const,
-    requestSerialize: (value: CancelCampOnRequest): Buffer => Buffer.from(CancelCampOnRequest.encode(value).finish()),
-    requestDeserialize: (value: Buffer): CancelCampOnRequest => CancelCampOnRequest.decode(value),
-    responseSerialize: (value: PeerRequestState): Buffer => Buffer.from(PeerRequestState.encode(value).finish()),
-    responseDeserialize: (value: Buffer): PeerRequestState => PeerRequestState.decode(value),
-  },
-  /**
-   * Status monitor request (FIG. 24): status notifications (FIG. 25) now and
-   * at each change, until the window ends; cancelling the call is the
-   * status monitor termination (FIG. 26).
-   */
-  monitorStatus: {
-    path: "/cti.v1.PeerService/MonitorStatus" as const,
-    requestStream: false as const,
-    responseStream: true as const,
-    requestSerialize: (value: MonitorStatusRequest): Buffer => Buffer.from(MonitorStatusRequest.encode(value).finish()),
-    requestDeserialize: (value: Buffer): MonitorStatusRequest => MonitorStatusRequest.decode(value),
-    responseSerialize: (value: PeerStatusNotification): Buffer =>
-      Buffer.from(PeerStatusNotification.encode(value).finish()),
-    responseDeserialize: (value: Buffer): PeerStatusNotification => PeerStatusNotification.decode(value),
-  },
-  /**
-   * Transfer entry (FIG. 55, 58) for an extension of the called office, asked
-   * by a user of the calling office: the called office applies it as if its
-   * own user of that name had asked (its dial policy, its rule on who may, its
-   * table and its routing registration) and returns the entry it stored.
-   */
-  transferEntry: {
-    path: "/cti.v1.PeerService/TransferEntry" as const,
-    requestStream: false as const,
-    responseStream: false as const,
-    requestSerialize: (value: TransferEntryRequest): Buffer => Buffer.from(TransferEntryRequest.encode(value).finish()),
-    requestDeserialize: (value: Buffer): TransferEntryRequest => TransferEntryRequest.decode(value),
-    responseSerialize: (value: PeerTransfer): Buffer => Buffer.from(PeerTransfer.encode(value).finish()),
-    responseDeserialize: (value: Buffer): PeerTransfer => PeerTransfer.decode(value),
-  },
-  /** Transfer release (FIG. 57): the same, clearing the entry; returns the entry removed. */
-  transferRelease: {
-    path: "/cti.v1.PeerService/TransferRelease" as const,
-    requestStream: false as const,
-    responseStream: false as const,
-    requestSerialize: (value: TransferReleaseRequest): Buffer =>
-      Buffer.from(TransferReleaseRequest.encode(value).finish()),
-    requestDeserialize: (value: Buffer): TransferReleaseRequest => TransferReleaseRequest.decode(value),
-    responseSerialize: (value: PeerTransfer): Buffer => Buffer.from(PeerTransfer.encode(value).finish()),
-    responseDeserialize: (value: Buffer): PeerTransfer => PeerTransfer.decode(value),
-  },
-  /** The transfer entries the called office's user of that name may see (theirs; all for an admin). */
-  transferList: {
-    path: "/cti.v1.PeerService/TransferList" as const,
-    requestStream: false as const,
-    responseStream: false as const,
-    requestSerialize: (value: TransferListRequest): Buffer => Buffer.from(TransferListRequest.encode(value).finish()),
-    requestDeserialize: (value: Buffer): TransferListRequest => TransferListRequest.decode(value),
-    responseSerialize: (value: TransferListResponse): Buffer =>
-      Buffer.from(TransferListResponse.encode(value).finish()),
-    responseDeserialize: (value: Buffer): TransferListResponse => TransferListResponse.decode(value),
+export type PeerServiceDefinition = typeof PeerServiceDefinition;
+export const PeerServiceDefinition = {
+  name: "PeerService",
+  fullName: "cti.v1.PeerService",
+  methods: {
+    /**
+     * Camp-on request (FIG. 19): the owning office watches its line and places
+     * the two-point connection through its switch (FIG. 13-14). Idempotent on
+     * `id`: re-sending it returns the request already made, never a second one.
+     */
+    campOn: {
+      name: "CampOn",
+      requestType: CampOnRequest as typeof CampOnRequest,
+      requestStream: false,
+      responseType: PeerRequestState as typeof PeerRequestState,
+      responseStream: false,
+      options: {},
+    },
+    /**
+     * Camp-on reply (FIG. 21): the request's state now, then each change; the
+     * stream ends after the final state.
+     */
+    watchCampOn: {
+      name: "WatchCampOn",
+      requestType: WatchCampOnRequest as typeof WatchCampOnRequest,
+      requestStream: false,
+      responseType: PeerRequestState as typeof PeerRequestState,
+      responseStream: true,
+      options: {},
+    },
+    /** Camp-on cancel (FIG. 22). Cancelling a finished request returns it as it is. */
+    cancelCampOn: {
+      name: "CancelCampOn",
+      requestType: CancelCampOnRequest as typeof CancelCampOnRequest,
+      requestStream: false,
+      responseType: PeerRequestState as typeof PeerRequestState,
+      responseStream: false,
+      options: {},
+    },
+    /**
+     * Status monitor request (FIG. 24): status notifications (FIG. 25) now and
+     * at each change, until the window ends; cancelling the call is the
+     * status monitor termination (FIG. 26).
+     */
+    monitorStatus: {
+      name: "MonitorStatus",
+      requestType: MonitorStatusRequest as typeof MonitorStatusRequest,
+      requestStream: false,
+      responseType: PeerStatusNotification as typeof PeerStatusNotification,
+      responseStream: true,
+      options: {},
+    },
+    /**
+     * Transfer entry (FIG. 55, 58) for an extension of the called office, asked
+     * by a user of the calling office: the called office applies it as if its
+     * own user of that name had asked (its dial policy, its rule on who may, its
+     * table and its routing registration) and returns the entry it stored.
+     */
+    transferEntry: {
+      name: "TransferEntry",
+      requestType: TransferEntryRequest as typeof TransferEntryRequest,
+      requestStream: false,
+      responseType: PeerTransfer as typeof PeerTransfer,
+      responseStream: false,
+      options: {},
+    },
+    /** Transfer release (FIG. 57): the same, clearing the entry; returns the entry removed. */
+    transferRelease: {
+      name: "TransferRelease",
+      requestType: TransferReleaseRequest as typeof TransferReleaseRequest,
+      requestStream: false,
+      responseType: PeerTransfer as typeof PeerTransfer,
+      responseStream: false,
+      options: {},
+    },
+    /** The transfer entries the called office's user of that name may see (theirs; all for an admin). */
+    transferList: {
+      name: "TransferList",
+      requestType: TransferListRequest as typeof TransferListRequest,
+      requestStream: false,
+      responseType: TransferListResponse as typeof TransferListResponse,
+      responseStream: false,
+      options: {},
+    },
   },
 } as const;
-
-export interface PeerServiceServer extends UntypedServiceImplementation {
-  /**
-   * Camp-on request (FIG. 19): the owning office watches its line and places
-   * the two-point connection through its switch (FIG. 13-14). Idempotent on
-   * `id`: re-sending it returns the request already made, never a second one.
-   */
-  campOn: handleUnaryCall<CampOnRequest, PeerRequestState>;
-  /**
-   * Camp-on reply (FIG. 21): the request's state now, then each change; the
-   * stream ends after the final state.
-   */
-  watchCampOn: handleServerStreamingCall<WatchCampOnRequest, PeerRequestState>;
-  /** Camp-on cancel (FIG. 22). Cancelling a finished request returns it as it is. */
-  cancelCampOn: handleUnaryCall<CancelCampOnRequest, PeerRequestState>;
-  /**
-   * Status monitor request (FIG. 24): status notifications (FIG. 25) now and
-   * at each change, until the window ends; cancelling the call is the
-   * status monitor termination (FIG. 26).
-   */
-  monitorStatus: handleServerStreamingCall<MonitorStatusRequest, PeerStatusNotification>;
-  /**
-   * Transfer entry (FIG. 55, 58) for an extension of the called office, asked
-   * by a user of the calling office: the called office applies it as if its
-   * own user of that name had asked (its dial policy, its rule on who may, its
-   * table and its routing registration) and returns the entry it stored.
-   */
-  transferEntry: handleUnaryCall<TransferEntryRequest, PeerTransfer>;
-  /** Transfer release (FIG. 57): the same, clearing the entry; returns the entry removed. */
-  transferRelease: handleUnaryCall<TransferReleaseRequest, PeerTransfer>;
-  /** The transfer entries the called office's user of that name may see (theirs; all for an admin). */
-  transferList: handleUnaryCall<TransferListRequest, TransferListResponse>;
-}
-
-export interface PeerServiceClient extends Client {
-  /**
-   * Camp-on request (FIG. 19): the owning office watches its line and places
-   * the two-point connection through its switch (FIG. 13-14). Idempotent on
-   * `id`: re-sending it returns the request already made, never a second one.
-   */
-  campOn(
-    request: CampOnRequest,
-    callback: (error: ServiceError | null, response: PeerRequestState) => void,
-  ): ClientUnaryCall;
-  campOn(
-    request: CampOnRequest,
-    metadata: Metadata,
-    callback: (error: ServiceError | null, response: PeerRequestState) => void,
-  ): ClientUnaryCall;
-  campOn(
-    request: CampOnRequest,
-    metadata: Metadata,
-    options: Partial<CallOptions>,
-    callback: (error: ServiceError | null, response: PeerRequestState) => void,
-  ): ClientUnaryCall;
-  /**
-   * Camp-on reply (FIG. 21): the request's state now, then each change; the
-   * stream ends after the final state.
-   */
-  watchCampOn(request: WatchCampOnRequest, options?: Partial<CallOptions>): ClientReadableStream<PeerRequestState>;
-  watchCampOn(
-    request: WatchCampOnRequest,
-    metadata?: Metadata,
-    options?: Partial<CallOptions>,
-  ): ClientReadableStream<PeerRequestState>;
-  /** Camp-on cancel (FIG. 22). Cancelling a finished request returns it as it is. */
-  cancelCampOn(
-    request: CancelCampOnRequest,
-    callback: (error: ServiceError | null, response: PeerRequestState) => void,
-  ): ClientUnaryCall;
-  cancelCampOn(
-    request: CancelCampOnRequest,
-    metadata: Metadata,
-    callback: (error: ServiceError | null, response: PeerRequestState) => void,
-  ): ClientUnaryCall;
-  cancelCampOn(
-    request: CancelCampOnRequest,
-    metadata: Metadata,
-    options: Partial<CallOptions>,
-    callback: (error: ServiceError | null, response: PeerRequestState) => void,
-  ): ClientUnaryCall;
-  /**
-   * Status monitor request (FIG. 24): status notifications (FIG. 25) now and
-   * at each change, until the window ends; cancelling the call is the
-   * status monitor termination (FIG. 26).
-   */
-  monitorStatus(
-    request: MonitorStatusRequest,
-    options?: Partial<CallOptions>,
-  ): ClientReadableStream<PeerStatusNotification>;
-  monitorStatus(
-    request: MonitorStatusRequest,
-    metadata?: Metadata,
-    options?: Partial<CallOptions>,
-  ): ClientReadableStream<PeerStatusNotification>;
-  /**
-   * Transfer entry (FIG. 55, 58) for an extension of the called office, asked
-   * by a user of the calling office: the called office applies it as if its
-   * own user of that name had asked (its dial policy, its rule on who may, its
-   * table and its routing registration) and returns the entry it stored.
-   */
-  transferEntry(
-    request: TransferEntryRequest,
-    callback: (error: ServiceError | null, response: PeerTransfer) => void,
-  ): ClientUnaryCall;
-  transferEntry(
-    request: TransferEntryRequest,
-    metadata: Metadata,
-    callback: (error: ServiceError | null, response: PeerTransfer) => void,
-  ): ClientUnaryCall;
-  transferEntry(
-    request: TransferEntryRequest,
-    metadata: Metadata,
-    options: Partial<CallOptions>,
-    callback: (error: ServiceError | null, response: PeerTransfer) => void,
-  ): ClientUnaryCall;
-  /** Transfer release (FIG. 57): the same, clearing the entry; returns the entry removed. */
-  transferRelease(
-    request: TransferReleaseRequest,
-    callback: (error: ServiceError | null, response: PeerTransfer) => void,
-  ): ClientUnaryCall;
-  transferRelease(
-    request: TransferReleaseRequest,
-    metadata: Metadata,
-    callback: (error: ServiceError | null, response: PeerTransfer) => void,
-  ): ClientUnaryCall;
-  transferRelease(
-    request: TransferReleaseRequest,
-    metadata: Metadata,
-    options: Partial<CallOptions>,
-    callback: (error: ServiceError | null, response: PeerTransfer) => void,
-  ): ClientUnaryCall;
-  /** The transfer entries the called office's user of that name may see (theirs; all for an admin). */
-  transferList(
-    request: TransferListRequest,
-    callback: (error: ServiceError | null, response: TransferListResponse) => void,
-  ): ClientUnaryCall;
-  transferList(
-    request: TransferListRequest,
-    metadata: Metadata,
-    callback: (error: ServiceError | null, response: TransferListResponse) => void,
-  ): ClientUnaryCall;
-  transferList(
-    request: TransferListRequest,
-    metadata: Metadata,
-    options: Partial<CallOptions>,
-    callback: (error: ServiceError | null, response: TransferListResponse) => void,
-  ): ClientUnaryCall;
-}
-
-export const PeerServiceClient = makeGenericClientConstructor(PeerServiceService, "cti.v1.PeerService") as unknown as {
-  new (address: string, credentials: ChannelCredentials, options?: Partial<ClientOptions>): PeerServiceClient;
-  service: typeof PeerServiceService;
-  serviceName: string;
-};
 
 type Builtin = Date | Function | Uint8Array | string | number | boolean | undefined;
 
