@@ -16,7 +16,7 @@ import { constants } from 'node:fs';
 import type { PutLevel } from '../core/ports.js';
 import { open, type FileHandle } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { fsyncDir, writeFully } from './durable-io.js';
+import { fsyncDir, writeFully, writeFullySync } from './durable-io.js';
 import { encodeFrame } from './journal-format.js';
 
 const ZERO_BYTES = 4 << 20;
@@ -176,7 +176,7 @@ export class JournalWriter {
     this.queue = [];
     this.waiters = [];
     try {
-      await writeFully(this.fh, frame, this.position);
+      writeFullySync(this.fh, frame, this.position);
       for (const waiter of waiters) if (waiter.until === 'written') waiter.resolve();
       await this.fh.datasync();
     } catch (error) {
