@@ -185,6 +185,25 @@ test('a restart resumes a pending camp-on with its deadline and places exactly o
   assert.equal(makeCalls().length, 1);
 });
 
+test('camp-ons queued behind another end on their own: cancelled, or failed at the end of their window', async () => {
+  await busyLine();
+  const head = await office.core.submit(alice, { kind: 'camp-on', destination: '2000' });
+  const cancelled = await office.core.submit(bob, { kind: 'camp-on', destination: '2000' });
+  const shortWindow = await office.core.submit({ ...bob, admin: true }, { kind: 'camp-on', destination: '2000', source: '2003', windowMs: 1500 });
+  await queued(head, cancelled);
+  await office.core.cancel(bob, cancelled.id);
+  const timedOut = await office.until(shortWindow.id, (x) => x.state === 'failed');
+  assert.equal([timedOut.reason, (await office.core.get(bob, cancelled.id)).state], ['timeout', 'cancelled']);
+  assert.is((await office.core.get(alice, head.id)).state, 'watching', 'the first camp-on watches on');
+  phones().hangup('a', '2000');
+  await waitLine('2000', 'ringing');
+  assert.equal(makeCalls().length, 1, 'the freed line gets its one call, from the first camp-on');
+  phones().answer('a', '2000');
+  await waitLine('2001', 'ringing');
+  phones().answer('a', '2001');
+  await office.until(head.id, (x) => x.state === 'succeeded');
+});
+
 test('a restart keeps the queued camp-ons of a line in order and stores nothing for them; the oldest calls first', async () => {
   await busyLine();
   const first = await office.core.submit(alice, { kind: 'camp-on', destination: '2000' });
