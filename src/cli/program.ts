@@ -44,14 +44,15 @@ export const COMMANDS: readonly { names: readonly string[]; register: Register }
   { names: ['dashboard'], register: registerDashboard },
 ];
 
-/** The global options that take a value (as a separate argument unless given as --opt=value). */
-const GLOBAL_WITH_VALUE: ReadonlySet<string> = new Set(['--server', '--token']);
-
-/** The command name in the arguments: the first one that is neither an option nor a global option's value. */
-function commandIn(args: readonly string[]): string | undefined {
+/**
+ * The command name in the arguments: the first one that is neither an option
+ * nor the value of a global option that takes one (`withValue`; given as
+ * --opt=value it is one argument).
+ */
+function commandIn(args: readonly string[], withValue: ReadonlySet<string>): string | undefined {
   for (let i = 0; i < args.length; i++) {
     const arg = args[i]!;
-    if (GLOBAL_WITH_VALUE.has(arg)) i++;
+    if (withValue.has(arg)) i++;
     else if (!arg.startsWith('-')) return arg;
   }
   return undefined;
@@ -81,7 +82,9 @@ export function buildProgram(argv: readonly string[]): { program: Command; ctx: 
   const ctx = new CliContext(() => program.opts<GlobalFlags>());
   // A one-shot command registers only its own file (start-up time, issue 4);
   // help, a mistyped name or none registers them all, so help lists and suggests them.
-  const named = COMMANDS.filter(({ names }) => names.includes(commandIn(argv.slice(2)) ?? ''));
+  const withValue = new Set(program.options.filter((o) => o.required).map((o) => o.long!));
+  const command = commandIn(argv.slice(2), withValue) ?? '';
+  const named = COMMANDS.filter(({ names }) => names.includes(command));
   for (const { register } of named.length > 0 ? named : COMMANDS) {
     register(program, ctx);
   }

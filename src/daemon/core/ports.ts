@@ -228,10 +228,6 @@ export interface Switch {
 }
 
 /**
- * Where requests live. put() resolves once the record is durable (fsynced);
- * the service acknowledges a submission only after that.
- */
-/**
  * How far a put gets before it resolves. `durable`: fsynced, it survives a
  * power cut. `written`: handed to the operating system, so a crash or kill
  * of ctid cannot lose it (the machine going down still can); it becomes
@@ -239,6 +235,11 @@ export interface Switch {
  */
 export type PutLevel = 'durable' | 'written';
 
+/**
+ * Where requests live. put() resolves once the record is durable (fsynced),
+ * unless asked for `written` only; the service acknowledges a submission
+ * only after a durable put.
+ */
 export interface RequestStore {
   /** Every stored request, as of start-up. */
   load(): RequestRecord[];

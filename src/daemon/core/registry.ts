@@ -111,7 +111,7 @@ export class RequestRegistry {
     this.publish(record);
     const until = change.until ?? 'durable';
     if (until !== 'watchers') return this.store.put(record, until);
-    return change.state ? this.store.put(record) : Promise.resolve();
+    return stateChanged ? this.store.put(record) : Promise.resolve();
   }
 
   /** Changes bookkeeping fields of any request, final ones included (no history, no watchers); resolves when durable. */

@@ -79,6 +79,7 @@ export class Runners {
 
   stop(): void {
     this.ctx.turns.clear(); // a camp-on stopping must not start the next one's turn
+    this.ctx.deadlines.clear(); // all at once, not one removal per runner
     for (const runner of this.running.values()) runner.stop();
     this.running.clear();
     for (const stop of this.following.values()) stop();

@@ -1,7 +1,8 @@
 // The append side of the journal, with group commit: operations that arrive
 // while a write + fdatasync is in flight wait, and go out together as the
 // next frame with a single fdatasync; each append resolves once its frame is
-// durable. With 64 requests in flight that turns 64 syncs into one or two.
+// durable (or, asked for `written`, once the frame is written, before that
+// fdatasync). With 64 requests in flight that turns 64 syncs into one or two.
 //
 // The journal is a series of files, requests.N.journal, N its generation.
 // Each is filled with zeros before its first frame: on ext4 an fdatasync that
@@ -13,9 +14,9 @@
 // never delays an acknowledgement.
 
 import { constants } from 'node:fs';
-import type { PutLevel } from '../core/ports.js';
 import { open, type FileHandle } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import type { PutLevel } from '../core/ports.js';
 import { fsyncDir, writeFully, writeFullySync } from './durable-io.js';
 import { encodeFrame } from './journal-format.js';
 
