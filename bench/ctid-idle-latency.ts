@@ -12,14 +12,14 @@
 //          t0 (a listener prepended to the link's 'frame' event, so it runs
 //          before the adapter dispatches it): the switch's line-idle event
 //          as ctid receives it, decoded
-//   put    the first put of a request of that line in state `calling`
-//          (the store wrapped), and when it resolves: in between the event
-//          and here ctid tracks the line state and wakes the head of the
-//          line's camp-ons, which stores itself `calling` before its
-//          MakeCall: a journal frame written (not awaited to its fdatasync,
-//          camp-on.ts says why). The script also counts the journal's
-//          fdatasyncs from the event to that point (one in flight delays
-//          the write).
+//   write  the first write of a request of that line in state `calling`
+//          (RequestStore.write wrapped), and when it returned: in between
+//          the event and here ctid tracks the line state and the head of
+//          the line's camp-ons, waiting on it, stores itself `calling`
+//          before its MakeCall, all within the event: a journal frame
+//          written, not awaited to its fdatasync (camp-on.ts says why). The
+//          script also counts the journal's fdatasyncs from the event to
+//          that point.
 //   sent   the first CstaLink.request() of a MakeCall from that line (the
 //          method wrapped): ctid sends the call.
 //   sim    the simulator's Exchange.makeCall for that line (wrapped): the
@@ -80,13 +80,13 @@ const SAMPLE_TIMEOUT_MS = 5000;
 
 interface Sample {
   event: number;
-  /** The first `calling` put after the event (a runner storing itself before its MakeCall), and when it resolved (written). */
-  put: number;
+  /** The first `calling` write after the event (a runner storing itself before its MakeCall), and when it returned. */
+  write: number;
   written: number;
   sent: number;
   sim: number;
   makeCalls: number;
-  /** Journal fdatasyncs completed between the event and the first `calling` put being written. */
+  /** Journal fdatasyncs completed between the event and the first `calling` write. */
   fsyncs: number;
 }
 
@@ -129,14 +129,14 @@ async function figure(office: BenchSwitch, exchange: Exchange, pending: number, 
   let eventAt = 0;
   let sentAt = 0;
   let simAt = 0;
-  let putAt = 0;
+  let writeAt = 0;
   let writtenAt = 0;
   let makeCalls = 0;
   /** Set when the first MakeCall from the freed line is answered: what follows is not the idle event's doing. */
   let herdOver = false;
   let lastActivity = performance.now();
   let linkInFlight = 0;
-  /** Journal fdatasyncs done when the event came, and on the way to the first `calling` put being written. */
+  /** Journal fdatasyncs done when the event came, and on the way to the first `calling` write. */
   let fsyncs = (): number => 0;
   let fsyncsAtEvent = 0;
   let fsyncsOnPath = 0;
@@ -175,14 +175,13 @@ async function figure(office: BenchSwitch, exchange: Exchange, pending: number, 
   const inner = await openRequestStore(dir.path);
   fsyncs = () => inner.stats.fsyncs;
   const store = new CountingStore(inner);
-  const put = store.put.bind(store);
-  store.put = (record, until) => {
-    if (!watched || eventAt === 0 || putAt !== 0 || record.state !== 'calling' || record.dial !== watched) return put(record, until);
-    putAt = performance.now();
-    return put(record, until).then(() => {
-      writtenAt = performance.now();
-      fsyncsOnPath = fsyncs() - fsyncsAtEvent;
-    });
+  const write = store.write.bind(store);
+  store.write = (record) => {
+    if (!watched || eventAt === 0 || writeAt !== 0 || record.state !== 'calling' || record.dial !== watched) return write(record);
+    writeAt = performance.now();
+    write(record);
+    writtenAt = performance.now();
+    fsyncsOnPath = fsyncs() - fsyncsAtEvent;
   };
   const core = makeCore(store, link.sw);
   core.start();
@@ -235,7 +234,7 @@ async function figure(office: BenchSwitch, exchange: Exchange, pending: number, 
     const device = exchange.devices.get(d)!;
     if (device.connections.size === 0) return undefined; // not in a call (a failed attempt left it idle): skip it
     watched = d;
-    eventAt = sentAt = simAt = putAt = writtenAt = fsyncsOnPath = 0;
+    eventAt = sentAt = simAt = writeAt = writtenAt = fsyncsOnPath = 0;
     makeCalls = 0;
     herdOver = false;
     if (bare) bareArmed = d;
@@ -247,7 +246,7 @@ async function figure(office: BenchSwitch, exchange: Exchange, pending: number, 
     watched = undefined;
     bareArmed = undefined;
     if (sentAt === 0 || simAt === 0 || eventAt === 0) return undefined;
-    return { event: eventAt - t0, put: putAt - t0, written: writtenAt - t0, sent: sentAt - t0, sim: simAt - t0, makeCalls, fsyncs: fsyncsOnPath };
+    return { event: eventAt - t0, write: writeAt - t0, written: writtenAt - t0, sent: sentAt - t0, sim: simAt - t0, makeCalls, fsyncs: fsyncsOnPath };
   };
 
   const result: Figure = { pending, perLine, core: [], bare: [], fsync: [], frameBytes, setupS };
@@ -300,15 +299,15 @@ function printFigure(f: Figure): void {
   console.log(row('ctid: hang-up -> MakeCall sent', f.core.map((x) => x.sent)));
   console.log(row('ctid: idle event -> MakeCall sent', f.core.map((x) => x.sent - x.event)));
   console.log(row('ctid: hang-up -> idle event', f.core.map((x) => x.event)));
-  console.log(row('ctid:   idle event -> first `calling` put', f.core.map((x) => x.put - x.event)));
-  console.log(row('ctid:   that put -> written', f.core.map((x) => x.written - x.put)));
+  console.log(row('ctid:   idle event -> `calling` write', f.core.map((x) => x.write - x.event)));
+  console.log(row('ctid:   the write (journal frame)', f.core.map((x) => x.written - x.write)));
   console.log(row('ctid:   written -> MakeCall sent', f.core.map((x) => x.sent - x.written)));
   console.log(row('ctid: hang-up -> switch has MakeCall', f.core.map((x) => x.sim)));
   console.log(row('bare: hang-up -> MakeCall sent', f.bare.map((x) => x.sent)));
   console.log(row('bare: idle event -> MakeCall sent', f.bare.map((x) => x.sent - x.event)));
   console.log(row(`fsync: write ${fmt(f.frameBytes / 1024, 1)} KiB + fdatasync`, f.fsync));
   const fs = f.core.map((x) => x.fsyncs).sort((a, b) => a - b);
-  console.log(`  journal fdatasyncs between the idle event and the first \`calling\` put being written: median ${percentile(fs, 50)}, max ${fs[fs.length - 1]}`);
+  console.log(`  journal fdatasyncs between the idle event and the \`calling\` write: median ${percentile(fs, 50)}, max ${fs[fs.length - 1]}`);
   const mc = f.core.map((x) => x.makeCalls).sort((a, b) => a - b);
   console.log(
     `  MakeCalls sent for one freed line before the first is answered: median ${percentile(mc, 50)}, max ${mc[mc.length - 1]} ` +

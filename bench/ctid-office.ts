@@ -24,7 +24,7 @@ import { DEFAULT_TRANSFER } from '../src/daemon/core/transfer-call.js';
 import { NumberResolver } from '../src/daemon/core/numbers.js';
 import { NO_PEERS } from '../src/daemon/core/peering.js';
 import { RouteTable } from '../src/daemon/core/routes.js';
-import type { PutLevel, RequestStore } from '../src/daemon/core/ports.js';
+import type { RequestStore } from '../src/daemon/core/ports.js';
 import type { RequestRecord } from '../src/daemon/core/request.js';
 import { openRequestStore, type FileRequestStore } from '../src/daemon/store/request-store.js';
 import { CstaLink } from '../src/daemon/switch/csta/link.js';
@@ -201,10 +201,15 @@ export class CountingStore implements RequestStore {
     return this.inner.load();
   }
 
-  put(record: RequestRecord, until?: PutLevel): Promise<void> {
+  put(record: RequestRecord): Promise<void> {
     this.inFlight++;
     this.puts++;
-    return this.inner.put(record, until).finally(() => this.settle());
+    return this.inner.put(record).finally(() => this.settle());
+  }
+
+  write(record: RequestRecord): void {
+    this.puts++;
+    this.inner.write(record);
   }
 
   remove(id: string): Promise<void> {

@@ -58,7 +58,7 @@ import { DEFAULT_DIAL_POLICY, DialPolicy } from '../src/daemon/core/dial-policy.
 import { DEFAULT_TRANSFER } from '../src/daemon/core/transfer-call.js';
 import { NumberResolver } from '../src/daemon/core/numbers.js';
 import { NO_PEERS, type Peers } from '../src/daemon/core/peering.js';
-import type { PutLevel, RequestStore, RouteStore } from '../src/daemon/core/ports.js';
+import type { RequestStore, RouteStore } from '../src/daemon/core/ports.js';
 import type { RequestRecord } from '../src/daemon/core/request.js';
 import { RouteTable, type Route } from '../src/daemon/core/routes.js';
 import { startGrpcServer, type RunningGrpcServer } from '../src/daemon/grpc/server.js';
@@ -136,17 +136,20 @@ export class DurableCount implements RequestStore {
     return this.inner.load();
   }
 
-  /** How long each put of a request in state `calling` took to resolve (written, before its MakeCall), ms, by id (the latency phase reads it). */
+  /** How long each write of a request in state `calling` took (before its MakeCall), ms, by id (the latency phase reads it). */
   readonly callingPuts = new Map<string, number>();
 
-  put(record: RequestRecord, until?: PutLevel): Promise<void> {
+  put(record: RequestRecord): Promise<void> {
     this.inFlight++;
     this.puts++;
-    const calling = record.state === 'calling' ? performance.now() : 0;
-    return this.inner.put(record, until).finally(() => {
-      this.settle();
-      if (calling) this.callingPuts.set(record.id, performance.now() - calling);
-    });
+    return this.inner.put(record).finally(() => this.settle());
+  }
+
+  write(record: RequestRecord): void {
+    this.puts++;
+    const start = performance.now();
+    this.inner.write(record);
+    if (record.state === 'calling') this.callingPuts.set(record.id, performance.now() - start);
   }
 
   remove(id: string): Promise<void> {

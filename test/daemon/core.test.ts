@@ -4,6 +4,7 @@
 
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import type { CstaFrame } from '../../src/csta/messages.js';
 import { isCtiError } from '../../src/daemon/core/errors.js';
 import type { RequestRecord } from '../../src/daemon/core/request.js';
 import { eventually } from '../helpers/eventually.js';
@@ -51,6 +52,29 @@ test('camp-on on a busy line: placed when it frees up, destination rung first, t
     done.history.filter((h) => h.state === 'calling').map((h) => h.detail),
     ['attempt 1', 'ringing 2000', 'ringing 2001'],
   );
+});
+
+test('the MakeCall goes out within the switch event that frees the line, before anything else that event set off', async () => {
+  await busyLine();
+  const r = await office.core.submit(alice, { kind: 'camp-on', destination: '2000' });
+  await office.until(r.id, (x) => x.state === 'watching' && x.history.some((h) => h.detail === 'line busy'), 'the request to see the line busy');
+  const sent: string[] = [];
+  let storedAtMakeCall: string | undefined;
+  const request = office.link.request.bind(office.link);
+  office.link.request = ((msg, opts) => {
+    sent.push(msg.type);
+    if (msg.type === 'MakeCall') storedAtMakeCall ??= office.store.records.get(r.id)?.state;
+    return request(msg, opts);
+  }) as typeof office.link.request;
+  // Runs first among the event's listeners; its microtask runs before any promise the event settles.
+  const atEvent: string[][] = [];
+  office.link.prependListener('frame', ({ message }: CstaFrame) => {
+    if (message.type === 'ConnectionClearedEvent') queueMicrotask(() => atEvent.push([...sent]));
+  });
+  phones().hangup('a', '2000');
+  await office.until(r.id, (x) => x.state === 'calling');
+  assert.equal(atEvent[0], ['MakeCall'], 'sent while the line-idle event was being handled');
+  assert.is(storedAtMakeCall, 'calling', 'stored as calling before the MakeCall went');
 });
 
 test('--recall-first rings the requester first', async () => {

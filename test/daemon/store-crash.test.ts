@@ -31,12 +31,15 @@ let n = 0;
 const record = (id) => ({ id, kind: 'camp-on', requester: 'alice', destination: '2001', dial: '2001', source: '2000',
   network: 'station', campOn: false, strategy: 'watch', retryEveryMs: 30000, recallFirst: false, state: 'watching',
   createdAt: Date.now(), deadline: Date.now() + 600000, attempts: 0, history: [{ state: 'accepted', at: Date.now() }] });
+// Half the workers put (acked once durable), half write (acked once written, as a camp-on before its MakeCall).
 for (let i = 0; i < 64; i++) {
-  const until = i % 2 ? 'written' : 'durable';
   (async () => {
     for (;;) {
       const id = round + '-' + n++;
-      await store.put(record(id), until);
+      if (i % 2) {
+        store.write(record(id));
+        await new Promise((resolve) => setImmediate(resolve));
+      } else await store.put(record(id));
       console.log('acked ' + id);
     }
   })();

@@ -95,12 +95,12 @@ test('group commit: a burst of puts takes far fewer fsyncs than puts', async () 
   await store.close();
 });
 
-test('a put with until `written` resolves once its frame is in the journal file, before the fsync', async () => {
+test('a write is in the journal file when it returns, before any fsync; a durable put after it waits for one that covers both', async () => {
   const dir = await dataDir();
   const store = await openRequestStore(dir);
   const before = store.stats.fsyncs;
-  await store.put(record('early'), 'written');
-  assert.is(store.stats.fsyncs, before, 'resolved ahead of its fdatasync');
+  store.write(record('early'));
+  assert.is(store.stats.fsyncs, before, 'returned ahead of its fdatasync');
   const journal = await readFile(join(dir, `requests.${store.stats.journalGeneration}.journal`), 'latin1');
   assert.ok(journal.includes('"id":"early"'), 'the frame is in the file (the page cache: a kill of ctid cannot lose it)');
   await store.put(record('late'));
@@ -108,6 +108,41 @@ test('a put with until `written` resolves once its frame is in the journal file,
   await store.close();
   const reopened = await openRequestStore(dir);
   assert.equal(Object.keys(byId(reopened.load())).sort(), ['early', 'late']);
+  await reopened.close();
+});
+
+test('a write takes the puts queued before it into its frame, so the later state of a request wins on replay', async () => {
+  const dir = await dataDir();
+  const store = await openRequestStore(dir);
+  const queued = store.put(record('r', { attempts: 1 }));
+  store.write(record('r', { attempts: 2 }));
+  await queued;
+  await store.close();
+  const reopened = await openRequestStore(dir);
+  assert.is(byId(reopened.load())['r']!.attempts, 2);
+  await reopened.close();
+});
+
+test('writes while fsyncs and folds are under way: every one is there after reopening, and puts after them resolve', async () => {
+  const dir = await dataDir();
+  const store = await openRequestStore(dir);
+  const puts: Promise<void>[] = [];
+  let folding: Promise<void> | undefined;
+  for (let i = 0; i < 600; i++) {
+    store.write(record(`w${i}`, { attempts: i }));
+    puts.push(store.put(record(`p${i}`, { attempts: i })));
+    if (i === 200) folding = store.fold(); // its switch to the next file comes between writes
+    if (i % 50 === 0) await new Promise((resolve) => setImmediate(resolve)); // let fsyncs and the fold run between them
+  }
+  await Promise.all([...puts, folding]);
+  assert.ok(store.stats.folds > 0, 'a fold ran meanwhile');
+  await store.close();
+  const reopened = await openRequestStore(dir);
+  const records = byId(reopened.load());
+  for (let i = 0; i < 600; i++) {
+    assert.is(records[`w${i}`]?.attempts, i, `w${i}`);
+    assert.is(records[`p${i}`]?.attempts, i, `p${i}`);
+  }
   await reopened.close();
 });
 

@@ -18,6 +18,11 @@ export class MemoryStore implements RequestStore {
     this.records.set(record.id, structuredClone(record));
   }
 
+  write(record: RequestRecord): void {
+    this.puts++;
+    this.records.set(record.id, structuredClone(record));
+  }
+
   async remove(id: string): Promise<void> {
     this.records.delete(id);
   }

@@ -228,26 +228,23 @@ export interface Switch {
 }
 
 /**
- * How far a put gets before it resolves. `durable`: fsynced, it survives a
- * power cut. `written`: handed to the operating system, so a crash or kill
- * of ctid cannot lose it (the machine going down still can); it becomes
- * durable with the group commit already under way, a millisecond or so later.
- */
-export type PutLevel = 'durable' | 'written';
-
-/**
- * Where requests live. put() resolves once the record is durable (fsynced),
- * unless asked for `written` only; the service acknowledges a submission
- * only after a durable put.
+ * Where requests live. put() resolves once the record is durable (fsynced);
+ * the service acknowledges a submission only after a durable put.
  */
 export interface RequestStore {
   /** Every stored request, as of start-up. */
   load(): RequestRecord[];
+  /** Inserts or replaces a request; resolves when durable. */
+  put(record: RequestRecord): Promise<void>;
   /**
-   * Inserts or replaces a request; resolves when durable, or with `written`
-   * once the operating system has it (see PutLevel).
+   * Inserts or replaces a request, handed to the operating system before it
+   * returns: a crash or kill of ctid can no longer lose it (the machine
+   * going down still can), and it becomes durable with the group commit
+   * that follows at once. For a state the switch must not act on before it
+   * is stored, without waiting a fsync (camp-on.ts `calling`). Throws if it
+   * cannot be written.
    */
-  put(record: RequestRecord, until?: PutLevel): Promise<void>;
+  write(record: RequestRecord): void;
   /** Forgets a request (retention expiry); resolves when durable. */
   remove(id: string): Promise<void>;
   close(): Promise<void>;

@@ -3,7 +3,7 @@
 // watchers; a submission is acknowledged only after its first put().
 
 import type { Clock, Timer } from '../../common/clock.js';
-import type { PutLevel, RequestStore } from './ports.js';
+import type { RequestStore } from './ports.js';
 import { isFinal, type RequestRecord, type RequestState } from './request.js';
 
 export type RequestListener = (record: RequestRecord) => void;
@@ -16,12 +16,11 @@ export interface Change {
   /** Progress within the same state ("ringing 2000"): a history entry without a state change. */
   note?: string;
   /**
-   * How far the change gets before update() resolves (default `durable`,
-   * ports.ts PutLevel). `watchers`, for progress only: the watchers hear it
-   * at once, the store with the next change (losing it in a crash loses
-   * nothing a restart needs); a state change is always stored.
+   * `watchers`, for progress only: update() tells the watchers at once and
+   * leaves the store to the next change (losing it in a crash loses nothing
+   * a restart needs); a state change is always stored.
    */
-  until?: PutLevel | 'watchers';
+  until?: 'watchers';
 }
 
 export class RequestRegistry {
@@ -93,10 +92,26 @@ export class RequestRegistry {
    * storing the state it was stored in) is neither stored nor told.
    */
   update(record: RequestRecord, change: Change): Promise<void> {
-    if (isFinal(record)) return Promise.resolve();
+    const changed = this.apply(record, change);
+    if (changed === 'nothing' || (changed === 'progress' && change.until === 'watchers')) return Promise.resolve();
+    return this.store.put(record);
+  }
+
+  /**
+   * update(), with the change written to the store before it returns
+   * (RequestStore.write) rather than awaited to its fsync. Throws if it
+   * cannot be written.
+   */
+  updateNow(record: RequestRecord, change: Omit<Change, 'until'>): void {
+    if (this.apply(record, change) !== 'nothing') this.store.write(record);
+  }
+
+  /** Applies a change to the record and tells the watchers; says what changed. */
+  private apply(record: RequestRecord, change: Change): 'nothing' | 'progress' | 'state' {
+    if (isFinal(record)) return 'nothing';
     const fieldsChanged = assignChanged(record, change.fields);
     const stateChanged = change.state !== undefined && change.state !== record.state;
-    if (!fieldsChanged && !stateChanged && !change.note) return Promise.resolve();
+    if (!fieldsChanged && !stateChanged && !change.note) return 'nothing';
     if (stateChanged) {
       record.state = change.state!;
       record.history.push({ state: record.state, at: this.now(), ...(change.detail ? { detail: change.detail } : {}) });
@@ -109,9 +124,7 @@ export class RequestRegistry {
       record.history.push({ state: record.state, at: this.now(), detail: change.note });
     }
     this.publish(record);
-    const until = change.until ?? 'durable';
-    if (until !== 'watchers') return this.store.put(record, until);
-    return stateChanged ? this.store.put(record) : Promise.resolve();
+    return stateChanged ? 'state' : 'progress';
   }
 
   /** Changes bookkeeping fields of any request, final ones included (no history, no watchers); resolves when durable. */

@@ -1,8 +1,10 @@
 // The append side of the journal, with group commit: operations that arrive
 // while a write + fdatasync is in flight wait, and go out together as the
 // next frame with a single fdatasync; each append resolves once its frame is
-// durable (or, asked for `written`, once the frame is written, before that
-// fdatasync). With 64 requests in flight that turns 64 syncs into one or two.
+// durable. With 64 requests in flight that turns 64 syncs into one or two.
+// appendNow() writes its frame before it returns (with whatever was queued
+// before it, so records keep their order), and leaves it to the next
+// fdatasync: the written frames are synced by the group commit with the rest.
 //
 // The journal is a series of files, requests.N.journal, N its generation.
 // Each is filled with zeros before its first frame: on ext4 an fdatasync that
@@ -16,7 +18,6 @@
 import { constants } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import type { PutLevel } from '../core/ports.js';
 import { fsyncDir, writeFully, writeFullySync } from './durable-io.js';
 import { encodeFrame } from './journal-format.js';
 
@@ -46,17 +47,16 @@ interface Waiter<T> {
   reject: (error: Error) => void;
 }
 
-interface AppendWaiter extends Waiter<void> {
-  until: PutLevel;
-}
-
 export class JournalWriter {
   /** fdatasyncs so far (tests check that group commit batches). */
   fsyncs = 0;
   /** Bytes of frames written since opening, over all files. */
   written = 0;
+  /** Operations not written yet, and the appends waiting on them. */
   private queue: string[] = [];
-  private waiters: AppendWaiter[] = [];
+  private waiters: Waiter<void>[] = [];
+  /** Appends whose frames are written but not yet synced. */
+  private unsynced: Waiter<void>[] = [];
   private rotations: Waiter<number>[] = [];
   private preparing: Promise<void> | undefined;
   private spare: { fh: FileHandle; generation: number } | undefined;
@@ -83,14 +83,28 @@ export class JournalWriter {
     return journalPath(this.dir, this.generation);
   }
 
-  /** Appends one operation (a JSON text); resolves once it is durable, or only written (ports.ts PutLevel). */
-  append(op: string, until: PutLevel = 'durable'): Promise<void> {
+  /** Appends one operation (a JSON text); resolves once it is durable. */
+  append(op: string): Promise<void> {
     if (this.failure) return Promise.reject(this.failure);
     return new Promise((resolve, reject) => {
       this.queue.push(op);
-      this.waiters.push({ resolve, reject, until });
+      this.waiters.push({ resolve, reject });
       this.kick();
     });
+  }
+
+  /**
+   * Appends one operation and writes it (with the operations queued before
+   * it) before returning: a kill of the process can no longer lose it, the
+   * machine going down still can until the fdatasync that follows at once.
+   * Throws if the journal has failed or the write does.
+   */
+  appendNow(op: string): void {
+    if (this.failure) throw this.failure;
+    this.queue.push(op);
+    this.writeQueued();
+    if (this.failure) throw this.failure;
+    this.kick();
   }
 
   /**
@@ -144,10 +158,10 @@ export class JournalWriter {
   private async drain(): Promise<void> {
     // One microtask: appends made in the same synchronous run share the first frame.
     await undefined;
-    while (!this.failure && (this.switchDue() || this.queue.length > 0)) {
+    while (!this.failure && (this.switchDue() || this.queue.length > 0 || this.unsynced.length > 0)) {
       try {
         if (this.switchDue()) await this.switchFile();
-        else await this.writeFrame();
+        else await this.sync();
       } catch (error) {
         // After a failed write or fsync the file's state is unknown (and Linux
         // may drop the dirty pages): accept nothing more.
@@ -166,28 +180,41 @@ export class JournalWriter {
   private fail(error: Error): void {
     this.failure ??= error;
     this.queue = [];
-    for (const waiter of [...this.waiters.splice(0), ...this.rotations.splice(0)]) waiter.reject(this.failure);
+    for (const waiter of [...this.unsynced.splice(0), ...this.waiters.splice(0), ...this.rotations.splice(0)]) waiter.reject(this.failure);
     this.spare?.fh.close().catch(() => undefined);
     this.spare = undefined;
   }
 
-  private async writeFrame(): Promise<void> {
-    const waiters = this.waiters;
+  /** Writes the queued operations as one frame; on failure the journal fails (and the queued appends with it). */
+  private writeQueued(): void {
+    if (this.queue.length === 0) return;
     const frame = encodeFrame(`[${this.queue.join(',')}]`);
     this.queue = [];
-    this.waiters = [];
+    this.unsynced.push(...this.waiters.splice(0));
     try {
       writeFullySync(this.fh, frame, this.position);
-      for (const waiter of waiters) if (waiter.until === 'written') waiter.resolve();
+    } catch (error) {
+      // After a failed write the file's state is unknown: accept nothing more.
+      this.fail(new Error(`journal ${this.path} failed: ${(error as Error).message}`));
+      return;
+    }
+    this.position += frame.length;
+    this.written += frame.length;
+  }
+
+  /** Writes what is queued, then one fdatasync for every frame written so far (appendNow's included). */
+  private async sync(): Promise<void> {
+    this.writeQueued();
+    if (this.failure) return;
+    const covered = this.unsynced.splice(0);
+    try {
       await this.fh.datasync();
     } catch (error) {
-      this.waiters.unshift(...waiters); // fail() rejects them (those already resolved stay so)
+      this.unsynced.unshift(...covered); // fail() rejects them
       throw error;
     }
     this.fsyncs++;
-    this.position += frame.length;
-    this.written += frame.length;
-    for (const waiter of waiters) waiter.resolve();
+    for (const waiter of covered) waiter.resolve();
     if (this.position >= this.prepareAt) this.prepare();
   }
 
@@ -195,10 +222,22 @@ export class JournalWriter {
     const { fh, generation } = this.spare!;
     this.spare = undefined;
     const old = this.fh;
+    // appendNow's frames written into the old file since its last fdatasync are synced there.
+    const covered = this.unsynced.splice(0);
     this.fh = fh;
     this.generation = generation;
     this.position = 0;
     this.prepareAt = PREPARE_AT;
+    if (covered.length > 0) {
+      try {
+        await old.datasync();
+      } catch (error) {
+        this.unsynced.unshift(...covered); // fail() rejects them
+        throw error;
+      }
+      this.fsyncs++;
+      for (const waiter of covered) waiter.resolve();
+    }
     for (const rotation of this.rotations.splice(0)) rotation.resolve(generation);
     await old.close();
   }

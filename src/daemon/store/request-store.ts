@@ -1,5 +1,6 @@
 // The RequestStore of ports.ts on disk. A put or remove is appended to the
-// journal and acknowledged once fsynced (group commit, journal.ts); the
+// journal and acknowledged once fsynced (group commit, journal.ts), a write
+// is written before it returns and synced with the next group commit; the
 // tables (lowdb, table-store.ts) are rewritten from memory now and then so
 // the journal stays short; start-up reads the tables and replays the journals.
 //
@@ -29,7 +30,7 @@
 
 import { mkdir, rm } from 'node:fs/promises';
 import type { Low } from 'lowdb';
-import type { PutLevel, RequestStore } from '../core/ports.js';
+import type { RequestStore } from '../core/ports.js';
 import type { RequestRecord } from '../core/request.js';
 import { journalPath, type JournalWriter } from './journal.js';
 import { lockDataDir, type DataDirLock } from './lock.js';
@@ -120,17 +121,29 @@ class FileStore implements FileRequestStore {
     return [...this.records.values()];
   }
 
-  async put(record: RequestRecord, until: PutLevel = 'durable'): Promise<void> {
+  async put(record: RequestRecord): Promise<void> {
     this.checkOpen();
     const op = putOp(record); // first: a record that cannot be serialised is not stored
     this.records.set(record.id, record);
-    await this.commit(op, until);
+    const stored = this.journal.append(op);
+    this.appended();
+    await stored;
+  }
+
+  write(record: RequestRecord): void {
+    this.checkOpen();
+    const op = putOp(record);
+    this.records.set(record.id, record);
+    this.journal.appendNow(op);
+    this.appended();
   }
 
   async remove(id: string): Promise<void> {
     this.checkOpen();
     this.records.delete(id);
-    await this.commit(removeOp(id));
+    const stored = this.journal.append(removeOp(id));
+    this.appended();
+    await stored;
   }
 
   fold(): Promise<void> {
@@ -160,11 +173,10 @@ class FileStore implements FileRequestStore {
     if (this.closing) throw new Error(`request store in ${this.dir} is closed`);
   }
 
-  private commit(op: string, until: PutLevel = 'durable'): Promise<void> {
+  /** After each append: a fold starts once the journal has grown enough. */
+  private appended(): void {
     this.dirty = true;
-    const stored = this.journal.append(op, until);
     if (!this.folding && this.journalBytes >= this.foldAt) this.fold().catch(this.onError);
-    return stored;
   }
 
   /**

@@ -73,6 +73,8 @@ export class CallAttempt implements MonitorSubscriber {
     this.cleanups.push(() => link.off('down', onDown));
     this.cleanups.push(() => signal?.removeEventListener('abort', onAbort));
     this.cleanups.push(monitors.subscribe(this.opts.first, this));
+    // first's line is usually watched already (a camp-on's destination): the MakeCall goes now, not a microtask later.
+    if (monitors.running(this.opts.first)) this.started();
   }
 
   started(): void {

@@ -85,6 +85,11 @@ export class DeviceMonitors {
     return () => this.unsubscribe(subscribed, subscriber);
   }
 
+  /** Whether the device's monitor runs in the current session (its events are coming). */
+  running(device: string): boolean {
+    return this.byDevice.get(device)?.crossRef !== undefined;
+  }
+
   private async start(monitor: Monitor): Promise<void> {
     if (this.link.state !== 'up') return; // the next 'up' starts it
     const epoch = this.epoch;
