@@ -1,6 +1,6 @@
 // The typed client of ctid's API for the commands: every call carries the
 // token, has a deadline, and fails with the status ctid sent. It speaks gRPC
-// over node:http2 itself (./rpc/): loading grpc-js took longer than all the
+// over HTTP/2 itself (./rpc/): loading grpc-js took longer than all the
 // rest of a one-shot command. Loaded lazily, once the arguments are parsed.
 
 import { setTimeout as sleep } from 'node:timers/promises';
