@@ -18,7 +18,9 @@ import { connect, type Socket } from 'node:net';
 import { ClientStream, type StreamHandlers, type StreamOwner } from './client-stream.js';
 import { ConnectionError } from './errors.js';
 import { DEFAULT_WINDOW, MAX_WINDOW, ReceiveWindow } from './flow-control.js';
+import { checkPing, goaway, parseGoaway, resetCode, windowIncrement } from './control-frames.js';
 import { encodeFrame, encodeUint32Frame, ErrorCode, Flag, FrameReader, FrameType, unpadded, type Frame } from './frame.js';
+import { HeaderBlockAssembler, type HeaderBlock } from './header-block.js';
 import { headerRecord } from './header-record.js';
 import { HpackDecoder } from './hpack-decoder.js';
 import { encodeHeaderBlock } from './hpack-encoder.js';
@@ -32,15 +34,6 @@ const PREFACE = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n', 'latin1');
 const STREAM_WINDOW = 1 << 20;
 const CONNECTION_WINDOW = 4 << 20;
 const MAX_STREAM_ID = 2 ** 31 - 1;
-/** A gRPC response's header block is a few hundred bytes; this much is garbage or an attack. */
-const MAX_HEADER_BLOCK = 256 * 1024;
-
-interface PartialBlock {
-  streamId: number;
-  endStream: boolean;
-  fragments: Buffer[];
-  size: number;
-}
 
 export class H2Connection implements StreamOwner {
   state: ConnectionState = 'connecting';
@@ -56,8 +49,7 @@ export class H2Connection implements StreamOwner {
   private readonly receiveWindow = new ReceiveWindow(CONNECTION_WINDOW);
   private readonly reader = new FrameReader((frame) => this.onFrame(frame));
   private readonly decoder = new HpackDecoder();
-  /** A header block still waiting for CONTINUATION frames; nothing else may come in between (section 6.10). */
-  private partialBlock: PartialBlock | undefined;
+  private readonly blocks = new HeaderBlockAssembler();
   /** Frames to write at the end of this turn, in one write. */
   private outbox: Buffer[] = [];
   private failConnect: (error: Error) => void = () => {};
@@ -172,16 +164,17 @@ export class H2Connection implements StreamOwner {
 
   private onFrame(frame: Frame): void {
     if (this.state === 'closed') return;
-    if (this.partialBlock !== undefined && frame.type !== FrameType.CONTINUATION) throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, 'a header block cut by another frame');
+    this.blocks.checkNext(frame);
     switch (frame.type) {
       case FrameType.DATA:
         return this.onData(frame);
       case FrameType.HEADERS:
-        return this.onHeaders(frame);
+        this.streamFor(frame); // one cti opened, and not ended yet
+        return this.onHeaderBlock(this.blocks.headers(frame));
       case FrameType.CONTINUATION:
-        return this.onContinuation(frame);
+        return this.onHeaderBlock(this.blocks.continuation(frame));
       case FrameType.RST_STREAM:
-        return this.onReset(frame);
+        return this.streamFor(frame)?.receiveReset(resetCode(frame));
       case FrameType.SETTINGS:
         return this.onSettings(frame);
       case FrameType.PING:
@@ -219,37 +212,11 @@ export class H2Connection implements StreamOwner {
     stream.receiveData(unpadded(frame), flowBytes, (frame.flags & Flag.END_STREAM) !== 0);
   }
 
-  private onHeaders(frame: Frame): void {
-    this.streamFor(frame);
-    let fragment = unpadded(frame);
-    if (frame.flags & Flag.PRIORITY) {
-      if (fragment.length < 5) throw new ConnectionError(ErrorCode.FRAME_SIZE_ERROR, 'a HEADERS frame too short for its priority');
-      fragment = fragment.subarray(5);
-    }
-    this.partialBlock = { streamId: frame.streamId, endStream: (frame.flags & Flag.END_STREAM) !== 0, fragments: [], size: 0 };
-    this.addFragment(fragment, frame.flags);
-  }
-
-  private onContinuation(frame: Frame): void {
-    if (this.partialBlock?.streamId !== frame.streamId) throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, 'a CONTINUATION that continues no header block');
-    this.addFragment(frame.payload, frame.flags);
-  }
-
-  private addFragment(fragment: Buffer, flags: number): void {
-    const block = this.partialBlock!;
-    block.fragments.push(fragment);
-    block.size += fragment.length;
-    if (block.size > MAX_HEADER_BLOCK) throw new ConnectionError(ErrorCode.ENHANCE_YOUR_CALM, `a header block over ${MAX_HEADER_BLOCK} bytes`);
-    if ((flags & Flag.END_HEADERS) === 0) return;
-    this.partialBlock = undefined;
+  private onHeaderBlock(block: HeaderBlock | undefined): void {
+    if (block === undefined) return;
     // Decoded even for a stream that is over, to keep the dynamic table in step (RFC 7541 section 2.2).
-    const fields = this.decoder.decode(Buffer.concat(block.fragments));
+    const fields = this.decoder.decode(block.encoded);
     this.streams.get(block.streamId)?.receiveHeaders(headerRecord(fields), block.endStream);
-  }
-
-  private onReset(frame: Frame): void {
-    if (frame.payload.length !== 4) throw new ConnectionError(ErrorCode.FRAME_SIZE_ERROR, `a RST_STREAM of ${frame.payload.length} bytes`);
-    this.streamFor(frame)?.receiveReset(frame.payload.readUInt32BE(0));
   }
 
   private onSettings(frame: Frame): void {
@@ -267,19 +234,14 @@ export class H2Connection implements StreamOwner {
   }
 
   private onPing(frame: Frame): void {
-    if (frame.streamId !== 0) throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, 'PING on a stream');
-    if (frame.payload.length !== 8) throw new ConnectionError(ErrorCode.FRAME_SIZE_ERROR, `a PING of ${frame.payload.length} bytes`);
+    checkPing(frame);
     if ((frame.flags & Flag.ACK) === 0) this.send(encodeFrame(FrameType.PING, Flag.ACK, 0, frame.payload));
   }
 
   /** Section 6.8: streams above the last one the server will process never were, and fail as retryable (UNAVAILABLE); the rest may finish. */
   private onGoaway(frame: Frame): void {
-    if (frame.streamId !== 0) throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, 'GOAWAY on a stream');
-    if (frame.payload.length < 8) throw new ConnectionError(ErrorCode.FRAME_SIZE_ERROR, `a GOAWAY of ${frame.payload.length} bytes`);
-    const lastStreamId = frame.payload.readUInt32BE(0) & 0x7fff_ffff;
-    const code = frame.payload.readUInt32BE(4);
+    const { lastStreamId, code, debug } = parseGoaway(frame);
     if (code !== ErrorCode.NO_ERROR) {
-      const debug = frame.payload.subarray(8).toString('utf8');
       this.failure ??= new Error(`ctid ended the connection (HTTP/2 error ${code}${debug ? `: ${debug}` : ''})`);
     }
     this.state = 'draining';
@@ -288,9 +250,7 @@ export class H2Connection implements StreamOwner {
   }
 
   private onWindowUpdate(frame: Frame): void {
-    if (frame.payload.length !== 4) throw new ConnectionError(ErrorCode.FRAME_SIZE_ERROR, `a WINDOW_UPDATE of ${frame.payload.length} bytes`);
-    const increment = frame.payload.readUInt32BE(0) & 0x7fff_ffff;
-    if (increment === 0) throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, 'a WINDOW_UPDATE of 0');
+    const increment = windowIncrement(frame);
     if (frame.streamId === 0) {
       this.sendWindow += increment;
       if (this.sendWindow > MAX_WINDOW) throw new ConnectionError(ErrorCode.FLOW_CONTROL_ERROR, 'the connection window over 2^31-1');
@@ -349,12 +309,4 @@ export class H2Connection implements StreamOwner {
     this.outbox = [];
     if (!this.socket.destroyed && !this.socket.writableEnded) this.socket.write(bytes);
   }
-}
-
-/** Section 6.8; last stream id 0: cti accepts no streams from the server. */
-function goaway(code: number, debug = ''): Buffer {
-  const payload = Buffer.alloc(8 + Buffer.byteLength(debug));
-  payload.writeUInt32BE(code, 4);
-  payload.write(debug, 8);
-  return encodeFrame(FrameType.GOAWAY, 0, 0, payload);
 }
