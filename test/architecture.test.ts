@@ -1,7 +1,7 @@
 // The tree shows the architecture (style.md section 1): the core talks to
 // ports, never to an adapter, a transport or a UI; one-shot CLI commands
-// never load Ink, and the CLI never loads grpc-js. This test fails when an
-// import crosses those lines.
+// never load Ink, and the CLI never loads grpc-js or node:http2. This test
+// fails when an import crosses those lines.
 
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -42,10 +42,10 @@ test('the simulator and the daemon share the CSTA codec from src/csta, and the c
   assert.equal(offenders, []);
 });
 
-test('the CLI never imports grpc-js (its start-up time: src/cli/rpc speaks gRPC over node:http2)', () => {
+test('the CLI never imports grpc-js or node:http2 (start-up time: src/cli/rpc speaks gRPC over its own HTTP/2 on node:net)', () => {
   const offenders: string[] = [];
   for (const file of sources(join(root, 'src/cli'))) {
-    for (const spec of imports(file)) if (/^@grpc\//.test(spec) || /rpc\/grpc-js/.test(spec)) offenders.push(`${relative(root, file)} imports ${spec}`);
+    for (const spec of imports(file)) if (/^@grpc\//.test(spec) || /rpc\/grpc-js/.test(spec) || /^(node:)?http2$/.test(spec)) offenders.push(`${relative(root, file)} imports ${spec}`);
   }
   assert.equal(offenders, []);
 });

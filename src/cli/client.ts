@@ -1,9 +1,8 @@
 // The typed client of ctid's API for the commands: every call carries the
 // token, has a deadline, and fails with the status ctid sent. It speaks gRPC
-// over node:http2 itself (./rpc/): loading grpc-js took longer than all the
+// over HTTP/2 itself (./rpc/): loading grpc-js took longer than all the
 // rest of a one-shot command. Loaded lazily, once the arguments are parsed.
 
-import { setTimeout as sleep } from 'node:timers/promises';
 import {
   CtiServiceDefinition,
   type GetStatusResponse,
@@ -119,6 +118,7 @@ export function createApi(settings: Settings): CtiApi {
         try {
           return await channel.ready(left);
         } catch {
+          const { setTimeout: sleep } = await import('node:timers/promises'); // only when ctid is down: not at start-up
           await sleep(Math.min(backoff.nextDelay(), Math.max(0, until - Date.now())));
         }
       }

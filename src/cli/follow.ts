@@ -5,7 +5,6 @@
 // while before giving up (exit 3). SIGINT / SIGTERM detach: the id is
 // printed (alone, on stdout) and the request goes on.
 
-import { setTimeout as sleep } from 'node:timers/promises';
 import { Backoff } from '../common/backoff.js';
 import { ScaledClock } from '../common/clock.js';
 import { formatDuration } from '../common/duration.js';
@@ -69,6 +68,7 @@ async function follow(api: CtiApi, id: string, out: Output, signal: AbortSignal)
     const until = lostSince + REATTACH_BUDGET_MS;
     if (Date.now() >= until) throw lost;
     out.progress(() => `lost ctid; re-attaching to ${id} (${formatDuration(until - Date.now())} more)`);
+    const { setTimeout: sleep } = await import('node:timers/promises'); // only once ctid is lost: not at start-up
     await sleep(Math.min(backoff.nextDelay(), until - Date.now()), undefined, { signal });
     await abortable(api.reconnect(Math.max(1, until - Date.now())), signal);
   }

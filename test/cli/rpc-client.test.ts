@@ -1,10 +1,13 @@
-// The CLI's node:http2 gRPC client (src/cli/rpc/) against a real grpc-js
-// server started here, and, for what grpc-js never sends (a non-200 status,
-// a compressed message, no grpc-status), against a bare node:http2 server:
-// answers, statuses and their messages, streams, cancel, deadline, lost and
-// refused connections, and the exit statuses they end in.
+// The CLI's gRPC client (src/cli/rpc/, over its own HTTP/2 in rpc/h2/)
+// against a real grpc-js server started here, and, for what grpc-js never
+// sends (a non-200 status, a compressed message, no grpc-status, GOAWAY on
+// demand), against a bare node:http2 server: answers, statuses and their
+// messages, streams (several MB; a consumer that stops reading), cancel,
+// deadline, lost, refused and garbled connections, and the exit statuses
+// they end in.
 
-import { createServer, type Http2Server, type ServerHttp2Stream } from 'node:http2';
+import { createServer, type Http2Server, type ServerHttp2Session, type ServerHttp2Stream } from 'node:http2';
+import { createServer as createTcpServer } from 'node:net';
 import { Metadata, Server, ServerCredentials, status, type ServerWritableStream } from '@grpc/grpc-js';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -12,9 +15,10 @@ import { createApi, type CtiApi } from '../../src/cli/client.js';
 import { isCliError } from '../../src/cli/errors.js';
 import { failureOf, type GrpcError } from '../../src/cli/exit-codes.js';
 import { Channel } from '../../src/cli/rpc/channel.js';
+import { frame } from '../../src/cli/rpc/frames.js';
 import { ServiceClient } from '../../src/cli/rpc/service-client.js';
 import type { RpcStream } from '../../src/cli/rpc/stream.js';
-import { CtiServiceDefinition, GetStatusResponse, Request, type RequestUpdate, type WatchRequestsRequest } from '../../src/gen/cti/v1/cti.js';
+import { CtiServiceDefinition, GetStatusResponse, Request, RequestUpdate, type WatchRequestsRequest } from '../../src/gen/cti/v1/cti.js';
 import { grpcJsService, type ServerOf } from '../../src/rpc/grpc-js-service.js';
 import { closedPort } from '../helpers/ports.js';
 import { rejectionOf } from '../helpers/rejection.js';
@@ -209,6 +213,43 @@ test('the deadline: DEADLINE_EXCEEDED (exit 3), and ctid is told it (grpc-timeou
   assert.ok(deadline < Date.now() + 1000, `deadline ${deadline}`);
 });
 
+test('a stream of several MB arrives whole: cti acknowledges what it reads (WINDOW_UPDATE), so the server never stalls', async () => {
+  const count = 100;
+  const padding = 'x'.repeat(65_000);
+  handlers.watchRequests = async (call) => {
+    for (let i = 0; i < count; i++) if (!call.write(update(`r-${i}-${padding}`))) await new Promise((resolve) => call.once('drain', resolve));
+    call.end();
+  };
+  const { messages, error } = await collect(api().watch({ id: '', all: true }));
+  assert.is(error, undefined);
+  assert.is(messages.length, count);
+  assert.equal(messages.map((m) => m.request?.id.split('-')[1]), Array.from({ length: count }, (_, i) => String(i)));
+});
+
+test('a graceful shutdown mid-stream (GOAWAY): the open stream still ends OK; the next call dials anew and finds no one (UNAVAILABLE)', async () => {
+  const other = await startGrpcJs();
+  let finish: () => void = () => {};
+  handlers.watchRequests = (call) => {
+    call.write(update('r-1'));
+    finish = () => {
+      call.write(update('r-2'));
+      call.end();
+    };
+  };
+  const client = api(other.address);
+  const stream = client.watch({ id: 'r-1', all: false });
+  const first = new Promise<void>((resolve) => stream.once('data', () => resolve()));
+  const ended = collect(stream);
+  await first;
+  const shutDown = new Promise<void>((resolve) => other.server.tryShutdown(() => resolve()));
+  finish();
+  const { messages, error } = await ended;
+  assert.is(error, undefined);
+  assert.is(messages.length, 2);
+  await shutDown;
+  assert.is((await failure(client.status())).code, status.UNAVAILABLE);
+});
+
 // ------------------------------------------------ what only a bare HTTP/2 server sends
 
 /** A node:http2 server whose every stream `answer` handles. */
@@ -268,6 +309,77 @@ test('an answer without grpc-status is UNKNOWN', async () => {
     stream.end();
   });
   assert.is(err.code, status.UNKNOWN);
+});
+
+test('GOAWAY before ctid took the call: UNAVAILABLE (exit 3); the next call dials a new connection', async () => {
+  const { server: h2, address: at } = await bare((stream) => {
+    stream.respond({ ':status': 200, 'content-type': 'application/grpc' }, { waitForTrailers: true });
+    stream.on('wantTrailers', () => stream.sendTrailers({ 'grpc-status': '0' }));
+    stream.end(frame(GetStatusResponse.encode(GetStatusResponse.fromPartial({ office: 'again' })).finish()));
+  });
+  let sessions = 0;
+  // The first connection is told at once that no stream of it will be processed (last stream id 0).
+  h2.on('session', (session: ServerHttp2Session) => ++sessions === 1 && session.goaway(0, 0));
+  try {
+    const client = api(at);
+    const err = await failure(client.status());
+    assert.equal([err.code, err.details], [status.UNAVAILABLE, 'connection closed']);
+    assert.is(failureOf(err, at).exitCode, 3);
+    assert.is((await client.status()).office, 'again');
+    assert.is(sessions, 2);
+  } finally {
+    h2.close();
+  }
+});
+
+test('a consumer that stops reading holds the server back (no acknowledgement while paused), and gets everything once it reads', async () => {
+  const count = 256; // 16 KB each: four times the stream's window
+  const padding = 'x'.repeat(16_000);
+  let flushed = 0;
+  let serving: (session: ServerHttp2Session) => void = () => {};
+  const served = new Promise<ServerHttp2Session>((resolve) => (serving = resolve));
+  const { server: h2, address: at } = await bare((stream) => {
+    stream.respond({ ':status': 200, 'content-type': 'application/grpc' }, { waitForTrailers: true });
+    stream.on('wantTrailers', () => stream.sendTrailers({ 'grpc-status': '0' }));
+    for (let i = 0; i < count; i++) stream.write(frame(RequestUpdate.encode(update(`r-${i}-${padding}`)).finish()), () => flushed++);
+    stream.end();
+    serving(stream.session as ServerHttp2Session);
+  });
+  try {
+    const stream = api(at).watch({ id: '', all: true }); // nobody reads it yet
+    const session = await served;
+    // The server is held back once PING round trips go by with nothing more sent.
+    for (let quiet = 0, before = -1, pings = 0; quiet < 3 && pings < 500; pings++) {
+      quiet = flushed === before ? quiet + 1 : 0;
+      before = flushed;
+      await new Promise((resolve) => session.ping(resolve));
+    }
+    assert.ok(flushed < count / 2, `the server sent ${flushed} of ${count} messages to a consumer that read none`);
+    const { messages, error } = await collect(stream);
+    assert.is(error, undefined);
+    assert.is(messages.length, count);
+  } finally {
+    h2.close();
+  }
+});
+
+test('a peer that is not an HTTP/2 server: UNAVAILABLE saying so (exit 3), no crash', async () => {
+  const tcp = createTcpServer((socket) => {
+    socket.on('error', () => {});
+    socket.end('HTTP/1.1 400 Bad Request\r\n\r\n');
+  });
+  await new Promise<void>((resolve) => tcp.listen(0, '127.0.0.1', resolve));
+  const at = `127.0.0.1:${(tcp.address() as { port: number }).port}`;
+  try {
+    const err = await failure(api(at).status());
+    assert.is(err.code, status.UNAVAILABLE);
+    assert.equal(failureOf(err, at), {
+      exitCode: 3,
+      message: `ctid at ${at} is unavailable: connection failed: HTTP/2 protocol error: the server does not speak HTTP/2 (its first frame is not SETTINGS)`,
+    });
+  } finally {
+    tcp.close();
+  }
 });
 
 test.run();

@@ -5,7 +5,6 @@
 // carries (on-open), as POP3's RETR does.
 
 import { Option, type Command } from 'commander';
-import { readFile } from 'node:fs/promises';
 import { basename, extname } from 'node:path';
 import type { MailPart, MailSummary } from '../../gen/cti/v1/cti.js';
 import { CliError } from '../errors.js';
@@ -124,6 +123,8 @@ async function readParts(kind: 'voice' | 'fax', files: string[]): Promise<MailPa
     if (!fits) throw new CliError('usage', `--${kind} ${file}: give ${kind === 'voice' ? 'an audio file (.wav, .mp3, .ogg, .au)' : 'a PDF or TIFF file (.pdf, .tif)'}`);
     let content: Buffer;
     try {
+      // Loaded here: node:fs/promises (and the readline it loads) cost every other command's start-up.
+      const { readFile } = await import('node:fs/promises');
       content = await readFile(file);
     } catch (err) {
       throw new CliError('usage', `--${kind} ${file}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message}`);

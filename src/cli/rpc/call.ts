@@ -1,12 +1,16 @@
-// One gRPC call over a node:http2 session: the request headers, the single
-// framed request message, the response messages as they come, and the final
-// status, whichever way it arrives (trailers, a trailers-only response, a
-// reset stream, a lost connection, the deadline, our own cancel). `settle`
-// is called exactly once.
+// One gRPC call over an HTTP/2 connection (./h2/): the request headers,
+// the single framed request message, the response messages as they come,
+// and the final status, whichever way it arrives (trailers, a
+// trailers-only response, a reset stream, a lost connection, the deadline,
+// our own cancel). `settle` is called exactly once.
 
-import { constants, type ClientHttp2Session, type ClientHttp2Stream, type IncomingHttpHeaders } from 'node:http2';
 import { GRPC } from '../exit-codes.js';
 import { frame, MessageReader } from './frames.js';
+import type { H2Connection } from './h2/connection.js';
+import type { StreamEnd } from './h2/client-stream.js';
+import { ErrorCode } from './h2/frame.js';
+import type { HeaderRecord } from './h2/header-record.js';
+import type { HeaderField } from './h2/hpack-table.js';
 import { RpcError, statusOf } from './status.js';
 
 export interface CallSpec {
@@ -34,25 +38,18 @@ export interface Call {
   resume(): void;
 }
 
-/** A connection attempt: the session, and the error that ended it, if one did (for the sentence). */
-export interface Dial {
-  readonly session: ClientHttp2Session;
-  error?: Error;
-}
-
-export function startCall(dial: Dial, spec: CallSpec, events: CallEvents): Call {
-  const headers: Record<string, string> = {
-    ':method': 'POST',
-    ':path': spec.path,
-    'content-type': 'application/grpc',
-    te: 'trailers',
-    ...spec.metadata,
-  };
-  if (spec.timeoutMs !== undefined) headers['grpc-timeout'] = `${Math.max(1, Math.ceil(spec.timeoutMs))}m`;
-  const stream: ClientHttp2Stream = dial.session.request(headers);
+export function startCall(connection: H2Connection, spec: CallSpec, events: CallEvents): Call {
+  const headers: HeaderField[] = [
+    [':method', 'POST'],
+    [':path', spec.path],
+    ['content-type', 'application/grpc'],
+    ['te', 'trailers'],
+    ...Object.entries(spec.metadata),
+  ];
+  if (spec.timeoutMs !== undefined) headers.push(['grpc-timeout', `${Math.max(1, Math.ceil(spec.timeoutMs))}m`]);
   const reader = new MessageReader();
-  let response: IncomingHttpHeaders | undefined;
-  let trailers: IncomingHttpHeaders | undefined;
+  let response: HeaderRecord | undefined;
+  let trailers: HeaderRecord | undefined;
   let settled = false;
   const timer = spec.timeoutMs === undefined ? undefined : setTimeout(() => end(new RpcError(GRPC.DEADLINE_EXCEEDED, 'deadline exceeded')), spec.timeoutMs);
 
@@ -61,34 +58,37 @@ export function startCall(dial: Dial, spec: CallSpec, events: CallEvents): Call 
     if (settled) return;
     settled = true;
     clearTimeout(timer);
-    if (!stream.closed) stream.close(constants.NGHTTP2_CANCEL);
+    stream.reset(ErrorCode.CANCEL);
     events.settle(error);
   }
 
-  stream.on('response', (headers) => (response = headers));
-  stream.on('trailers', (block) => (trailers = block));
-  stream.on('data', (chunk: Buffer) => {
-    if (settled) return;
-    try {
-      for (const message of reader.push(chunk)) events.message(message);
-    } catch (err) {
-      end(err instanceof RpcError ? err : new RpcError(GRPC.INTERNAL, `cannot read ctid's answer: ${(err as Error).message}`));
-    }
+  const stream = connection.request(headers, {
+    headers: (block) => {
+      if (response === undefined) response = block;
+      else trailers = block;
+    },
+    data: (chunk) => {
+      if (settled) return;
+      try {
+        for (const message of reader.push(chunk)) events.message(message);
+      } catch (err) {
+        end(err instanceof RpcError ? err : new RpcError(GRPC.INTERNAL, `cannot read ctid's answer: ${(err as Error).message}`));
+      }
+    },
+    // The outcome is read at the end, when everything the stream will say has been said.
+    close: (how) => end(outcome(how)),
   });
-  // The outcome is read at 'close', when everything the stream will say has been said.
-  stream.on('error', () => {});
-  stream.on('close', () => end(outcome()));
   stream.end(frame(spec.request));
 
-  function outcome(): RpcError | undefined {
+  function outcome(how: StreamEnd): RpcError | undefined {
     const announced = trailers !== undefined || (response !== undefined && (response['grpc-status'] !== undefined || Number(response[':status']) !== 200));
     if (announced) {
       const status = statusOf(response!, trailers);
       return status === undefined && reader.partial ? new RpcError(GRPC.INTERNAL, 'the answer ended inside a message') : status;
     }
-    if (dial.session.destroyed || dial.session.closed) return new RpcError(GRPC.UNAVAILABLE, dial.error ? `connection failed: ${dial.error.message}` : 'connection closed');
-    if (stream.rstCode !== undefined && stream.rstCode !== constants.NGHTTP2_NO_ERROR) {
-      return new RpcError(grpcCodeForReset(stream.rstCode), `stream reset by ctid (HTTP/2 error ${stream.rstCode})`);
+    if (how.kind === 'lost') return new RpcError(GRPC.UNAVAILABLE, how.error ? `connection failed: ${how.error.message}` : 'connection closed');
+    if (how.kind === 'reset' && how.code !== ErrorCode.NO_ERROR) {
+      return new RpcError(grpcCodeForReset(how.code), `stream reset by ctid (HTTP/2 error ${how.code})`);
     }
     return new RpcError(GRPC.UNKNOWN, 'no status received from ctid');
   }
@@ -101,15 +101,15 @@ export function startCall(dial: Dial, spec: CallSpec, events: CallEvents): Call 
 }
 
 /** What grpc-js makes of a RST_STREAM without a status. */
-function grpcCodeForReset(rstCode: number | undefined): number {
+function grpcCodeForReset(rstCode: number): number {
   switch (rstCode) {
-    case constants.NGHTTP2_REFUSED_STREAM:
+    case ErrorCode.REFUSED_STREAM:
       return GRPC.UNAVAILABLE;
-    case constants.NGHTTP2_CANCEL:
+    case ErrorCode.CANCEL:
       return GRPC.CANCELLED;
-    case constants.NGHTTP2_ENHANCE_YOUR_CALM:
+    case ErrorCode.ENHANCE_YOUR_CALM:
       return GRPC.RESOURCE_EXHAUSTED;
-    case constants.NGHTTP2_INADEQUATE_SECURITY:
+    case ErrorCode.INADEQUATE_SECURITY:
       return GRPC.PERMISSION_DENIED;
     default:
       return GRPC.INTERNAL;

@@ -1,14 +1,14 @@
-// gRPC statuses as the CLI's node:http2 client reports them: an error with
+// gRPC statuses as the CLI's HTTP/2 client (./h2/) reports them: an error with
 // the shape exit-codes.ts recognises (code, details, metadata.get), made
 // from a response's headers and trailers the way gRPC's HTTP/2 protocol
 // spec and grpc-js read them.
 
-import type { IncomingHttpHeaders } from 'node:http2';
 import { GRPC } from '../exit-codes.js';
+import type { HeaderRecord } from './h2/header-record.js';
 
 /** Response metadata: the headers and trailers that are not HTTP/2's own. */
 export class RpcMetadata {
-  constructor(private readonly headers: IncomingHttpHeaders = {}) {}
+  constructor(private readonly headers: HeaderRecord = {}) {}
 
   /** The values of `key` (lower case), as grpc-js's Metadata.get gives them. */
   get(key: string): string[] {
@@ -39,7 +39,7 @@ function codeName(code: number): string {
  * An HTTP status other than 200 wins over grpc-status, as in grpc-js; a
  * response without grpc-status is UNKNOWN.
  */
-export function statusOf(headers: IncomingHttpHeaders, trailers: IncomingHttpHeaders | undefined): RpcError | undefined {
+export function statusOf(headers: HeaderRecord, trailers: HeaderRecord | undefined): RpcError | undefined {
   const httpStatus = Number(headers[':status']);
   if (httpStatus !== 200) return new RpcError(grpcCodeForHttp(httpStatus), `received HTTP status ${httpStatus}`, new RpcMetadata(headers));
   const block = trailers ?? headers;
