@@ -9,7 +9,9 @@
 // dist/bundle/cli/ is as deep as dist/src/cli/, so the paths the CLI finds
 // relative to its own file (package.json) are the same in both.
 
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { createServer } from 'node:http2';
 import { build } from 'esbuild';
 import { rm, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
@@ -65,11 +67,23 @@ await build({
 });
 await writeFile(`${root}/dist/bundle/cli/dashboard.cjs`, DASHBOARD_SHIM);
 
-// One start-up, so that the cache holds what it compiles: settings, the
-// client, a connection refused (port 1, exit 3). Its output is not the build's.
-const warmUp = spawnSync(process.execPath, ['bin/cti.js', 'status', '--server', '127.0.0.1:1', '--token', 'code-cache'], {
-  cwd: root,
-  env: { ...process.env, CTI_WRITE_CODE_CACHE: '1' },
-  stdio: 'ignore',
+// One start-up, so that the cache holds what a one-shot command compiles:
+// settings, the client, the HTTP/2 connection both ways (HPACK with Huffman
+// codes, as ctid's node:http2 sends them) and a unary answer, from a
+// stand-in for ctid that answers every call with one empty message. Its
+// output is not the build's.
+const standIn = createServer();
+standIn.on('stream', (stream) => {
+  stream.resume();
+  stream.respond({ ':status': 200, 'content-type': 'application/grpc' }, { waitForTrailers: true });
+  stream.on('wantTrailers', () => stream.sendTrailers({ 'grpc-status': '0' }));
+  stream.end(Buffer.alloc(5)); // an empty message: every field at its default
 });
-if (warmUp.error) throw warmUp.error;
+await new Promise((resolve) => standIn.listen(0, '127.0.0.1', resolve));
+const warmUp = spawn(
+  process.execPath,
+  ['bin/cti.js', 'camp-on', '2000', '--from', '2002', '--no-wait', '--server', `127.0.0.1:${standIn.address().port}`, '--token', 'code-cache'],
+  { cwd: root, env: { ...process.env, CTI_WRITE_CODE_CACHE: '1' }, stdio: 'ignore' },
+);
+await once(warmUp, 'exit');
+standIn.close();
