@@ -2,9 +2,9 @@
 // the kill is there after reopening. The child keeps 64 puts in flight and
 // folds often, so the kill lands mid-frame, mid-fsync or mid-fold; it prints
 // each id once put() resolved (stdout to a pipe is synchronous on Linux, so a
-// line we read is an acknowledged put). Half the workers put with `written`
-// (resolved once the frame is written, before its fsync): a kill of the
-// process cannot lose those either. Three rounds on the same directory:
+// line we read is an acknowledged put). Half the workers write instead
+// (RequestStore.write: the frame written when it returns, before its
+// fsync): a kill of the process cannot lose those either. Three rounds on the same directory:
 // each restart also takes over the dead child's lock.
 
 import { test } from 'uvu';
