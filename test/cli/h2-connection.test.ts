@@ -4,14 +4,16 @@
 // GOAWAY), and raw TCP servers for what a broken one does: each breach ends
 // the connection with a GOAWAY naming the error, and the calls on it with
 // a sentence saying what went wrong, never a crash. A seeded fuzzer sends
-// random bytes after a valid SETTINGS.
+// random bytes after a valid SETTINGS. A relay that goes silent stands for
+// a ctid whose host went down: the keepalive PING notices it.
 
 import fc from 'fast-check';
 import { constants, type ServerHttp2Session, type ServerHttp2Stream } from 'node:http2';
-import { createServer, type Server, type Socket } from 'node:net';
+import { connect, createServer, type Server, type Socket } from 'node:net';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { H2Connection } from '../../src/cli/rpc/h2/connection.js';
+import type { StreamEnd } from '../../src/cli/rpc/h2/client-stream.js';
+import { H2Connection, type Keepalive } from '../../src/cli/rpc/h2/connection.js';
 import { encodeFrame, ErrorCode, Flag, FrameReader, FrameType, type Frame } from '../../src/cli/rpc/h2/frame.js';
 import { exchange, h2Server } from '../helpers/h2.js';
 
@@ -20,8 +22,8 @@ test.after.each(() => {
   closing.splice(0).forEach((c) => c.close());
 });
 
-function connectTo(address: string): H2Connection {
-  const connection = new H2Connection(address);
+function connectTo(address: string, keepalive?: Keepalive): H2Connection {
+  const connection = new H2Connection(address, keepalive);
   closing.push(connection);
   return connection;
 }
@@ -184,6 +186,60 @@ async function breach(reply: Buffer): Promise<{ message: string; goawayCode: num
   const goaway = (await peer.framesSent).find((f) => f.type === FrameType.GOAWAY);
   return { message: (end as { error?: Error }).error?.message ?? '', goawayCode: goaway?.payload.readUInt32BE(4) };
 }
+
+/** A TCP relay to `target` that can go silent: frozen, it passes nothing either way and closes nothing, as a host that went down would. */
+async function relay(target: string): Promise<{ address: string; freeze(): void }> {
+  const [host, port] = target.split(':');
+  let frozen = false;
+  const sockets: Socket[] = [];
+  const server = createServer((client) => {
+    const upstream = connect(Number(port), host);
+    sockets.push(client, upstream);
+    client.on('data', (bytes: Buffer) => frozen || upstream.write(bytes));
+    upstream.on('data', (bytes: Buffer) => frozen || client.write(bytes));
+    client.on('error', () => {});
+    upstream.on('error', () => {});
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  closing.push({ close: () => (sockets.forEach((s) => s.destroy()), server.close()) });
+  return { address: `127.0.0.1:${(server.address() as { port: number }).port}`, freeze: () => (frozen = true) };
+}
+
+/** A call whose response starts and never ends; resolves once its headers came. */
+async function openCall(connection: H2Connection): Promise<{ ended: Promise<StreamEnd>; end: () => StreamEnd | undefined }> {
+  let end: StreamEnd | undefined;
+  let started!: () => void;
+  const headers = new Promise<void>((resolve) => (started = resolve));
+  const ended = new Promise<StreamEnd>((resolve) => {
+    connection.request([[':method', 'POST'], [':path', '/']], { headers: () => started(), data: () => {}, close: (e) => resolve((end = e)) }).end(Buffer.alloc(0));
+  });
+  await headers;
+  return { ended, end: () => end };
+}
+
+test('a server gone silent mid-call (no FIN, as a host that went down): an unanswered PING ends the call, saying so', async () => {
+  const { address } = await serve((stream) => stream.respond({ ':status': 200 }));
+  const silent = await relay(address);
+  const connection = connectTo(silent.address, { intervalMs: 50, timeoutMs: 100 });
+  const call = await openCall(connection);
+  silent.freeze();
+  const end = await call.ended;
+  assert.is(end.kind, 'lost');
+  assert.is(end.kind === 'lost' ? end.error?.message : undefined, 'ctid stopped answering (no answer to a ping within 0.1 s)');
+  assert.is(connection.state, 'closed');
+});
+
+test('an idle call on a live server is kept: its PINGs are answered', async () => {
+  const { address, sessions } = await serve((stream) => stream.respond({ ':status': 200 }));
+  const connection = connectTo(address, { intervalMs: 20, timeoutMs: 50 });
+  const call = await openCall(connection);
+  await new Promise<void>((resolve) => {
+    let pings = 0;
+    sessions[0]!.on('ping', () => ++pings === 5 && resolve());
+  });
+  assert.is(call.end(), undefined, 'the call is still open');
+  assert.is(connection.state, 'open');
+});
 
 test('a peer that does not speak HTTP/2 (an HTTP/1.1 answer): the call fails saying so', async () => {
   const { message, goawayCode } = await breach(Buffer.from('HTTP/1.1 400 Bad Request\r\nconnection: close\r\n\r\n'));

@@ -6,6 +6,9 @@
 // flow control both ways. No server push (disabled), no priorities.
 // Whatever the server does wrong is a connection error (errors.ts): GOAWAY,
 // close, and every call on the connection fails saying what went wrong.
+// While calls are open and nothing comes in, a PING asks whether ctid is
+// still there: a host that went down or a cut network sends no FIN, and
+// `cti wait` or the dashboard would otherwise wait on it for ever.
 //
 // States (`state`):
 //   connecting  the TCP connect is in flight; what we send waits in the socket
@@ -35,6 +38,15 @@ const STREAM_WINDOW = 1 << 20;
 const CONNECTION_WINDOW = 4 << 20;
 const MAX_STREAM_ID = 2 ** 31 - 1;
 
+/** When to ping: after `intervalMs` with calls open and nothing received; the connection fails if nothing comes `timeoutMs` after the PING. */
+export interface Keepalive {
+  intervalMs: number;
+  timeoutMs: number;
+}
+
+/** A silent ctid is noticed within 20-50 s; an idle call costs a PING every 20 s. */
+export const KEEPALIVE: Keepalive = { intervalMs: 20_000, timeoutMs: 10_000 };
+
 export class H2Connection implements StreamOwner {
   state: ConnectionState = 'connecting';
   /** What ended the connection, if something failed (the socket's error, a protocol error, GOAWAY with an error). */
@@ -53,9 +65,15 @@ export class H2Connection implements StreamOwner {
   /** Frames to write at the end of this turn, in one write. */
   private outbox: Buffer[] = [];
   private failConnect: (error: Error) => void = () => {};
+  /** Whether a frame came in since the keepalive last looked. */
+  private heard = true;
+  private readonly keepaliveTimer: NodeJS.Timeout;
 
   /** @param authority HOST:PORT */
-  constructor(readonly authority: string) {
+  constructor(
+    readonly authority: string,
+    private readonly keepalive: Keepalive = KEEPALIVE,
+  ) {
     const { hostname, port } = new URL(`http://${authority}`);
     this.socket = connect({ host: hostname.replace(/^\[(.*)\]$/, '$1'), port: Number(port || 80), noDelay: true });
     this.connected = new Promise((resolve, reject) => {
@@ -73,6 +91,7 @@ export class H2Connection implements StreamOwner {
     this.send(PREFACE);
     this.send(encodeFrame(FrameType.SETTINGS, 0, 0, ourSettings(STREAM_WINDOW)));
     this.send(encodeUint32Frame(FrameType.WINDOW_UPDATE, 0, CONNECTION_WINDOW - DEFAULT_WINDOW));
+    this.keepaliveTimer = setInterval(() => this.checkAlive(), keepalive.intervalMs).unref();
   }
 
   /** Whether request() may open a stream here. */
@@ -154,6 +173,7 @@ export class H2Connection implements StreamOwner {
   // ------------------------------------------------------------ receiving
 
   private receive(chunk: Buffer): void {
+    this.heard = true;
     try {
       this.reader.push(chunk);
     } catch (err) {
@@ -266,6 +286,19 @@ export class H2Connection implements StreamOwner {
     if (stream.sendWindow > MAX_WINDOW) throw new ConnectionError(ErrorCode.FLOW_CONTROL_ERROR, `stream ${stream.id}'s window over 2^31-1`);
   }
 
+  /** Each keepalive interval: with calls open and nothing heard since the last look, a PING that must be answered in time. */
+  private checkAlive(): void {
+    if (this.state === 'connecting' || this.state === 'closed' || this.streams.size === 0 || this.heard) {
+      this.heard = false;
+      return;
+    }
+    this.send(encodeFrame(FrameType.PING, 0, 0, Buffer.alloc(8)));
+    const { timeoutMs } = this.keepalive;
+    setTimeout(() => {
+      if (!this.heard && this.state !== 'closed') this.destroy(new Error(`ctid stopped answering (no answer to a ping within ${timeoutMs / 1000} s)`));
+    }, timeoutMs).unref();
+  }
+
   // ------------------------------------------------------------ ending
 
   /** A connection error of ours (section 5.4.1): GOAWAY with its code, close, fail every call. */
@@ -293,6 +326,7 @@ export class H2Connection implements StreamOwner {
   private teardown(): void {
     if (this.state === 'closed') return;
     this.state = 'closed';
+    clearInterval(this.keepaliveTimer);
     this.failConnect(this.failure ?? new Error('connection closed'));
     for (const stream of this.streams.values()) stream.lose(this.failure);
   }
