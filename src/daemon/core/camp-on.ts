@@ -215,7 +215,7 @@ export class RequestRunner extends Runner implements TurnTaker {
       second: destinationFirst ? r.source : r.dial,
       destination: destinationFirst ? 'first' : 'second',
       signal: this.abort.signal,
-      onRinging: (device) => void this.ctx.registry.update(r, { fields: { ringing: device }, note: `ringing ${device}`, until: 'watchers' }),
+      onRinging: (device) => this.ctx.registry.ringing(r, device),
     });
     if (this.done) return outcome;
     if (outcome.ok) {

@@ -101,7 +101,7 @@ export class JoinRunner extends Runner {
         ports,
         persist: (joined) => this.ctx.registry.update(r, { fields: { joined } }),
         signal: this.abort.signal,
-        onRinging: (device) => void this.ctx.registry.update(r, { fields: { ringing: device }, note: `ringing ${device}`, until: 'watchers' }),
+        onRinging: (device) => this.ctx.registry.ringing(r, device),
       });
     } catch (err) {
       outcome = { ok: false, reason: 'switch-unavailable', detail: String(err) };

@@ -127,6 +127,11 @@ export class RequestRegistry {
     return stateChanged ? 'state' : 'progress';
   }
 
+  /** A phone of the request's call is ringing: progress the watchers hear at once (the `ringing` field and a note). */
+  ringing(record: RequestRecord, device: string): void {
+    void this.update(record, { fields: { ringing: device }, note: `ringing ${device}`, until: 'watchers' });
+  }
+
   /** Changes bookkeeping fields of any request, final ones included (no history, no watchers); resolves when durable. */
   amend(record: RequestRecord, fields: Partial<Pick<RequestRecord, 'peerCancel' | 'joined'>>): Promise<void> {
     Object.assign(record, fields);

@@ -120,7 +120,7 @@ export class ScenarioRunner extends Runner {
           port,
           message: media,
           signal: this.abort.signal,
-          onRinging: (device) => void this.ctx.registry.update(r, { fields: { ringing: device }, note: `ringing ${device}`, until: 'watchers' }),
+          onRinging: (device) => this.ctx.registry.ringing(r, device),
         });
       } finally {
         this.ctx.ports.give([port]);

@@ -185,7 +185,7 @@ export class TransferCallRunner extends Runner {
         ports: r.joined!.ports,
         destination: d.dial,
         signal: this.abort.signal,
-        onRinging: (device) => void this.ctx.registry.update(r, { fields: { ringing: device }, note: `ringing ${device}`, until: 'watchers' }),
+        onRinging: (device) => this.ctx.registry.ringing(r, device),
       });
       if (this.done || this.abort.signal.aborted) return; // cancelled or timed out: that path sends the call on
       if (outcome.ok) {

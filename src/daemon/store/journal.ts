@@ -206,16 +206,20 @@ export class JournalWriter {
   private async sync(): Promise<void> {
     this.writeQueued();
     if (this.failure) return;
-    const covered = this.unsynced.splice(0);
+    await this.syncWritten(this.fh, this.unsynced.splice(0));
+    if (this.position >= this.prepareAt) this.prepare();
+  }
+
+  /** One fdatasync of `fh`; then the appends whose frames it holds (`covered`) resolve. */
+  private async syncWritten(fh: FileHandle, covered: Waiter<void>[]): Promise<void> {
     try {
-      await this.fh.datasync();
+      await fh.datasync();
     } catch (error) {
       this.unsynced.unshift(...covered); // fail() rejects them
       throw error;
     }
     this.fsyncs++;
     for (const waiter of covered) waiter.resolve();
-    if (this.position >= this.prepareAt) this.prepare();
   }
 
   private async switchFile(): Promise<void> {
@@ -228,16 +232,7 @@ export class JournalWriter {
     this.generation = generation;
     this.position = 0;
     this.prepareAt = PREPARE_AT;
-    if (covered.length > 0) {
-      try {
-        await old.datasync();
-      } catch (error) {
-        this.unsynced.unshift(...covered); // fail() rejects them
-        throw error;
-      }
-      this.fsyncs++;
-      for (const waiter of covered) waiter.resolve();
-    }
+    if (covered.length > 0) await this.syncWritten(old, covered);
     for (const rotation of this.rotations.splice(0)) rotation.resolve(generation);
     await old.close();
   }
